@@ -14,6 +14,7 @@
 //! - [`trace::TraceHasher`] folds every handled event into a hash that CI can
 //!   compare between runs.
 
+pub mod dist;
 pub mod queue;
 pub mod rng;
 pub mod time;

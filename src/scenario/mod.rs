@@ -1,0 +1,106 @@
+//! Scenario files: their TOML schema, units, defaults and validation.
+//!
+//! [`load`] reads a file, [`parse`] reads text. Both reject unknown keys,
+//! wrong units and values that cannot make sense (a zero duration, shares
+//! that do not sum to 1, a window outside the run) with a [`ScenarioError`]
+//! that names the file, line and column. Checks that need the PoP catalog
+//! (unknown PoP codes) are made when the world is built from the scenario.
+
+mod error;
+pub mod schema;
+pub mod units;
+mod validate;
+
+pub use error::{ScenarioError, Source};
+pub use schema::ScenarioSpec;
+
+use crate::engine::dist::DurationDist;
+use crate::engine::SimDuration;
+use schema::DistSpec;
+use std::path::{Path, PathBuf};
+
+/// A parsed and validated scenario, with the text it came from.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The file's path and text, to locate later errors.
+    pub source: Source,
+    /// What the file says.
+    pub spec: ScenarioSpec,
+    /// The folder of the file, against which relative paths in it resolve.
+    pub dir: PathBuf,
+}
+
+/// Reads and validates the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::whole_file(&label, format!("cannot read the scenario file: {e}")))?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse(&label, &text, dir)
+}
+
+/// Parses and validates scenario `text`; `label` names it in errors and
+/// `dir` is where relative paths in it resolve.
+pub fn parse(label: &str, text: &str, dir: PathBuf) -> Result<Scenario, ScenarioError> {
+    let source = Source { path: label.to_string(), text: text.to_string() };
+    let spec: ScenarioSpec = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end().to_string();
+        match e.span() {
+            Some(span) => source.error_at(span, message),
+            None => source.error(message),
+        }
+    })?;
+    validate::check(&spec, &source)?;
+    Ok(Scenario { source, spec, dir })
+}
+
+impl Scenario {
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        self.spec.scenario.name.get_ref()
+    }
+
+    /// The master seed.
+    pub fn seed(&self) -> u64 {
+        self.spec.scenario.seed
+    }
+
+    /// Replaces the master seed (`--seed` on the command line).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.spec.scenario.seed = seed;
+    }
+
+    /// Simulated time of the run.
+    pub fn duration(&self) -> SimDuration {
+        self.spec.scenario.duration.get_ref().sim()
+    }
+
+    /// Leading time excluded from measures.
+    pub fn warmup(&self) -> SimDuration {
+        self.spec.scenario.warmup.get_ref().sim()
+    }
+
+    /// Width of a time-series bucket: as set, or the smallest of 1s, 10s, 1m,
+    /// 10m, 1h that keeps the run within 3,600 buckets.
+    pub fn bucket(&self) -> SimDuration {
+        if let Some(b) = &self.spec.metrics.bucket {
+            return b.get_ref().sim();
+        }
+        let d = self.duration().as_nanos();
+        [1u64, 10, 60, 600, 3600]
+            .iter()
+            .map(|s| SimDuration::from_secs(*s))
+            .find(|b| d.div_ceil(b.as_nanos()) <= validate::MAX_DEFAULT_BUCKETS)
+            .unwrap_or(SimDuration::from_secs(3600 * 24))
+    }
+}
+
+/// The sampler of a validated distribution spec.
+pub fn duration_dist(spec: &DistSpec) -> DurationDist {
+    match *spec {
+        DistSpec::Exponential { mean } => DurationDist::Exponential { mean_ns: mean.as_nanos() as f64 },
+        DistSpec::Lognormal { p50, p99 } => DurationDist::lognormal_from_p50_p99(p50.sim(), p99.sim()),
+        DistSpec::Constant { value } => DurationDist::Constant { ns: value.as_nanos() },
+        DistSpec::Uniform { min, max } => DurationDist::Uniform { min_ns: min.as_nanos(), max_ns: max.as_nanos() },
+    }
+}

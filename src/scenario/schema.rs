@@ -1,0 +1,784 @@
+//! The scenario file's schema: what each TOML table and key means.
+//!
+//! Every table rejects unknown keys. Durations are strings with units
+//! ([`Duration`]); shares are [`Fraction`]s. Values that later checks must
+//! point at keep their position in the file ([`Spanned`]).
+
+use super::units::{Duration, Fraction};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// `[scenario]`: name, seed, duration.
+    pub scenario: Meta,
+    /// `[topology]`: which PoPs exist.
+    pub topology: TopologySpec,
+    /// `[network]`: how latency is computed.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// `[traffic]`: who sends what, how fast.
+    pub traffic: Spanned<TrafficSpec>,
+    /// `[pops.default]` and `[pops.<CODE>]`: PoP server pools.
+    #[serde(default)]
+    pub pops: BTreeMap<String, Spanned<PoolSpec>>,
+    /// `[anycast]`: health checks, withdrawal, convergence.
+    #[serde(default)]
+    pub anycast: AnycastSpec,
+    /// `[client]`: attempt timeout and retry policy.
+    #[serde(default)]
+    pub client: ClientSpec,
+    /// `[overload]`: spillover and shedding.
+    #[serde(default)]
+    pub overload: OverloadSpec,
+    /// `[autoscaling]`: the seed's per-PoP scaling rules.
+    #[serde(default)]
+    pub autoscaling: AutoscalingSpec,
+    /// `[metrics]`: recorder settings.
+    #[serde(default)]
+    pub metrics: MetricsSpec,
+    /// `[[fault]]`: the fault timeline.
+    #[serde(default, rename = "fault")]
+    pub faults: Vec<Spanned<FaultSpec>>,
+    /// `[[expect]]`: what the run must show.
+    #[serde(default, rename = "expect")]
+    pub expectations: Vec<Spanned<ExpectSpec>>,
+}
+
+/// `[scenario]`: what the run is called and how long it lasts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// A short name, used for the results folder: letters, digits, `-`, `_`, `.`.
+    pub name: Spanned<String>,
+    /// One or two sentences for the reader of reports.
+    #[serde(default)]
+    pub description: String,
+    /// The master seed of every random stream of the run.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time of the run.
+    pub duration: Spanned<Duration>,
+    /// Leading simulated time excluded from every measure [0s].
+    #[serde(default = "zero_span")]
+    pub warmup: Spanned<Duration>,
+}
+
+fn zero_span() -> Spanned<Duration> {
+    Spanned::new(0..0, Duration::default())
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// `[topology]`: the PoPs of the run. Pick from a catalog by `regions` or by
+/// `pops` (IATA codes); with neither, the whole catalog. `[[topology.pop]]`
+/// adds PoPs of your own.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopologySpec {
+    /// `"builtin"` (default), `"none"`, or a CSV path relative to the scenario file.
+    pub catalog: Option<Spanned<String>>,
+    /// Region names (`NA`, `EU`, `APAC`, `ROW`) whose catalog PoPs take part.
+    pub regions: Option<Vec<Spanned<String>>>,
+    /// IATA codes of the catalog PoPs that take part.
+    pub pops: Option<Vec<Spanned<String>>>,
+    /// PoPs defined in the file.
+    #[serde(default, rename = "pop")]
+    pub custom: Vec<Spanned<CustomPop>>,
+}
+
+/// A PoP defined in the scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomPop {
+    /// A code of three uppercase letters.
+    pub code: String,
+    /// The city, for reports.
+    #[serde(default)]
+    pub city: String,
+    /// `NA`, `EU`, `APAC` or `ROW`.
+    pub region: String,
+    /// Latitude, degrees north.
+    pub lat: f64,
+    /// Longitude, degrees east.
+    pub lon: f64,
+    /// Relative demand weight of the clients near it [1.0].
+    #[serde(default = "one")]
+    pub weight: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// `[network]`: one-way latency = great-circle km / `km_per_ms` x
+/// `route_inflation` + `last_mile` + a draw of `jitter`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// Signal speed in fibre, km per ms [200].
+    #[serde(default = "default_km_per_ms")]
+    pub km_per_ms: Spanned<f64>,
+    /// How much longer routes are than the great circle [1.5].
+    #[serde(default = "default_inflation")]
+    pub route_inflation: Spanned<f64>,
+    /// Access-network delay added to every one-way trip [2ms].
+    #[serde(default = "default_last_mile")]
+    pub last_mile: Duration,
+    /// Random extra delay per one-way trip [none].
+    pub jitter: Option<Spanned<DistSpec>>,
+}
+
+fn default_km_per_ms() -> Spanned<f64> {
+    Spanned::new(0..0, 200.0)
+}
+fn default_inflation() -> Spanned<f64> {
+    Spanned::new(0..0, 1.5)
+}
+fn default_last_mile() -> Duration {
+    Duration(crate::engine::SimDuration::from_millis(2))
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            km_per_ms: default_km_per_ms(),
+            route_inflation: default_inflation(),
+            last_mile: default_last_mile(),
+            jitter: None,
+        }
+    }
+}
+
+/// `[traffic]`: the requests clients send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// Total requests per second over all client sites.
+    pub rps: Spanned<f64>,
+    /// How send times are spaced: `"poisson"` (default) or `"constant"`.
+    #[serde(default)]
+    pub arrivals: Arrivals,
+    /// Share of each priority class; must sum to 1.
+    pub classes: Spanned<ClassShares>,
+    /// Client sites; when absent, one site at each PoP's city, weighted by
+    /// the PoP's demand weight.
+    #[serde(default, rename = "site")]
+    pub sites: Vec<Spanned<SiteSpec>>,
+}
+
+/// How a client site spaces the requests it sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrivals {
+    /// Exponential gaps: a Poisson process.
+    #[default]
+    Poisson,
+    /// Equal gaps of 1/rate.
+    Constant,
+}
+
+/// The share of traffic in each priority class (P0 health and auth, never
+/// shed; P1 paid; P2 free; P3 preview, shed first).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassShares {
+    /// Share of P0.
+    #[serde(default)]
+    pub p0: Fraction,
+    /// Share of P1.
+    #[serde(default)]
+    pub p1: Fraction,
+    /// Share of P2.
+    #[serde(default)]
+    pub p2: Fraction,
+    /// Share of P3.
+    #[serde(default)]
+    pub p3: Fraction,
+}
+
+impl ClassShares {
+    /// The four shares, P0 first.
+    pub fn as_array(&self) -> [f64; 4] {
+        [self.p0.0, self.p1.0, self.p2.0, self.p3.0]
+    }
+}
+
+/// A client site: where a group of clients is, and its share of demand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSpec {
+    /// A label for reports.
+    pub name: String,
+    /// Take the coordinates of this PoP code (instead of `lat`/`lon`).
+    pub near: Option<String>,
+    /// Latitude, degrees north.
+    pub lat: Option<f64>,
+    /// Longitude, degrees east.
+    pub lon: Option<f64>,
+    /// Relative share of the total rate [1.0].
+    #[serde(default = "one")]
+    pub weight: f64,
+}
+
+/// `[pops.default]` or `[pops.<CODE>]`: a PoP's server pool. Keys left out
+/// fall back to `[pops.default]`, then to the built-in defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSpec {
+    /// Servers in the pool [4, the seed's minimum].
+    pub servers: Option<Spanned<u32>>,
+    /// Service time of one request on one server [exponential, mean 5ms].
+    pub service: Option<Spanned<DistSpec>>,
+    /// Requests that may wait for a server; more are rejected [1000].
+    pub queue_limit: Option<u32>,
+}
+
+/// A distribution of durations.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum DistSpec {
+    /// Exponential with the given mean.
+    Exponential {
+        /// Mean.
+        mean: Duration,
+    },
+    /// Lognormal fitted to a median and a 99th percentile.
+    Lognormal {
+        /// Median.
+        p50: Duration,
+        /// 99th percentile (greater than the median).
+        p99: Duration,
+    },
+    /// Always the same value.
+    Constant {
+        /// The value.
+        value: Duration,
+    },
+    /// Uniform between two values.
+    Uniform {
+        /// Smallest value.
+        min: Duration,
+        /// Largest value.
+        max: Duration,
+    },
+}
+
+/// `[metrics]`: recorder settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSpec {
+    /// Width of a time-series bucket; default the smallest of 1s, 10s, 1m,
+    /// 10m, 1h that keeps the run within 3,600 buckets.
+    pub bucket: Option<Spanned<Duration>>,
+}
+
+/// One `[[expect]]` entry: a metric, its scope and a bound. Write exactly
+/// one metric key per entry, e.g. `availability = { ge = 0.999 }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ExpectSpec {
+    /// Successful / issued requests over a window (by send time).
+    Availability(RatioExpect),
+    /// A client-observed latency percentile.
+    Latency(LatencyExpect),
+    /// Mean busy fraction of a PoP's servers (every PoP if `pop` is absent).
+    Utilisation(RatioExpect),
+    /// Mean time a request waits for a server at a PoP (every PoP if absent).
+    MeanWait(DurationExpect),
+    /// Fraction of requests that had to wait for a server at a PoP.
+    PWait(RatioExpect),
+    /// Recovery time of a fault (DESIGN.md: success ratio of the affected
+    /// traffic back at or above 99% for 10 s).
+    Rto(FaultExpect),
+    /// From a fault to the health checker declaring its PoP down.
+    Detection(FaultExpect),
+    /// From a fault to the start of its PoP's route withdrawal.
+    Withdrawal(FaultExpect),
+    /// From a fault until `share` of the affected client networks moved [1.0].
+    Converged(FaultExpect),
+    /// Requests of the affected traffic that finally failed (count).
+    RequestsLost(CountExpect),
+    /// Requests shed at PoPs (count), by class and PoP if given.
+    Shed(CountExpect),
+    /// Requests spilled from a PoP to another (count).
+    Spilled(CountExpect),
+    /// Attempts / requests (retry amplification).
+    AttemptsPerRequest(CountExpect),
+}
+
+/// A bound on a step of a fault's timeline, counted from the fault.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultExpect {
+    /// Which fault: 1 for the first `[[fault]]` of the file.
+    pub fault: Spanned<u32>,
+    /// For `converged`: the share of affected networks moved [1.0].
+    pub share: Option<Spanned<Fraction>>,
+    /// Must be less than this.
+    pub lt: Option<Duration>,
+    /// Must be at most this.
+    pub le: Option<Duration>,
+    /// Must be more than this.
+    pub gt: Option<Duration>,
+    /// Must be at least this.
+    pub ge: Option<Duration>,
+}
+
+/// A bound on a count or a ratio of counts, with optional scope.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountExpect {
+    /// Which fault (for `requests_lost`): 1 for the first `[[fault]]`.
+    pub fault: Option<Spanned<u32>>,
+    /// Limit to one PoP (IATA code).
+    pub pop: Option<Spanned<String>>,
+    /// Limit to one class (`p0`..`p3`).
+    pub class: Option<Spanned<String>>,
+    /// Must be less than this.
+    pub lt: Option<f64>,
+    /// Must be at most this.
+    pub le: Option<f64>,
+    /// Must be more than this.
+    pub gt: Option<f64>,
+    /// Must be at least this.
+    pub ge: Option<f64>,
+}
+
+/// A bound on a number between 0 and 1, with optional scope.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatioExpect {
+    /// Limit to one PoP (IATA code).
+    pub pop: Option<Spanned<String>>,
+    /// Limit to one class (`p0`..`p3`).
+    pub class: Option<Spanned<String>>,
+    /// `[start, end]` of simulated time; default the whole run after warm-up.
+    pub window: Option<Spanned<[Duration; 2]>>,
+    /// Must be less than this.
+    pub lt: Option<f64>,
+    /// Must be at most this.
+    pub le: Option<f64>,
+    /// Must be more than this.
+    pub gt: Option<f64>,
+    /// Must be at least this.
+    pub ge: Option<f64>,
+}
+
+/// A bound on a duration, with optional scope.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DurationExpect {
+    /// Limit to one PoP (IATA code).
+    pub pop: Option<Spanned<String>>,
+    /// Limit to one class (`p0`..`p3`).
+    pub class: Option<Spanned<String>>,
+    /// `[start, end]` of simulated time; default the whole run after warm-up.
+    pub window: Option<Spanned<[Duration; 2]>>,
+    /// Must be less than this.
+    pub lt: Option<Duration>,
+    /// Must be at most this.
+    pub le: Option<Duration>,
+    /// Must be more than this.
+    pub gt: Option<Duration>,
+    /// Must be at least this.
+    pub ge: Option<Duration>,
+}
+
+/// A bound on a latency percentile, with optional scope.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyExpect {
+    /// Which percentile, in (0, 100]: 50, 90, 99, 99.9.
+    pub percentile: Spanned<f64>,
+    /// Limit to one PoP (IATA code).
+    pub pop: Option<Spanned<String>>,
+    /// Limit to one class (`p0`..`p3`).
+    pub class: Option<Spanned<String>>,
+    /// `[start, end]` of simulated time; default the whole run after warm-up.
+    pub window: Option<Spanned<[Duration; 2]>>,
+    /// Must be less than this.
+    pub lt: Option<Duration>,
+    /// Must be at most this.
+    pub le: Option<Duration>,
+    /// Must be more than this.
+    pub gt: Option<Duration>,
+    /// Must be at least this.
+    pub ge: Option<Duration>,
+}
+
+/// `[anycast]`: client networks, health checks, route withdrawal and BGP
+/// convergence. Defaults are the seed's PoP failover numbers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnycastSpec {
+    /// Client networks per client site; each converges on its own [10].
+    #[serde(default = "default_networks")]
+    pub networks_per_site: Spanned<u32>,
+    /// Share of networks whose BGP best path is their second-nearest PoP [0].
+    #[serde(default)]
+    pub off_nearest_share: Fraction,
+    /// Share of networks that flip between their two best PoPs per request
+    /// (anycast-unstable clients) [0; the `measured` preset sets 0.01].
+    pub unstable_share: Option<Fraction>,
+    /// The PoP health checker.
+    #[serde(default)]
+    pub health_check: HealthCheckSpec,
+    /// From detection to the start of the route withdrawal (and from
+    /// recovery to re-announcement) [5s: seed detect 5s, withdraw 10s].
+    #[serde(default = "default_withdrawal_delay")]
+    pub withdrawal_delay: Duration,
+    /// How long each client network takes to learn a withdrawal or an announcement.
+    #[serde(default = "default_convergence")]
+    pub convergence: Spanned<ConvergenceSpec>,
+}
+
+fn default_networks() -> Spanned<u32> {
+    Spanned::new(0..0, 10)
+}
+fn default_convergence() -> Spanned<ConvergenceSpec> {
+    Spanned::new(0..0, ConvergenceSpec::default())
+}
+fn default_withdrawal_delay() -> Duration {
+    Duration(crate::engine::SimDuration::from_secs(5))
+}
+
+impl Default for AnycastSpec {
+    fn default() -> Self {
+        AnycastSpec {
+            networks_per_site: default_networks(),
+            off_nearest_share: Fraction(0.0),
+            unstable_share: None,
+            health_check: HealthCheckSpec::default(),
+            withdrawal_delay: default_withdrawal_delay(),
+            convergence: default_convergence(),
+        }
+    }
+}
+
+/// The health checker: a probe to every PoP each `interval`; a PoP is
+/// declared down after `failures` consecutive missed probes, up again after
+/// `successes` consecutive answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthCheckSpec {
+    /// Time between probes [5s].
+    #[serde(default = "default_hc_interval")]
+    pub interval: Spanned<Duration>,
+    /// A probe unanswered after this long is a miss [1s].
+    #[serde(default = "default_hc_timeout")]
+    pub timeout: Duration,
+    /// Consecutive misses that declare a PoP down [1].
+    #[serde(default = "default_hc_failures")]
+    pub failures: Spanned<u32>,
+    /// Consecutive answers that declare it up again [2].
+    #[serde(default = "default_hc_successes")]
+    pub successes: Spanned<u32>,
+    /// Time of the first probe; later ones follow every `interval` [0s].
+    #[serde(default)]
+    pub phase: Duration,
+}
+
+fn default_hc_interval() -> Spanned<Duration> {
+    Spanned::new(0..0, Duration(crate::engine::SimDuration::from_secs(5)))
+}
+fn default_hc_timeout() -> Duration {
+    Duration(crate::engine::SimDuration::from_secs(1))
+}
+fn default_hc_failures() -> Spanned<u32> {
+    Spanned::new(0..0, 1)
+}
+fn default_hc_successes() -> Spanned<u32> {
+    Spanned::new(0..0, 2)
+}
+
+impl Default for HealthCheckSpec {
+    fn default() -> Self {
+        HealthCheckSpec {
+            interval: default_hc_interval(),
+            timeout: default_hc_timeout(),
+            failures: default_hc_failures(),
+            successes: default_hc_successes(),
+            phase: Duration::default(),
+        }
+    }
+}
+
+/// How long a client network takes, after a route change starts, to move.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "model", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ConvergenceSpec {
+    /// Every network draws its delay from a distribution between `first` and
+    /// `last` after the withdrawal starts (seed: complete by 30s after the
+    /// fault, so 0s..20s after a withdrawal at 10s).
+    Fixed {
+        /// Earliest delay.
+        #[serde(default)]
+        first: Duration,
+        /// Latest delay.
+        last: Duration,
+        /// `"uniform"` (default) or `"lognormal"` (median at the geometric
+        /// middle, p99 at `last`, clamped to [first, last]).
+        #[serde(default)]
+        shape: ConvergenceShape,
+    },
+    /// The measured preset: about 80% of networks within 10 s and a long
+    /// tail (ANRW 2024, "An Empirical Characterization of Anycast
+    /// Convergence Time"): lognormal with median 4 s and p80 10 s, capped
+    /// at 5 min; 1% of networks anycast-unstable (Wei & Heidemann, TNSM 2018).
+    Measured,
+}
+
+impl Default for ConvergenceSpec {
+    fn default() -> Self {
+        ConvergenceSpec::Fixed {
+            first: Duration::default(),
+            last: Duration(crate::engine::SimDuration::from_secs(20)),
+            shape: ConvergenceShape::Uniform,
+        }
+    }
+}
+
+/// The shape of a `fixed` convergence distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConvergenceShape {
+    /// Uniform between first and last.
+    #[default]
+    Uniform,
+    /// Lognormal, clamped to [first, last].
+    Lognormal,
+}
+
+/// `[client]`: how clients wait and retry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// An attempt unanswered after this long has failed [2s].
+    #[serde(default = "default_client_timeout")]
+    pub timeout: Spanned<Duration>,
+    /// The retry policy [the seed's origin fetch: exponential 100ms, 300ms, 1s].
+    #[serde(default = "default_retry")]
+    pub retry: Spanned<RetrySpec>,
+}
+
+fn default_retry() -> Spanned<RetrySpec> {
+    Spanned::new(0..0, RetrySpec::default())
+}
+fn default_client_timeout() -> Spanned<Duration> {
+    Spanned::new(0..0, Duration(crate::engine::SimDuration::from_secs(2)))
+}
+
+impl Default for ClientSpec {
+    fn default() -> Self {
+        ClientSpec { timeout: default_client_timeout(), retry: default_retry() }
+    }
+}
+
+/// A retry policy, as in the seed's table.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "policy", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RetrySpec {
+    /// Never retry.
+    None,
+    /// Retry at once, `retries` times.
+    Immediate {
+        /// Retries after the first attempt.
+        retries: u32,
+    },
+    /// Retry after each listed wait in turn (as many retries as waits).
+    Exponential {
+        /// The waits before retry 1, 2, ...
+        backoff: Vec<Duration>,
+    },
+}
+
+impl Default for RetrySpec {
+    fn default() -> Self {
+        let ms = |v| Duration(crate::engine::SimDuration::from_millis(v));
+        RetrySpec::Exponential { backoff: vec![ms(100), ms(300), ms(1000)] }
+    }
+}
+
+/// `[overload]`: spillover and priority shedding at busy PoPs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverloadSpec {
+    /// Spill the excess above this share of a PoP's capacity to the
+    /// next-nearest PoP with room [0.8]; 1 turns spillover off.
+    #[serde(default = "default_spill")]
+    pub spillover_threshold: Fraction,
+    /// Shed classes while CPU is above this [0.9]: P3 first, then P2, then
+    /// P1; never P0. 1 turns shedding off.
+    #[serde(default = "default_shed")]
+    pub shed_cpu: Fraction,
+    /// Shedding eases one class when CPU falls below `shed_cpu` minus this [0.1].
+    #[serde(default = "default_hysteresis")]
+    pub shed_hysteresis: Fraction,
+    /// The control loop's period: CPU and load are measured over it [1s].
+    #[serde(default = "default_tick")]
+    pub tick: Spanned<Duration>,
+}
+
+fn default_spill() -> Fraction {
+    Fraction(0.8)
+}
+fn default_shed() -> Fraction {
+    Fraction(0.9)
+}
+fn default_hysteresis() -> Fraction {
+    Fraction(0.1)
+}
+fn default_tick() -> Spanned<Duration> {
+    Spanned::new(0..0, Duration(crate::engine::SimDuration::from_secs(1)))
+}
+
+impl Default for OverloadSpec {
+    fn default() -> Self {
+        OverloadSpec {
+            spillover_threshold: default_spill(),
+            shed_cpu: default_shed(),
+            shed_hysteresis: default_hysteresis(),
+            tick: default_tick(),
+        }
+    }
+}
+
+/// `[autoscaling]`: the seed's per-PoP rules (CPU > 70% for 5m or queue
+/// depth > 1000 for 1m adds a server; CPU < 30% for 15m removes one;
+/// 5m cooldown; 4..100 servers). Off unless `enabled = true`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscalingSpec {
+    /// Whether the autoscaler runs [false].
+    #[serde(default)]
+    pub enabled: bool,
+    /// Add a server when CPU stays above this... [0.7]
+    #[serde(default = "default_cpu_up")]
+    pub cpu_up: Fraction,
+    /// ...for this long [5m].
+    #[serde(default = "default_up_period")]
+    pub cpu_up_period: Duration,
+    /// Add a server when the queue stays deeper than this... [1000]
+    #[serde(default = "default_queue_up")]
+    pub queue_up: u32,
+    /// ...for this long [1m].
+    #[serde(default = "default_queue_period")]
+    pub queue_up_period: Duration,
+    /// Remove a server when CPU stays below this... [0.3]
+    #[serde(default = "default_cpu_down")]
+    pub cpu_down: Fraction,
+    /// ...for this long [15m].
+    #[serde(default = "default_down_period")]
+    pub cpu_down_period: Duration,
+    /// No new action this long after the last [5m].
+    #[serde(default = "default_cooldown")]
+    pub cooldown: Duration,
+    /// From the decision to a new server taking requests [2m].
+    #[serde(default = "default_provisioning")]
+    pub provisioning: Duration,
+    /// Fewest servers [4].
+    #[serde(default = "default_min_servers")]
+    pub min_servers: u32,
+    /// Most servers [100].
+    #[serde(default = "default_max_servers")]
+    pub max_servers: u32,
+}
+
+fn dur_s(s: u64) -> Duration {
+    Duration(crate::engine::SimDuration::from_secs(s))
+}
+fn default_cpu_up() -> Fraction {
+    Fraction(0.7)
+}
+fn default_up_period() -> Duration {
+    dur_s(300)
+}
+fn default_queue_up() -> u32 {
+    1000
+}
+fn default_queue_period() -> Duration {
+    dur_s(60)
+}
+fn default_cpu_down() -> Fraction {
+    Fraction(0.3)
+}
+fn default_down_period() -> Duration {
+    dur_s(900)
+}
+fn default_cooldown() -> Duration {
+    dur_s(300)
+}
+fn default_provisioning() -> Duration {
+    dur_s(120)
+}
+fn default_min_servers() -> u32 {
+    4
+}
+fn default_max_servers() -> u32 {
+    100
+}
+
+impl Default for AutoscalingSpec {
+    fn default() -> Self {
+        AutoscalingSpec {
+            enabled: false,
+            cpu_up: default_cpu_up(),
+            cpu_up_period: default_up_period(),
+            queue_up: default_queue_up(),
+            queue_up_period: default_queue_period(),
+            cpu_down: default_cpu_down(),
+            cpu_down_period: default_down_period(),
+            cooldown: default_cooldown(),
+            provisioning: default_provisioning(),
+            min_servers: default_min_servers(),
+            max_servers: default_max_servers(),
+        }
+    }
+}
+
+/// One `[[fault]]`: something that goes wrong at `at`, for `for` (or to the
+/// end of the run).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// When it starts.
+    pub at: Spanned<Duration>,
+    /// `pop-down`, `pop-degraded` or `health-check-flap`.
+    pub kind: FaultKind,
+    /// The PoP it strikes.
+    pub pop: Spanned<String>,
+    /// How long it lasts [to the end of the run].
+    #[serde(rename = "for")]
+    pub lasts: Option<Spanned<Duration>>,
+    /// For `pop-degraded`: the share of servers left working.
+    pub capacity: Option<Fraction>,
+}
+
+/// What kind of fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// The PoP stops answering anything, probes included.
+    PopDown,
+    /// The PoP keeps a share (`capacity`) of its servers; probes pass.
+    PopDegraded,
+    /// Probes to the PoP fail though it serves: a false detection.
+    HealthCheckFlap,
+}
+
+impl FaultKind {
+    /// The name in files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::PopDown => "pop-down",
+            FaultKind::PopDegraded => "pop-degraded",
+            FaultKind::HealthCheckFlap => "health-check-flap",
+        }
+    }
+}

@@ -1,0 +1,476 @@
+//! Checks of a parsed scenario that the schema alone cannot make.
+
+use super::error::{ScenarioError, Source};
+use super::schema::{ConvergenceSpec, DistSpec, ExpectSpec, FaultKind, RetrySpec, ScenarioSpec};
+use super::units::Duration;
+use toml::Spanned;
+
+/// Most time-series buckets a default bucket width may give.
+pub const MAX_DEFAULT_BUCKETS: u64 = 3_600;
+/// Most time-series buckets an explicit `metrics.bucket` may give.
+pub const MAX_BUCKETS: u64 = 1_000_000;
+/// Tolerance on class shares summing to 1.
+pub const SHARE_SUM_TOLERANCE: f64 = 1e-6;
+/// Most servers one PoP may have.
+pub const MAX_SERVERS: u32 = 100_000;
+
+type Check = Result<(), ScenarioError>;
+
+/// Runs every structural check; the first failure is returned.
+pub fn check(spec: &ScenarioSpec, src: &Source) -> Check {
+    check_meta(spec, src)?;
+    check_network(spec, src)?;
+    check_traffic(spec, src)?;
+    check_pools(spec, src)?;
+    check_metrics(spec, src)?;
+    check_anycast(spec, src)?;
+    check_client(spec, src)?;
+    check_autoscaling(spec, src)?;
+    check_faults(spec, src)?;
+    check_expectations(spec, src)
+}
+
+fn at<T>(src: &Source, v: &Spanned<T>, msg: impl Into<String>) -> ScenarioError {
+    if v.span().is_empty() && v.span().start == 0 {
+        src.error(msg)
+    } else {
+        src.error_at(v.span(), msg)
+    }
+}
+
+fn check_meta(spec: &ScenarioSpec, src: &Source) -> Check {
+    let m = &spec.scenario;
+    let name = m.name.get_ref();
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && !name.starts_with('.');
+    if !ok {
+        return Err(at(
+            src,
+            &m.name,
+            format!("scenario.name: got \"{name}\"; expected 1-100 letters, digits, '-', '_' or '.' (it names the results folder)"),
+        ));
+    }
+    let duration = m.duration.get_ref().sim();
+    if duration.as_nanos() == 0 {
+        return Err(at(src, &m.duration, "scenario.duration: must be greater than zero"));
+    }
+    if m.warmup.get_ref().sim() >= duration {
+        return Err(at(
+            src,
+            &m.warmup,
+            format!("scenario.warmup: {} is not shorter than the run ({})", m.warmup.get_ref(), m.duration.get_ref()),
+        ));
+    }
+    Ok(())
+}
+
+fn check_network(spec: &ScenarioSpec, src: &Source) -> Check {
+    let n = &spec.network;
+    let speed = *n.km_per_ms.get_ref();
+    if !(speed.is_finite() && speed > 0.0) {
+        return Err(at(
+            src,
+            &n.km_per_ms,
+            format!("network.km_per_ms: got {speed}; expected a speed above 0 (fibre is about 200)"),
+        ));
+    }
+    let inflation = *n.route_inflation.get_ref();
+    if !(inflation.is_finite() && inflation >= 1.0) {
+        return Err(at(
+            src,
+            &n.route_inflation,
+            format!("network.route_inflation: got {inflation}; expected a factor of at least 1 (routes are never shorter than the great circle)"),
+        ));
+    }
+    if let Some(j) = &n.jitter {
+        check_dist(src, j, "network.jitter", true)?;
+    }
+    Ok(())
+}
+
+/// Checks a distribution's parameters; `zero_ok` allows a zero mean.
+pub(super) fn check_dist(src: &Source, d: &Spanned<DistSpec>, field: &str, zero_ok: bool) -> Check {
+    let positive = |v: Duration, key: &str| -> Check {
+        if v.as_nanos() == 0 && !zero_ok {
+            Err(at(src, d, format!("{field}.{key}: must be greater than zero")))
+        } else {
+            Ok(())
+        }
+    };
+    match *d.get_ref() {
+        DistSpec::Exponential { mean } => positive(mean, "mean"),
+        DistSpec::Constant { value } => positive(value, "value"),
+        DistSpec::Uniform { min, max } => {
+            positive(max, "max")?;
+            if min > max {
+                return Err(at(src, d, format!("{field}: min ({min}) is greater than max ({max})")));
+            }
+            Ok(())
+        }
+        DistSpec::Lognormal { p50, p99 } => {
+            if p50.as_nanos() == 0 || p99 <= p50 {
+                return Err(at(
+                    src,
+                    d,
+                    format!("{field}: lognormal needs 0 < p50 < p99; got p50 = {p50}, p99 = {p99}"),
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check_traffic(spec: &ScenarioSpec, src: &Source) -> Check {
+    let t = spec.traffic.get_ref();
+    let rps = *t.rps.get_ref();
+    if !(rps.is_finite() && rps > 0.0) {
+        return Err(at(src, &t.rps, format!("traffic.rps: got {rps}; expected a rate above 0 requests per second")));
+    }
+    let shares = t.classes.get_ref().as_array();
+    let sum: f64 = shares.iter().sum();
+    if (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+        return Err(at(
+            src,
+            &t.classes,
+            format!("traffic.classes: shares p0..p3 sum to {sum:.6}; expected them to sum to 1"),
+        ));
+    }
+    for (i, site) in t.sites.iter().enumerate() {
+        let s = site.get_ref();
+        let here = format!("traffic.site[{}] (\"{}\")", i + 1, s.name);
+        let has_coords = s.lat.is_some() || s.lon.is_some();
+        match (&s.near, has_coords) {
+            (Some(_), true) => {
+                return Err(at(src, site, format!("{here}: give either near = \"CODE\" or lat/lon, not both")))
+            }
+            (None, false) => return Err(at(src, site, format!("{here}: needs near = \"CODE\" or lat and lon"))),
+            (None, true) => {
+                let (lat, lon) = (s.lat.unwrap_or(f64::NAN), s.lon.unwrap_or(f64::NAN));
+                if !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+                    return Err(at(
+                        src,
+                        site,
+                        format!("{here}: needs lat in [-90, 90] and lon in [-180, 180]; got lat {lat}, lon {lon}"),
+                    ));
+                }
+            }
+            (Some(_), false) => {}
+        }
+        if !(s.weight.is_finite() && s.weight > 0.0) {
+            return Err(at(src, site, format!("{here}: weight {} must be above 0", s.weight)));
+        }
+    }
+    Ok(())
+}
+
+fn check_pools(spec: &ScenarioSpec, src: &Source) -> Check {
+    for (key, pool) in &spec.pops {
+        let is_code = key.len() == 3 && key.chars().all(|c| c.is_ascii_uppercase());
+        if key != "default" && !is_code {
+            return Err(at(
+                src,
+                pool,
+                format!(
+                    "[pops.{key}]: expected [pops.default] or a PoP code of three uppercase letters, like [pops.SJC]"
+                ),
+            ));
+        }
+        let p = pool.get_ref();
+        if let Some(servers) = &p.servers {
+            let n = *servers.get_ref();
+            if n == 0 || n > MAX_SERVERS {
+                return Err(at(src, servers, format!("pops.{key}.servers: got {n}; expected 1 to {MAX_SERVERS}")));
+            }
+        }
+        if let Some(service) = &p.service {
+            check_dist(src, service, &format!("pops.{key}.service"), false)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_metrics(spec: &ScenarioSpec, src: &Source) -> Check {
+    if let Some(b) = &spec.metrics.bucket {
+        let width = b.get_ref().as_nanos();
+        let duration = spec.scenario.duration.get_ref().as_nanos();
+        if width == 0 {
+            return Err(at(src, b, "metrics.bucket: must be greater than zero"));
+        }
+        if duration.div_ceil(width) > MAX_BUCKETS {
+            return Err(at(
+                src,
+                b,
+                format!(
+                    "metrics.bucket: {} gives more than {MAX_BUCKETS} buckets over the run; choose a wider bucket",
+                    b.get_ref()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Most faults one scenario may hold.
+pub const MAX_FAULTS: usize = 32;
+
+fn check_anycast(spec: &ScenarioSpec, src: &Source) -> Check {
+    let a = &spec.anycast;
+    let nets = *a.networks_per_site.get_ref();
+    if nets == 0 || nets > 10_000 {
+        return Err(at(
+            src,
+            &a.networks_per_site,
+            format!("anycast.networks_per_site: got {nets}; expected 1 to 10000"),
+        ));
+    }
+    let hc = &a.health_check;
+    if hc.interval.get_ref().as_nanos() == 0 {
+        return Err(at(src, &hc.interval, "anycast.health_check.interval: must be greater than zero"));
+    }
+    if hc.timeout > *hc.interval.get_ref() {
+        return Err(at(
+            src,
+            &hc.interval,
+            format!(
+                "anycast.health_check: timeout {} is longer than the interval {}; expected timeout <= interval",
+                hc.timeout,
+                hc.interval.get_ref()
+            ),
+        ));
+    }
+    for (name, v) in [("failures", &hc.failures), ("successes", &hc.successes)] {
+        if *v.get_ref() == 0 {
+            return Err(at(src, v, format!("anycast.health_check.{name}: must be at least 1")));
+        }
+    }
+    if let ConvergenceSpec::Fixed { first, last, .. } = a.convergence.get_ref() {
+        if first > last {
+            return Err(at(
+                src,
+                &a.convergence,
+                format!("anycast.convergence: first ({first}) is after last ({last})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_client(spec: &ScenarioSpec, src: &Source) -> Check {
+    let c = &spec.client;
+    if c.timeout.get_ref().as_nanos() == 0 {
+        return Err(at(src, &c.timeout, "client.timeout: must be greater than zero"));
+    }
+    let retries = match c.retry.get_ref() {
+        RetrySpec::None => 0,
+        RetrySpec::Immediate { retries } => *retries as usize,
+        RetrySpec::Exponential { backoff } => backoff.len(),
+    };
+    if retries > 10 {
+        return Err(at(src, &c.retry, format!("client.retry: {retries} retries; expected at most 10")));
+    }
+    Ok(())
+}
+
+fn check_autoscaling(spec: &ScenarioSpec, src: &Source) -> Check {
+    let a = &spec.autoscaling;
+    if a.enabled && (a.min_servers == 0 || a.min_servers > a.max_servers || a.max_servers > MAX_SERVERS) {
+        return Err(src.error(format!(
+            "autoscaling: min_servers {} and max_servers {}; expected 1 <= min_servers <= max_servers <= {MAX_SERVERS}",
+            a.min_servers, a.max_servers
+        )));
+    }
+    if a.enabled && a.cpu_down.0 >= a.cpu_up.0 {
+        return Err(src.error(format!(
+            "autoscaling: cpu_down {} is not below cpu_up {}; the scaler would flap",
+            a.cpu_down.0, a.cpu_up.0
+        )));
+    }
+    Ok(())
+}
+
+fn check_faults(spec: &ScenarioSpec, src: &Source) -> Check {
+    let run_end = spec.scenario.duration.get_ref().sim();
+    if spec.faults.len() > MAX_FAULTS {
+        return Err(at(
+            src,
+            &spec.faults[MAX_FAULTS],
+            format!("[[fault]]: more than {MAX_FAULTS} faults in one scenario"),
+        ));
+    }
+    for (i, f) in spec.faults.iter().enumerate() {
+        let here = format!("fault[{}]", i + 1);
+        let fault = f.get_ref();
+        let start = fault.at.get_ref().sim();
+        if start >= run_end {
+            return Err(at(
+                src,
+                &fault.at,
+                format!(
+                    "{here}.at: {} is not before the end of the run ({})",
+                    fault.at.get_ref(),
+                    spec.scenario.duration.get_ref()
+                ),
+            ));
+        }
+        if let Some(d) = &fault.lasts {
+            if d.get_ref().as_nanos() == 0 {
+                return Err(at(src, d, format!("{here}.for: must be greater than zero")));
+            }
+        }
+        match (fault.kind, fault.capacity) {
+            (FaultKind::PopDegraded, None) => {
+                return Err(at(src, f, format!("{here}: pop-degraded needs capacity = <share of servers left, 0..1>")))
+            }
+            (FaultKind::PopDegraded, Some(_)) => {}
+            (kind, Some(_)) => {
+                return Err(at(src, f, format!("{here}: capacity applies to pop-degraded only, not {}", kind.as_str())))
+            }
+            (_, None) => {}
+        }
+        for (j, g) in spec.faults.iter().enumerate().take(i) {
+            let other = g.get_ref();
+            if other.pop.get_ref() == fault.pop.get_ref() && overlaps(other, fault, run_end) {
+                return Err(at(
+                    src,
+                    f,
+                    format!(
+                        "{here}: {} on {} overlaps fault[{}] ({}) on the same PoP; faults on one PoP must not overlap",
+                        fault.kind.as_str(),
+                        fault.pop.get_ref(),
+                        j + 1,
+                        other.kind.as_str()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn overlaps(a: &super::schema::FaultSpec, b: &super::schema::FaultSpec, run_end: crate::engine::SimDuration) -> bool {
+    let span = |f: &super::schema::FaultSpec| {
+        let start = f.at.get_ref().sim();
+        let end = f.lasts.as_ref().map_or(run_end, |d| start + d.get_ref().sim());
+        (start, end)
+    };
+    let (a0, a1) = span(a);
+    let (b0, b1) = span(b);
+    a0 < b1 && b0 < a1
+}
+
+fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
+    let run_end = spec.scenario.duration.get_ref().sim();
+    for (i, e) in spec.expectations.iter().enumerate() {
+        let here = format!("expect[{}]", i + 1);
+        let (window, bounds, percentile) = match e.get_ref() {
+            ExpectSpec::Availability(r) | ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) => {
+                for (k, v) in [("lt", r.lt), ("le", r.le), ("gt", r.gt), ("ge", r.ge)] {
+                    if let Some(x) = v {
+                        if !(0.0..=1.0).contains(&x) {
+                            return Err(at(
+                                src,
+                                e,
+                                format!("{here}.{k}: got {x}; expected a fraction between 0 and 1"),
+                            ));
+                        }
+                    }
+                }
+                (&r.window, [r.lt.is_some(), r.le.is_some(), r.gt.is_some(), r.ge.is_some()], None)
+            }
+            ExpectSpec::MeanWait(d) => {
+                (&d.window, [d.lt.is_some(), d.le.is_some(), d.gt.is_some(), d.ge.is_some()], None)
+            }
+            ExpectSpec::Rto(f) | ExpectSpec::Detection(f) | ExpectSpec::Withdrawal(f) | ExpectSpec::Converged(f) => {
+                check_fault_ref(src, spec, &f.fault, &here)?;
+                if f.share.is_some() && !matches!(e.get_ref(), ExpectSpec::Converged(_)) {
+                    let span = f.share.as_ref().map_or(e.span(), |s| s.span());
+                    return Err(src.error_at(span, format!("{here}.share: applies to converged only")));
+                }
+                (&None, [f.lt.is_some(), f.le.is_some(), f.gt.is_some(), f.ge.is_some()], None)
+            }
+            ExpectSpec::RequestsLost(c)
+            | ExpectSpec::Shed(c)
+            | ExpectSpec::Spilled(c)
+            | ExpectSpec::AttemptsPerRequest(c) => {
+                match (&c.fault, e.get_ref()) {
+                    (Some(f), ExpectSpec::RequestsLost(_)) => check_fault_ref(src, spec, f, &here)?,
+                    (None, ExpectSpec::RequestsLost(_)) => {
+                        return Err(at(
+                            src,
+                            e,
+                            format!("{here}: requests_lost needs fault = <number of the [[fault]]>"),
+                        ))
+                    }
+                    (Some(f), _) => return Err(at(src, f, format!("{here}.fault: applies to requests_lost only"))),
+                    (None, _) => {}
+                }
+                for (k, v) in [("lt", c.lt), ("le", c.le), ("gt", c.gt), ("ge", c.ge)] {
+                    if let Some(x) = v {
+                        if !(x.is_finite() && x >= 0.0) {
+                            return Err(at(
+                                src,
+                                e,
+                                format!("{here}.{k}: got {x}; expected a count or ratio of at least 0"),
+                            ));
+                        }
+                    }
+                }
+                (&None, [c.lt.is_some(), c.le.is_some(), c.gt.is_some(), c.ge.is_some()], None)
+            }
+            ExpectSpec::Latency(l) => {
+                (&l.window, [l.lt.is_some(), l.le.is_some(), l.gt.is_some(), l.ge.is_some()], Some(&l.percentile))
+            }
+        };
+        if !bounds.iter().any(|b| *b) {
+            return Err(at(src, e, format!("{here}: no bound given; add one of lt, le, gt, ge (e.g. ge = 0.999)")));
+        }
+        if bounds[0] && bounds[1] || bounds[2] && bounds[3] {
+            return Err(at(
+                src,
+                e,
+                format!("{here}: give at most one upper bound (lt or le) and one lower bound (gt or ge)"),
+            ));
+        }
+        if let Some(p) = percentile {
+            let q = *p.get_ref();
+            if !(q > 0.0 && q <= 100.0) {
+                return Err(at(
+                    src,
+                    p,
+                    format!("{here}.percentile: got {q}; expected a percentile in (0, 100], e.g. 99 or 99.9"),
+                ));
+            }
+        }
+        if let Some(w) = window {
+            let [start, end] = *w.get_ref();
+            if start >= end {
+                return Err(at(src, w, format!("{here}.window: start {start} is not before end {end}")));
+            }
+            if end.sim() > run_end {
+                return Err(at(
+                    src,
+                    w,
+                    format!("{here}.window: ends at {end}, after the run ({})", spec.scenario.duration.get_ref()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_fault_ref(src: &Source, spec: &ScenarioSpec, f: &Spanned<u32>, here: &str) -> Check {
+    let n = *f.get_ref() as usize;
+    if n == 0 || n > spec.faults.len() {
+        return Err(at(
+            src,
+            f,
+            format!(
+                "{here}.fault: no fault number {n}; the file has {} [[fault]] tables, numbered from 1",
+                spec.faults.len()
+            ),
+        ));
+    }
+    Ok(())
+}
