@@ -1,2 +1,99 @@
 //! edgesim: a deterministic discrete-event simulator of a global edge network.
+//!
+//! The layers, each using only those above it:
+//!
+//! 1. [`engine`]: time, the event queue, RNG streams, the trace;
+//! 2. [`scenario`] (the file) and [`metrics`] (recorders);
+//! 3. the models: [`world`] (PoPs, sites, latency), [`edge`] (server pools,
+//!    health checks, anycast, overload, autoscaling, faults), [`resilience`]
+//!    (retries), and [`sim`], the loop that wires them;
+//! 4. [`check`]: expectations and verdicts;
+//! 5. [`report`]: summary.json, time series, tables.
+//!
+//! ```no_run
+//! let scenario = edgesim::scenario::load(std::path::Path::new("scenarios/single-pop.toml")).unwrap();
+//! let prepared = edgesim::prepare(scenario).unwrap();
+//! let outcome = edgesim::simulate(&prepared, None).unwrap();
+//! println!("availability {:?}", outcome.summary.availability);
+//! ```
+
+pub mod check;
+pub mod edge;
 pub mod engine;
+pub mod metrics;
+pub mod report;
+pub mod resilience;
+pub mod scenario;
+pub mod sim;
+pub mod world;
+
+use check::{Expectation, Verdict};
+use edge::faults::Fault;
+use edge::PoolConfig;
+use metrics::Probe;
+use scenario::{Scenario, ScenarioError};
+use sim::{ModelConfig, RunInputs, RunResult};
+use std::io::{self, Write};
+use world::World;
+
+/// A scenario resolved against the catalog: everything a run needs.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The scenario as read.
+    pub scenario: Scenario,
+    /// Its PoPs, client sites and latency model.
+    pub world: World,
+    /// The server pool of each PoP.
+    pub pools: Vec<PoolConfig>,
+    /// The fault timeline.
+    pub faults: Vec<Fault>,
+    /// Model parameters (anycast, client, overload, autoscaling).
+    pub config: ModelConfig,
+    /// Its expectations.
+    pub expectations: Vec<Expectation>,
+    /// The scopes those expectations watch.
+    pub probes: Vec<Probe>,
+}
+
+/// What a run produced.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The raw measures.
+    pub result: RunResult,
+    /// One verdict per expectation.
+    pub verdicts: Vec<Verdict>,
+    /// The summary.json contents.
+    pub summary: report::Summary,
+}
+
+/// Resolves a scenario: PoPs, sites, pools and expectations. Every input
+/// error (unknown PoP, unknown class...) is found here, before any run.
+pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
+    let world = world::build(&scenario)?;
+    let pools = edge::pool_configs(&scenario, &world)?;
+    let faults = edge::faults::resolve(&scenario, &world)?;
+    let (expectations, probes) = check::resolve(&scenario, &world)?;
+    let config = ModelConfig::from_scenario(&scenario);
+    Ok(Prepared { scenario, world, pools, faults, config, expectations, probes })
+}
+
+/// Runs a prepared scenario and judges its expectations; with `trace`,
+/// writes every handled event as a JSON line.
+pub fn simulate(p: &Prepared, trace: Option<&mut dyn Write>) -> io::Result<Outcome> {
+    let s = &p.scenario;
+    let inputs = RunInputs {
+        world: &p.world,
+        pools: &p.pools,
+        faults: &p.faults,
+        config: &p.config,
+        seed: s.seed(),
+        duration: s.duration(),
+        warmup: s.warmup(),
+        bucket: s.bucket(),
+        probes: p.probes.clone(),
+    };
+    let result = sim::run(inputs, trace)?;
+    let verdicts = check::evaluate(&p.expectations, &result, &p.world);
+    let summary = report::summary::build(p, &result, &verdicts);
+    Ok(Outcome { result, verdicts, summary })
+}

@@ -57,11 +57,7 @@ impl<E> Default for EventQueue<E> {
 impl<E> EventQueue<E> {
     /// An empty queue with room for `capacity` pending events before it grows.
     pub fn with_capacity(capacity: usize) -> Self {
-        EventQueue {
-            heap: BinaryHeap::with_capacity(capacity),
-            now: SimTime::ZERO,
-            next_seq: 0,
-        }
+        EventQueue { heap: BinaryHeap::with_capacity(capacity), now: SimTime::ZERO, next_seq: 0 }
     }
 
     /// The time of the last popped event (zero before the first pop).
@@ -88,11 +84,7 @@ impl<E> EventQueue<E> {
     pub fn pop(&mut self) -> Option<Scheduled<E>> {
         let entry = self.heap.pop()?;
         self.now = SimTime(entry.time);
-        Some(Scheduled {
-            time: SimTime(entry.time),
-            seq: entry.seq,
-            event: entry.event,
-        })
+        Some(Scheduled { time: SimTime(entry.time), seq: entry.seq, event: entry.event })
     }
 
     /// The time of the earliest pending event, if any.

@@ -20,9 +20,7 @@ fn mix64(mut z: u64) -> u64 {
 
 /// FNV-1a over the bytes of a name: stable across platforms and versions.
 fn name_hash(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// The 128-bit seed of the stream `name` under `master`.

@@ -159,10 +159,7 @@ mod tests {
         assert_eq!(SimDuration::from_secs_f64(1.5e-9), SimDuration(2));
         assert_eq!(SimDuration::from_secs_f64(-1.0), SimDuration::ZERO);
         assert_eq!(SimDuration::from_secs_f64(f64::NAN), SimDuration::ZERO);
-        assert_eq!(
-            SimDuration::from_secs_f64(0.25),
-            SimDuration::from_millis(250)
-        );
+        assert_eq!(SimDuration::from_secs_f64(0.25), SimDuration::from_millis(250));
     }
 
     #[test]

@@ -14,18 +14,14 @@ pub struct TraceHasher {
 
 impl Default for TraceHasher {
     fn default() -> Self {
-        TraceHasher {
-            state: 0x243f_6a88_85a3_08d3,
-        }
+        TraceHasher { state: 0x243f_6a88_85a3_08d3 }
     }
 }
 
 impl TraceHasher {
     #[inline]
     fn mix(&mut self, word: u64) {
-        self.state = (self.state ^ word)
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-            .rotate_left(29);
+        self.state = (self.state ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
     }
 
     /// Folds one handled event, at `time` with sequence number `seq`, into the hash.
@@ -92,12 +88,7 @@ impl<W: Write> TraceWriter<W> {
     }
 
     /// Appends one event line.
-    pub fn write<E: serde::Serialize>(
-        &mut self,
-        time: SimTime,
-        seq: u64,
-        event: &E,
-    ) -> io::Result<()> {
+    pub fn write<E: serde::Serialize>(&mut self, time: SimTime, seq: u64, event: &E) -> io::Result<()> {
         write!(self.out, "{{\"t_ns\":{},\"seq\":{},\"event\":", time.0, seq)?;
         serde_json::to_writer(&mut self.out, event).map_err(io::Error::other)?;
         self.out.write_all(b"}\n")
@@ -144,9 +135,6 @@ mod tests {
         w.write(SimTime(5), 0, &"arrive").expect("vec write");
         w.write(SimTime(7), 1, &3u8).expect("vec write");
         let text = String::from_utf8(w.finish().expect("flush")).expect("utf8");
-        assert_eq!(
-            text,
-            "{\"t_ns\":5,\"seq\":0,\"event\":\"arrive\"}\n{\"t_ns\":7,\"seq\":1,\"event\":3}\n"
-        );
+        assert_eq!(text, "{\"t_ns\":5,\"seq\":0,\"event\":\"arrive\"}\n{\"t_ns\":7,\"seq\":1,\"event\":3}\n");
     }
 }

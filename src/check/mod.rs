@@ -1,0 +1,456 @@
+//! Expectations: what a scenario says a run must show, and the verdicts.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::metrics::{Probe, CLASS_NAMES};
+use crate::scenario::schema::{CountExpect, DurationExpect, ExpectSpec, FaultExpect, LatencyExpect, RatioExpect};
+use crate::scenario::units::Duration;
+use crate::scenario::{Scenario, ScenarioError, Source};
+use crate::sim::RunResult;
+use crate::world::{unknown_pop_message, World};
+use serde::Serialize;
+use std::fmt::Write as _;
+use toml::Spanned;
+
+/// What an expectation measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric {
+    /// Successful / issued requests in a scope.
+    Availability,
+    /// A latency quantile (in [0, 1]) of the successes in a scope, ms.
+    Latency(f64),
+    /// Mean busy fraction of a PoP's servers.
+    Utilisation,
+    /// Mean wait for a server at a PoP, ms.
+    MeanWait,
+    /// Fraction of a PoP's requests that waited for a server.
+    PWait,
+    /// Recovery time of a fault, ms.
+    Rto,
+    /// From a fault to its detection, ms.
+    Detection,
+    /// From a fault to the start of the route withdrawal, ms.
+    Withdrawal,
+    /// From a fault until this share of affected networks moved, ms.
+    Converged(f64),
+    /// Affected requests that finally failed while the fault lasted.
+    RequestsLost,
+    /// Requests shed (count).
+    Shed,
+    /// Requests spilled (count).
+    Spilled,
+    /// Attempts per request.
+    AttemptsPerRequest,
+}
+
+impl Metric {
+    /// True if values are durations in ms.
+    fn is_duration(self) -> bool {
+        matches!(
+            self,
+            Metric::Latency(_)
+                | Metric::MeanWait
+                | Metric::Rto
+                | Metric::Detection
+                | Metric::Withdrawal
+                | Metric::Converged(_)
+        )
+    }
+}
+
+/// One side of a bound: the limit and whether equality passes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    /// The limit, in the metric's unit (a ratio, or ms).
+    pub value: f64,
+    /// True for `lt`/`gt` (equality fails).
+    pub strict: bool,
+}
+
+/// An expectation ready to be judged.
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    /// How reports show it, e.g. `availability >= 0.995`.
+    pub text: String,
+    /// What it measures.
+    pub metric: Metric,
+    /// Only this PoP, if set (index into the world's PoPs).
+    pub pop: Option<usize>,
+    /// Only this class, if set (counts only; probes carry their own).
+    pub class: Option<u8>,
+    /// The fault it is about (index), for fault metrics.
+    pub fault: Option<usize>,
+    /// The probe that gathers its requests (request metrics only).
+    pub probe: Option<usize>,
+    /// The value must be at least (or above) this.
+    pub lower: Option<Limit>,
+    /// The value must be at most (or below) this.
+    pub upper: Option<Limit>,
+}
+
+/// The judgement of one expectation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// The expectation as written.
+    pub text: String,
+    /// Whether the run met it.
+    pub passed: bool,
+    /// The value observed (ratio or ms), `None` when nothing was measured.
+    pub observed: Option<f64>,
+    /// The value observed, with where, for people.
+    pub observed_text: String,
+}
+
+fn class_index(src: &Source, c: &Spanned<String>) -> Result<u8, ScenarioError> {
+    CLASS_NAMES.iter().position(|n| n.eq_ignore_ascii_case(c.get_ref())).map(|i| i as u8).ok_or_else(|| {
+        src.error_at(c.span(), format!("unknown class \"{}\"; expected one of p0, p1, p2, p3", c.get_ref()))
+    })
+}
+
+fn pop_index(src: &Source, world: &World, p: &Spanned<String>) -> Result<usize, ScenarioError> {
+    world.pop_index(p.get_ref()).ok_or_else(|| {
+        let known = world.pops.iter().map(|q| q.code.as_str());
+        src.error_at(p.span(), unknown_pop_message("expect.pop (not in this topology)", p.get_ref(), known))
+    })
+}
+
+fn ratio_limits(r: &RatioExpect) -> (Option<Limit>, Option<Limit>) {
+    let lim = |v: Option<f64>, strict| v.map(|value| Limit { value, strict });
+    (lim(r.gt, true).or(lim(r.ge, false)), lim(r.lt, true).or(lim(r.le, false)))
+}
+
+fn duration_limits(
+    lt: Option<Duration>,
+    le: Option<Duration>,
+    gt: Option<Duration>,
+    ge: Option<Duration>,
+) -> (Option<Limit>, Option<Limit>) {
+    let lim = |v: Option<Duration>, strict| v.map(|d| Limit { value: d.sim().as_millis_f64(), strict });
+    (lim(gt, true).or(lim(ge, false)), lim(lt, true).or(lim(le, false)))
+}
+
+struct Scope {
+    pop: Option<usize>,
+    class: Option<u8>,
+    window: Option<(SimTime, SimTime)>,
+}
+
+fn scope(
+    src: &Source,
+    world: &World,
+    pop: &Option<Spanned<String>>,
+    class: &Option<Spanned<String>>,
+    window: &Option<Spanned<[Duration; 2]>>,
+) -> Result<Scope, ScenarioError> {
+    Ok(Scope {
+        pop: pop.as_ref().map(|p| pop_index(src, world, p)).transpose()?,
+        class: class.as_ref().map(|c| class_index(src, c)).transpose()?,
+        window: window.as_ref().map(|w| {
+            let [a, b] = *w.get_ref();
+            (SimTime::ZERO + a.sim(), SimTime::ZERO + b.sim())
+        }),
+    })
+}
+
+/// Rejects scope keys a PoP-level metric cannot use.
+fn pop_only(
+    src: &Source,
+    e: &Spanned<ExpectSpec>,
+    name: &str,
+    class: &Option<Spanned<String>>,
+    window: &Option<Spanned<[Duration; 2]>>,
+) -> Result<(), ScenarioError> {
+    if let Some(c) = class {
+        return Err(src.error_at(c.span(), format!("{name}: is measured per PoP, not per class; remove class")));
+    }
+    if let Some(w) = window {
+        return Err(
+            src.error_at(w.span(), format!("{name}: is measured over the whole run after warm-up; remove window"))
+        );
+    }
+    let _ = e;
+    Ok(())
+}
+
+fn describe(name: &str, world: &World, s: &Scope, lower: Option<Limit>, upper: Option<Limit>, unit_ms: bool) -> String {
+    let mut t = name.to_string();
+    if let Some((a, b)) = s.window {
+        let _ = write!(t, "[{}..{}]", a - SimTime::ZERO, b - SimTime::ZERO);
+    }
+    if let Some(p) = s.pop {
+        let _ = write!(t, " at {}", world.pops[p].code);
+    }
+    if let Some(c) = s.class {
+        let _ = write!(t, " for {}", CLASS_NAMES[c as usize]);
+    }
+    push_limits(&mut t, lower, upper, unit_ms);
+    t
+}
+
+/// Turns the scenario's `[[expect]]` tables into expectations, and the
+/// probes the run must fill for them. Unknown PoPs and classes are errors.
+pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Probe>), ScenarioError> {
+    let src = &s.source;
+    let whole = (SimTime::ZERO + s.warmup(), SimTime::ZERO + s.duration());
+    let mut exps = Vec::new();
+    let mut probes = Vec::new();
+    for e in &s.spec.expectations {
+        let mut add_probe = |sc: &Scope| {
+            let (from, to) = sc.window.unwrap_or(whole);
+            probes.push(Probe::new(from, to, sc.pop.map(|p| p as u32), sc.class));
+            Some(probes.len() - 1)
+        };
+        let exp = match e.get_ref() {
+            ExpectSpec::Availability(r) => {
+                let sc = scope(src, world, &r.pop, &r.class, &r.window)?;
+                let (lower, upper) = ratio_limits(r);
+                Expectation {
+                    text: describe("availability", world, &sc, lower, upper, false),
+                    metric: Metric::Availability,
+                    pop: sc.pop,
+                    class: None,
+                    fault: None,
+                    probe: add_probe(&sc),
+                    lower,
+                    upper,
+                }
+            }
+            ExpectSpec::Latency(l) => latency_expectation(src, world, l, &mut add_probe)?,
+            ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) => {
+                let (name, metric) = match e.get_ref() {
+                    ExpectSpec::Utilisation(_) => ("utilisation", Metric::Utilisation),
+                    _ => ("p_wait", Metric::PWait),
+                };
+                pop_only(src, e, name, &r.class, &r.window)?;
+                let sc = scope(src, world, &r.pop, &None, &None)?;
+                let (lower, upper) = ratio_limits(r);
+                Expectation {
+                    text: describe(name, world, &sc, lower, upper, false),
+                    metric,
+                    pop: sc.pop,
+                    class: None,
+                    fault: None,
+                    probe: None,
+                    lower,
+                    upper,
+                }
+            }
+            ExpectSpec::MeanWait(d) => mean_wait_expectation(src, world, e, d)?,
+            ExpectSpec::Rto(f) => fault_expectation("rto", Metric::Rto, f),
+            ExpectSpec::Detection(f) => fault_expectation("detection", Metric::Detection, f),
+            ExpectSpec::Withdrawal(f) => fault_expectation("withdrawal", Metric::Withdrawal, f),
+            ExpectSpec::Converged(f) => {
+                let share = f.share.as_ref().map_or(1.0, |s| s.get_ref().0);
+                fault_expectation(&format!("converged[{}%]", share * 100.0), Metric::Converged(share), f)
+            }
+            ExpectSpec::RequestsLost(c) => count_expectation(src, world, "requests_lost", Metric::RequestsLost, c)?,
+            ExpectSpec::Shed(c) => count_expectation(src, world, "shed", Metric::Shed, c)?,
+            ExpectSpec::Spilled(c) => count_expectation(src, world, "spilled", Metric::Spilled, c)?,
+            ExpectSpec::AttemptsPerRequest(c) => {
+                count_expectation(src, world, "attempts_per_request", Metric::AttemptsPerRequest, c)?
+            }
+        };
+        exps.push(exp);
+    }
+    Ok((exps, probes))
+}
+
+fn latency_expectation(
+    src: &Source,
+    world: &World,
+    l: &LatencyExpect,
+    add_probe: &mut impl FnMut(&Scope) -> Option<usize>,
+) -> Result<Expectation, ScenarioError> {
+    let sc = scope(src, world, &l.pop, &l.class, &l.window)?;
+    let (lower, upper) = duration_limits(l.lt, l.le, l.gt, l.ge);
+    let q = *l.percentile.get_ref();
+    Ok(Expectation {
+        text: describe(&format!("latency p{q}"), world, &sc, lower, upper, true),
+        metric: Metric::Latency(q / 100.0),
+        pop: sc.pop,
+        class: None,
+        fault: None,
+        probe: add_probe(&sc),
+        lower,
+        upper,
+    })
+}
+
+fn mean_wait_expectation(
+    src: &Source,
+    world: &World,
+    e: &Spanned<ExpectSpec>,
+    d: &DurationExpect,
+) -> Result<Expectation, ScenarioError> {
+    pop_only(src, e, "mean_wait", &d.class, &d.window)?;
+    let sc = scope(src, world, &d.pop, &None, &None)?;
+    let (lower, upper) = duration_limits(d.lt, d.le, d.gt, d.ge);
+    Ok(Expectation {
+        text: describe("mean_wait", world, &sc, lower, upper, true),
+        metric: Metric::MeanWait,
+        pop: sc.pop,
+        class: None,
+        fault: None,
+        probe: None,
+        lower,
+        upper,
+    })
+}
+
+fn fault_expectation(name: &str, metric: Metric, f: &FaultExpect) -> Expectation {
+    let (lower, upper) = duration_limits(f.lt, f.le, f.gt, f.ge);
+    let fault = *f.fault.get_ref() as usize;
+    let mut text = format!("{name} of fault {fault}");
+    push_limits(&mut text, lower, upper, true);
+    Expectation { text, metric, pop: None, class: None, fault: Some(fault - 1), probe: None, lower, upper }
+}
+
+fn count_expectation(
+    src: &Source,
+    world: &World,
+    name: &str,
+    metric: Metric,
+    c: &CountExpect,
+) -> Result<Expectation, ScenarioError> {
+    let pop = c.pop.as_ref().map(|p| pop_index(src, world, p)).transpose()?;
+    let class = c.class.as_ref().map(|k| class_index(src, k)).transpose()?;
+    let lim = |v: Option<f64>, strict| v.map(|value| Limit { value, strict });
+    let (lower, upper) = (lim(c.gt, true).or(lim(c.ge, false)), lim(c.lt, true).or(lim(c.le, false)));
+    let fault = c.fault.as_ref().map(|f| *f.get_ref() as usize);
+    let mut text = name.to_string();
+    if let Some(f) = fault {
+        let _ = write!(text, " of fault {f}");
+    }
+    if let Some(p) = pop {
+        let _ = write!(text, " at {}", world.pops[p].code);
+    }
+    if let Some(k) = class {
+        let _ = write!(text, " for {}", CLASS_NAMES[k as usize]);
+    }
+    push_limits(&mut text, lower, upper, false);
+    Ok(Expectation { text, metric, pop, class, fault: fault.map(|f| f - 1), probe: None, lower, upper })
+}
+
+fn push_limits(t: &mut String, lower: Option<Limit>, upper: Option<Limit>, unit_ms: bool) {
+    let fmt = |v: f64| if unit_ms { SimDuration::from_secs_f64(v / 1e3).to_string() } else { format!("{v}") };
+    if let Some(l) = lower {
+        let _ = write!(t, " {} {}", if l.strict { ">" } else { ">=" }, fmt(l.value));
+    }
+    if let Some(u) = upper {
+        let _ = write!(t, " {} {}", if u.strict { "<" } else { "<=" }, fmt(u.value));
+    }
+}
+
+/// The value of a fault or count metric, `None` when it never happened.
+pub fn run_measure(e: &Expectation, result: &RunResult) -> Option<f64> {
+    let ms = |d: Option<crate::engine::SimDuration>| d.map(|d| d.as_millis_f64());
+    let since = |t: Option<SimTime>, at: SimTime| ms(t.map(|t| t - at));
+    let rec = e.fault.and_then(|f| result.faults.get(f));
+    let totals = || result.pop_totals.iter().enumerate().filter(|(i, _)| e.pop.is_none_or(|p| p == *i));
+    match e.metric {
+        Metric::Rto => ms(rec?.rto()),
+        Metric::Detection => since(rec?.detected, rec?.at),
+        Metric::Withdrawal => since(rec?.withdrawn, rec?.at),
+        Metric::Converged(share) => ms(rec?.moved_share(share)),
+        Metric::RequestsLost => Some(rec?.during.failed() as f64),
+        Metric::Shed => Some(
+            totals()
+                .map(|(_, t)| match e.class {
+                    Some(c) => t.shed_by_class[c as usize],
+                    None => t.shed_by_class.iter().sum(),
+                })
+                .sum::<u64>() as f64,
+        ),
+        Metric::Spilled => Some(totals().map(|(_, t)| t.spilled_out).sum::<u64>() as f64),
+        Metric::AttemptsPerRequest => {
+            let sent = result.recorder.total.issued + result.unfinished;
+            (sent > 0).then(|| result.recorder.attempts as f64 / sent as f64)
+        }
+        _ => None,
+    }
+}
+
+/// A PoP-level measure of PoP `i`, or `None` if it saw no traffic.
+pub fn pop_measure(result: &RunResult, metric: Metric, i: usize) -> Option<f64> {
+    let p = &result.pools[i];
+    match metric {
+        Metric::Utilisation => {
+            let busy: u64 = p.busy_ns.iter().sum();
+            (p.server_area > 0).then(|| busy as f64 / p.server_area as f64)
+        }
+        Metric::MeanWait => (p.started > 0).then(|| p.wait_ns_sum as f64 / p.started as f64 / 1e6),
+        Metric::PWait => {
+            let admitted = p.arrivals - p.rejected;
+            (admitted > 0).then(|| p.waited as f64 / admitted as f64)
+        }
+        _ => None,
+    }
+}
+
+fn holds(v: f64, lower: Option<Limit>, upper: Option<Limit>) -> bool {
+    let lo = lower.is_none_or(|l| if l.strict { v > l.value } else { v >= l.value });
+    let hi = upper.is_none_or(|u| if u.strict { v < u.value } else { v <= u.value });
+    lo && hi
+}
+
+/// Judges every expectation against what the run measured.
+pub fn evaluate(exps: &[Expectation], result: &RunResult, world: &World) -> Vec<Verdict> {
+    exps.iter().map(|e| judge(e, result, world)).collect()
+}
+
+fn fmt_value(metric: Metric, v: f64) -> String {
+    match metric {
+        m if m.is_duration() && v < 1.0 => format!("{v:.6}ms"),
+        m if m.is_duration() && v >= 1_000.0 => format!("{:.3}s", v / 1e3),
+        m if m.is_duration() => format!("{v:.3}ms"),
+        Metric::RequestsLost | Metric::Shed | Metric::Spilled => format!("{v}"),
+        _ => format!("{v:.6}"),
+    }
+}
+
+fn judge(e: &Expectation, result: &RunResult, world: &World) -> Verdict {
+    let observed = match (e.metric, e.probe) {
+        (Metric::Availability, Some(p)) => result.recorder.probes[p].counts.availability().map(|v| (v, None)),
+        (Metric::Latency(q), Some(p)) => {
+            let h = &result.recorder.probes[p].latency;
+            (h.count() > 0).then(|| (h.quantile_ms(q), None))
+        }
+        (Metric::Utilisation | Metric::MeanWait | Metric::PWait, _) => match e.pop {
+            Some(i) => pop_measure(result, e.metric, i).map(|v| (v, None)),
+            None => worst_pop(e, result),
+        },
+        _ => run_measure(e, result).map(|v| (v, None)),
+    };
+    match observed {
+        None => Verdict {
+            text: e.text.clone(),
+            passed: false,
+            observed: None,
+            observed_text: match e.fault {
+                Some(_) => "did not happen within the run".to_string(),
+                None => "nothing measured in scope".to_string(),
+            },
+        },
+        Some((v, at)) => Verdict {
+            text: e.text.clone(),
+            passed: holds(v, e.lower, e.upper),
+            observed: Some(v),
+            observed_text: match at {
+                Some(i) => format!("{} (worst PoP {})", fmt_value(e.metric, v), world.pops[i].code),
+                None => fmt_value(e.metric, v),
+            },
+        },
+    }
+}
+
+/// Over every PoP: the first PoP that breaks the bound, else the one
+/// closest to breaking it.
+fn worst_pop(e: &Expectation, result: &RunResult) -> Option<(f64, Option<usize>)> {
+    let values: Vec<(f64, usize)> =
+        (0..result.pools.len()).filter_map(|i| pop_measure(result, e.metric, i).map(|v| (v, i))).collect();
+    if let Some(&(v, i)) = values.iter().find(|(v, _)| !holds(*v, e.lower, e.upper)) {
+        return Some((v, Some(i)));
+    }
+    let by_value = |a: &&(f64, usize), b: &&(f64, usize)| a.0.total_cmp(&b.0);
+    let worst = if e.upper.is_some() { values.iter().max_by(by_value) } else { values.iter().min_by(by_value) };
+    worst.map(|&(v, i)| (v, Some(i)))
+}

@@ -1,0 +1,69 @@
+//! The edge: PoP server pools and their queues, health checks, anycast
+//! routing, overload control, autoscaling, and the faults that strike PoPs.
+
+pub mod anycast;
+pub mod autoscale;
+pub mod faults;
+pub mod health;
+pub mod overload;
+pub mod pool;
+
+use crate::engine::dist::DurationDist;
+use crate::engine::SimDuration;
+use crate::scenario::schema::PoolSpec;
+use crate::scenario::{duration_dist, Scenario, ScenarioError};
+use crate::world::{unknown_pop_message, World};
+
+/// Servers in a PoP when the file does not say (the seed's minimum).
+pub const DEFAULT_SERVERS: u32 = 4;
+/// Requests that may wait at a PoP when the file does not say.
+pub const DEFAULT_QUEUE_LIMIT: u32 = 1000;
+/// Mean service time when the file does not say.
+pub const DEFAULT_SERVICE_MEAN: SimDuration = SimDuration::from_millis(5);
+
+/// The server pool of one PoP, resolved from `[pops.default]` and `[pops.<CODE>]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolConfig {
+    /// Servers.
+    pub servers: u32,
+    /// Service time of one request on one server.
+    pub service: DurationDist,
+    /// Requests that may wait; more are rejected.
+    pub queue_limit: u32,
+}
+
+/// The pool of every PoP of `world`, in the same order. An override for a
+/// PoP that is not in the topology is an error.
+pub fn pool_configs(s: &Scenario, world: &World) -> Result<Vec<PoolConfig>, ScenarioError> {
+    let pops = &s.spec.pops;
+    for (code, spec) in pops {
+        if code != "default" && world.pop_index(code).is_none() {
+            let known = world.pops.iter().map(|p| p.code.as_str());
+            return Err(s.source.error_at(
+                spec.span(),
+                unknown_pop_message(&format!("[pops.{code}] (not in this topology)"), code, known),
+            ));
+        }
+    }
+    let default = pops.get("default").map(|p| p.get_ref().clone()).unwrap_or_default();
+    Ok(world
+        .pops
+        .iter()
+        .map(|p| {
+            let own = pops.get(&p.code).map(|s| s.get_ref());
+            resolve(own, &default)
+        })
+        .collect())
+}
+
+fn resolve(own: Option<&PoolSpec>, default: &PoolSpec) -> PoolConfig {
+    let pick = |f: fn(&PoolSpec) -> bool| own.filter(|o| f(o)).unwrap_or(default);
+    let servers = pick(|p| p.servers.is_some()).servers.as_ref().map_or(DEFAULT_SERVERS, |s| *s.get_ref());
+    let queue_limit = pick(|p| p.queue_limit.is_some()).queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT);
+    let service = pick(|p| p.service.is_some())
+        .service
+        .as_ref()
+        .map(|d| duration_dist(d.get_ref()))
+        .unwrap_or(DurationDist::Exponential { mean_ns: DEFAULT_SERVICE_MEAN.as_nanos() as f64 });
+    PoolConfig { servers, service, queue_limit }
+}

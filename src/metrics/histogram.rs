@@ -1,0 +1,84 @@
+//! Latency histograms (HdrHistogram), recording microseconds.
+
+use crate::engine::SimDuration;
+use hdrhistogram::{Counter, Histogram};
+
+/// Longest latency a histogram tells apart: one hour, in microseconds.
+pub const MAX_LATENCY_US: u64 = 3_600_000_000;
+
+/// A latency histogram with microsecond resolution up to one hour;
+/// `sigfig` significant decimal digits (2 or 3). Counts are `u64` by
+/// default; time-series buckets use `u32` to halve their memory.
+#[derive(Debug, Clone)]
+pub struct LatencyHistogram<T: Counter = u64> {
+    h: Histogram<T>,
+    sum_ns: u128,
+}
+
+impl<T: Counter> LatencyHistogram<T> {
+    /// An empty histogram keeping `sigfig` significant digits (1 to 5).
+    pub fn new(sigfig: u8) -> Self {
+        let h = Histogram::new_with_bounds(1, MAX_LATENCY_US, sigfig.clamp(1, 5))
+            .unwrap_or_else(|_| unreachable!("constant bounds are valid"));
+        LatencyHistogram { h, sum_ns: 0 }
+    }
+
+    /// Records one latency (clamped to 1 us .. 1 h).
+    #[inline]
+    pub fn record(&mut self, d: SimDuration) {
+        let us = (d.as_nanos() / 1_000).clamp(1, MAX_LATENCY_US);
+        self.h.saturating_record(us);
+        self.sum_ns += d.as_nanos() as u128;
+    }
+
+    /// Recorded values.
+    pub fn count(&self) -> u64 {
+        self.h.len()
+    }
+
+    /// The value at quantile `q` in [0, 1], in milliseconds (0 when empty).
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.h.is_empty() {
+            return 0.0;
+        }
+        self.h.value_at_quantile(q) as f64 / 1e3
+    }
+
+    /// The exact mean of what was recorded, in milliseconds (0 when empty).
+    pub fn mean_ms(&self) -> f64 {
+        if self.h.is_empty() {
+            return 0.0;
+        }
+        self.sum_ns as f64 / self.h.len() as f64 / 1e6
+    }
+
+    /// The largest recorded value, in milliseconds.
+    pub fn max_ms(&self) -> f64 {
+        self.h.max() as f64 / 1e3
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_of_a_uniform_ramp() {
+        let mut h: LatencyHistogram = LatencyHistogram::new(3);
+        for ms in 1..=1000u64 {
+            h.record(SimDuration::from_millis(ms));
+        }
+        assert_eq!(h.count(), 1000);
+        assert!((h.quantile_ms(0.5) - 500.0).abs() <= 0.5, "{}", h.quantile_ms(0.5));
+        assert!((h.quantile_ms(0.99) - 990.0).abs() <= 1.0);
+        assert!((h.mean_ms() - 500.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn out_of_range_values_are_clamped_not_lost() {
+        let mut h: LatencyHistogram<u32> = LatencyHistogram::new(2);
+        h.record(SimDuration(10));
+        h.record(SimDuration::from_secs(10_000));
+        assert_eq!(h.count(), 2);
+    }
+}

@@ -1,0 +1,95 @@
+//! Reports of a run: summary.json, timeseries.csv, the terminal table, and
+//! safe writing of result files.
+
+pub mod files;
+pub mod summary;
+
+use crate::metrics::Recorder;
+use std::fmt::Write as _;
+pub use summary::Summary;
+
+/// `timeseries.csv`: one row per bucket of send time, tidy (one header row,
+/// one observation per row) for pandas or a spreadsheet.
+pub fn timeseries_csv(rec: &Recorder) -> String {
+    let width_s = rec.bucket_width().as_secs_f64();
+    let mut out = String::from("t_s,issued,succeeded,failed,availability,latency_p50_ms,latency_p99_ms\n");
+    for (i, b) in rec.buckets.iter().enumerate() {
+        let avail = b.counts.availability().map_or(String::new(), |a| format!("{a:.6}"));
+        let (p50, p99) = b.latency.as_ref().map_or((String::new(), String::new()), |h| {
+            (format!("{:.3}", h.quantile_ms(0.5)), format!("{:.3}", h.quantile_ms(0.99)))
+        });
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{avail},{p50},{p99}",
+            i as f64 * width_s,
+            b.counts.issued,
+            b.counts.succeeded,
+            b.counts.failed()
+        );
+    }
+    out
+}
+
+/// `pops_timeseries.csv`: one row per PoP per control period (tidy).
+pub fn pop_series_csv(series: &[crate::sim::PopSample], codes: &[String]) -> String {
+    let mut out = String::from("t_s,pop,servers,arrivals,shed,spilled,cpu,shed_level\n");
+    for r in series {
+        let code = codes.get(r.pop as usize).map_or("?", |c| c.as_str());
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{:.4},{}",
+            r.t_s, code, r.servers, r.arrivals, r.shed, r.spilled, r.cpu, r.shed_level
+        );
+    }
+    out
+}
+
+/// How many PoPs the terminal table lists (the busiest first).
+pub const TABLE_POPS: usize = 10;
+
+/// The short table `edgesim run` prints.
+pub fn terminal_table(s: &Summary) -> String {
+    let mut t = String::new();
+    let r = &s.requests;
+    let _ = writeln!(
+        t,
+        "requests   issued {}  succeeded {}  failed {}  unfinished {}  availability {}",
+        r.issued,
+        r.succeeded,
+        r.failed,
+        r.unfinished,
+        s.availability.map_or("n/a".to_string(), |a| format!("{a:.6}"))
+    );
+    let l = &s.latency_ms.all;
+    let _ = writeln!(
+        t,
+        "latency    p50 {:.3}ms  p90 {:.3}ms  p99 {:.3}ms  p999 {:.3}ms  mean {:.3}ms",
+        l.p50, l.p90, l.p99, l.p999, l.mean
+    );
+    let _ = writeln!(
+        t,
+        "\n{:<5} {:>7} {:>12} {:>8} {:>11} {:>7} {:>9} {:>10}",
+        "PoP", "servers", "requests", "util", "mean wait", "p_wait", "rejected", "p99"
+    );
+    let mut order: Vec<usize> = (0..s.pops.len()).collect();
+    order.sort_by(|&a, &b| s.pops[b].requests.cmp(&s.pops[a].requests).then(a.cmp(&b)));
+    for &i in order.iter().take(TABLE_POPS) {
+        let p = &s.pops[i];
+        let _ = writeln!(
+            t,
+            "{:<5} {:>7} {:>12} {:>8.4} {:>9.3}ms {:>7.4} {:>9} {:>8.3}ms",
+            p.code, p.servers, p.requests, p.utilisation, p.mean_wait_ms, p.p_wait, p.rejected, p.latency_p99_ms
+        );
+    }
+    if s.pops.len() > TABLE_POPS {
+        let _ = writeln!(t, "... and {} more PoPs in summary.json", s.pops.len() - TABLE_POPS);
+    }
+    if !s.expectations.is_empty() {
+        let _ = writeln!(t, "\nexpectations");
+        for v in &s.expectations {
+            let mark = if v.passed { "PASS" } else { "FAIL" };
+            let _ = writeln!(t, "  {mark}  {}  (observed {})", v.text, v.observed_text);
+        }
+    }
+    t
+}

@@ -1,0 +1,316 @@
+//! `summary.json`: the versioned, deterministic record of a run.
+//!
+//! It holds no wall-clock figure, so the same binary, scenario and seed give
+//! the same bytes. Wall time goes to `run.json`.
+
+use crate::check::{pop_measure, Metric, Verdict};
+use crate::edge::PoolConfig;
+use crate::engine::SimTime;
+use crate::metrics::faults::FaultRecord;
+use crate::metrics::{Counts, FailReason, LatencyHistogram, CLASS_NAMES};
+use crate::sim::RunResult;
+use crate::world::World;
+use crate::Prepared;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the summary.json layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Layout version.
+    pub schema_version: u32,
+    /// The edgesim version that wrote it.
+    pub edgesim_version: &'static str,
+    /// Scenario name.
+    pub scenario: String,
+    /// Scenario description.
+    pub description: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Simulated time, s.
+    pub sim_duration_s: f64,
+    /// Warm-up excluded from measures, s.
+    pub warmup_s: f64,
+    /// Time-series bucket width, s.
+    pub bucket_s: f64,
+    /// Events handled.
+    pub events_handled: u64,
+    /// Hash of the handled-event stream.
+    pub trace_hash: String,
+    /// Request counts.
+    pub requests: Requests,
+    /// Succeeded / issued over the measured window (null with no requests).
+    pub availability: Option<f64>,
+    /// Client-observed latency of successes.
+    pub latency_ms: Latency,
+    /// Attempts per request (retry amplification).
+    pub attempts_per_request: Option<f64>,
+    /// Client networks (anycast catchment units).
+    pub client_networks: usize,
+    /// Per fault, in file order.
+    pub faults: Vec<FaultSummary>,
+    /// Per PoP.
+    pub pops: Vec<PopSummary>,
+    /// Verdicts, in file order.
+    pub expectations: Vec<Verdict>,
+    /// True when every expectation holds.
+    pub passed: bool,
+}
+
+/// Request counts over the measured window.
+#[derive(Debug, Clone, Serialize)]
+pub struct Requests {
+    /// Requests with an outcome.
+    pub issued: u64,
+    /// Successes.
+    pub succeeded: u64,
+    /// Failures.
+    pub failed: u64,
+    /// Sent in the window with no outcome by the end (not in `issued`).
+    pub unfinished: u64,
+    /// By class.
+    pub by_class: BTreeMap<&'static str, ClassRequests>,
+    /// Failures by reason.
+    pub failed_by_reason: BTreeMap<&'static str, u64>,
+    /// Requests shed, by class.
+    pub shed_by_class: BTreeMap<&'static str, u64>,
+}
+
+/// One fault: what struck, its timeline and what it cost.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaultSummary {
+    /// `pop-down`, `pop-degraded` or `health-check-flap`.
+    pub kind: &'static str,
+    /// The PoP it struck.
+    pub target: String,
+    /// When it struck, s since the start of the run.
+    pub at_s: f64,
+    /// Named steps, s after the fault (absent when they did not happen).
+    pub timeline: BTreeMap<&'static str, f64>,
+    /// Recovery time, s (null when not recovered within the run).
+    pub rto_s: Option<f64>,
+    /// Affected requests that finally failed while the fault lasted.
+    pub requests_lost: u64,
+    /// Affected requests sent while the fault lasted.
+    pub requests_affected: u64,
+    /// Their attempts per request.
+    pub attempts_per_request: Option<f64>,
+    /// Client networks in the PoP's catchment at the fault.
+    pub affected_networks: u32,
+    /// Latency of affected successes: the minute before, during, after.
+    pub latency_ms: BTreeMap<&'static str, Percentiles>,
+}
+
+/// Request counts of one class.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassRequests {
+    /// Requests with an outcome.
+    pub issued: u64,
+    /// Successes.
+    pub succeeded: u64,
+    /// Failures.
+    pub failed: u64,
+}
+
+/// Latency percentiles, ms.
+#[derive(Debug, Clone, Serialize)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// Latency of all successes, and by class.
+#[derive(Debug, Clone, Serialize)]
+pub struct Latency {
+    /// All successes.
+    #[serde(flatten)]
+    pub all: Percentiles,
+    /// By class.
+    pub by_class: BTreeMap<&'static str, Percentiles>,
+}
+
+/// One PoP's measures.
+#[derive(Debug, Clone, Serialize)]
+pub struct PopSummary {
+    /// IATA code.
+    pub code: String,
+    /// City.
+    pub city: String,
+    /// Region.
+    pub region: &'static str,
+    /// Servers.
+    pub servers: u32,
+    /// Requests answered or failed here.
+    pub requests: u64,
+    /// Of those, successes.
+    pub succeeded: u64,
+    /// Turned away: queue full.
+    pub rejected: u64,
+    /// Shed, by class.
+    pub shed_by_class: BTreeMap<&'static str, u64>,
+    /// Spilled to another PoP.
+    pub spilled_out: u64,
+    /// Spilled here from another PoP.
+    pub spilled_in: u64,
+    /// Most servers at any time.
+    pub servers_max: u32,
+    /// Times (s) the autoscaler decided to add a server.
+    pub scale_ups_s: Vec<f64>,
+    /// Servers the autoscaler removed.
+    pub scale_downs: u32,
+    /// Arrivals per second over the window.
+    pub arrival_rate_per_s: f64,
+    /// Mean busy fraction of the servers.
+    pub utilisation: f64,
+    /// Busy fraction of each server.
+    pub server_utilisation: Vec<f64>,
+    /// Mean wait for a server, ms.
+    pub mean_wait_ms: f64,
+    /// Fraction of admitted requests that waited.
+    pub p_wait: f64,
+    /// Time-average number of requests waiting.
+    pub mean_queue_len: f64,
+    /// Median latency of its successes, ms.
+    pub latency_p50_ms: f64,
+    /// 99th percentile latency of its successes, ms.
+    pub latency_p99_ms: f64,
+}
+
+fn percentiles(h: &LatencyHistogram) -> Percentiles {
+    Percentiles {
+        p50: h.quantile_ms(0.5),
+        p90: h.quantile_ms(0.9),
+        p99: h.quantile_ms(0.99),
+        p999: h.quantile_ms(0.999),
+        mean: h.mean_ms(),
+        max: h.max_ms(),
+    }
+}
+
+fn class_requests(c: &Counts) -> ClassRequests {
+    ClassRequests { issued: c.issued, succeeded: c.succeeded, failed: c.failed() }
+}
+
+fn pop_summary(world: &World, pools: &[PoolConfig], r: &RunResult, i: usize) -> PopSummary {
+    let pop = &world.pops[i];
+    let stats = &r.pools[i];
+    let window_s = (r.end - r.measure_from).as_secs_f64();
+    let hist = &r.recorder.latency_by_pop[i];
+    PopSummary {
+        code: pop.code.clone(),
+        city: pop.city.clone(),
+        region: pop.region.as_str(),
+        servers: pools[i].servers,
+        requests: r.recorder.by_pop[i].issued,
+        succeeded: r.recorder.by_pop[i].succeeded,
+        rejected: stats.rejected,
+        shed_by_class: CLASS_NAMES.iter().zip(r.pop_totals[i].shed_by_class).map(|(n, c)| (*n, c)).collect(),
+        spilled_out: r.pop_totals[i].spilled_out,
+        spilled_in: r.pop_totals[i].spilled_in,
+        servers_max: r.pop_totals[i].servers_max,
+        scale_ups_s: r.pop_totals[i].scale_up_times_s.clone(),
+        scale_downs: r.pop_totals[i].scale_downs,
+        arrival_rate_per_s: stats.arrivals as f64 / window_s,
+        utilisation: pop_measure(r, Metric::Utilisation, i).unwrap_or(0.0),
+        server_utilisation: stats.busy_ns.iter().map(|b| *b as f64 / 1e9 / window_s).collect(),
+        mean_wait_ms: pop_measure(r, Metric::MeanWait, i).unwrap_or(0.0),
+        p_wait: pop_measure(r, Metric::PWait, i).unwrap_or(0.0),
+        mean_queue_len: stats.queue_area as f64 / 1e9 / window_s,
+        latency_p50_ms: hist.quantile_ms(0.5),
+        latency_p99_ms: hist.quantile_ms(0.99),
+    }
+}
+
+fn fault_summary(p: &Prepared, r: &RunResult, i: usize) -> FaultSummary {
+    let f = &p.faults[i];
+    let rec: &FaultRecord = &r.faults[i];
+    let since = |t: SimTime| (t - rec.at).as_secs_f64();
+    let mut timeline = BTreeMap::new();
+    let steps = [
+        ("detected", rec.detected),
+        ("withdrawal_started", rec.withdrawn),
+        ("first_moved", rec.moved_share(0.0).map(|d| rec.at + d)),
+        ("half_moved", rec.moved_share(0.5).map(|d| rec.at + d)),
+        ("all_moved", rec.moved_share(1.0).map(|d| rec.at + d)),
+        ("recovered", rec.rto().map(|d| rec.at + d)),
+        ("pop_restored", rec.ended),
+        ("declared_up", rec.declared_up),
+        ("reannounced", rec.reannounced),
+    ];
+    timeline.insert("fault", 0.0);
+    for (name, t) in steps {
+        if let Some(t) = t {
+            timeline.insert(name, since(t));
+        }
+    }
+    let latency = [("before", &rec.latency_before), ("during", &rec.latency_during), ("after", &rec.latency_after)];
+    FaultSummary {
+        kind: f.kind.as_str(),
+        target: p.world.pops[f.pop].code.clone(),
+        at_s: f.at.as_secs_f64(),
+        timeline,
+        rto_s: rec.rto().map(|d| d.as_secs_f64()),
+        requests_lost: rec.during.failed(),
+        requests_affected: rec.during.issued,
+        attempts_per_request: (rec.during.issued > 0).then(|| rec.attempts_during as f64 / rec.during.issued as f64),
+        affected_networks: rec.affected_networks,
+        latency_ms: latency.iter().filter(|(_, h)| h.count() > 0).map(|(n, h)| (*n, percentiles(h))).collect(),
+    }
+}
+
+/// Builds the summary of a run.
+pub fn build(p: &Prepared, r: &RunResult, verdicts: &[Verdict]) -> Summary {
+    let (s, world, pools) = (&p.scenario, &p.world, &p.pools[..]);
+    let bucket_s = s.bucket().as_secs_f64();
+    let rec = &r.recorder;
+    let sent = rec.total.issued + r.unfinished;
+    Summary {
+        schema_version: SCHEMA_VERSION,
+        edgesim_version: env!("CARGO_PKG_VERSION"),
+        scenario: s.name().to_string(),
+        description: s.spec.scenario.description.trim().to_string(),
+        seed: s.seed(),
+        sim_duration_s: s.duration().as_secs_f64(),
+        warmup_s: s.warmup().as_secs_f64(),
+        bucket_s,
+        events_handled: r.events_handled,
+        trace_hash: r.trace_hash.clone(),
+        requests: Requests {
+            issued: rec.total.issued,
+            succeeded: rec.total.succeeded,
+            failed: rec.total.failed(),
+            unfinished: r.unfinished,
+            by_class: CLASS_NAMES.iter().zip(&rec.by_class).map(|(n, c)| (*n, class_requests(c))).collect(),
+            failed_by_reason: FailReason::ALL
+                .iter()
+                .zip(rec.failed_by_reason)
+                .map(|(reason, n)| (reason.as_str(), n))
+                .collect(),
+            shed_by_class: CLASS_NAMES.iter().zip(rec.shed_by_class).map(|(n, c)| (*n, c)).collect(),
+        },
+        availability: rec.total.availability(),
+        latency_ms: Latency {
+            all: percentiles(&rec.latency),
+            by_class: CLASS_NAMES.iter().zip(&rec.latency_by_class).map(|(n, h)| (*n, percentiles(h))).collect(),
+        },
+        attempts_per_request: (sent > 0).then(|| rec.attempts as f64 / sent as f64),
+        client_networks: r.networks,
+        faults: (0..p.faults.len()).map(|i| fault_summary(p, r, i)).collect(),
+        pops: (0..world.pops.len()).map(|i| pop_summary(world, pools, r, i)).collect(),
+        expectations: verdicts.to_vec(),
+        passed: verdicts.iter().all(|v| v.passed),
+    }
+}

@@ -1,0 +1,3 @@
+//! Resilience patterns of clients and PoPs: retry policies.
+
+pub mod retry;

@@ -1,0 +1,237 @@
+//! The control path: health checks, route withdrawal and convergence,
+//! faults, the overload control loop and the autoscaler.
+
+use super::{Event, PopSample, Sim, SlotState, NO_SLOT};
+use crate::edge::anycast::NO_POP;
+use crate::edge::autoscale::ScaleAction;
+use crate::edge::health::HealthChange;
+use crate::edge::overload::spill_share;
+use crate::engine::SimTime;
+use crate::scenario::schema::FaultKind;
+
+impl Sim<'_> {
+    pub(super) fn probe(&mut self, now: SimTime, pop: u32) {
+        let p = &self.pops[pop as usize];
+        if p.alive && !p.probes_fail {
+            self.health_result(now, pop, true);
+        } else {
+            self.queue.schedule_at(now + self.cfg.health.timeout, Event::ProbeMiss { pop });
+        }
+        let next = now + self.cfg.health.interval;
+        if next < self.end {
+            self.queue.schedule_at(next, Event::Probe { pop });
+        }
+    }
+
+    pub(super) fn health_result(&mut self, now: SimTime, pop: u32, answered: bool) {
+        let p = &mut self.pops[pop as usize];
+        let Some(change) = p.health.on_probe(answered, &self.cfg.health) else {
+            return;
+        };
+        let fault = p.active_fault.map(|f| f as usize);
+        let withdraw = change == HealthChange::Down;
+        if let Some(f) = fault {
+            let rec = &mut self.faults[f];
+            match change {
+                HealthChange::Down if rec.detected.is_none() => rec.detected = Some(now),
+                HealthChange::Up if rec.declared_up.is_none() => rec.declared_up = Some(now),
+                _ => {}
+            }
+        }
+        self.queue.schedule_at(now + self.cfg.withdrawal_delay, Event::RouteChange { pop, withdraw });
+    }
+
+    pub(super) fn route_change(&mut self, now: SimTime, pop: u32, withdraw: bool) {
+        let p = pop as usize;
+        if self.routing.is_withdrawn(p) == withdraw {
+            return;
+        }
+        let epoch = if withdraw { self.routing.withdraw(p) } else { self.routing.announce(p) };
+        if let Some(f) = self.pops[p].active_fault.map(|f| f as usize) {
+            let rec = &mut self.faults[f];
+            if withdraw && rec.withdrawn.is_none() {
+                rec.withdrawn = Some(now);
+                rec.withdrawal_epoch = Some(epoch);
+            } else if !withdraw && rec.reannounced.is_none() {
+                rec.reannounced = Some(now);
+            }
+        }
+        for net in 0..self.routing.networks() {
+            let delay = self.cfg.convergence.delay(net, &mut self.route_rng);
+            self.queue.schedule_at(now + delay, Event::Learn { net: net as u32, pop, epoch });
+        }
+    }
+
+    pub(super) fn learn(&mut self, now: SimTime, net: u32, pop: u32, epoch: u16) {
+        let n = net as usize;
+        let before = self.routing.best(n);
+        if !self.routing.learn(n, pop as usize, epoch) || before != pop {
+            return;
+        }
+        if let Some(f) = self.pops[pop as usize].active_fault.map(|f| f as usize) {
+            let rec = &mut self.faults[f];
+            if rec.withdrawal_epoch == Some(epoch) && self.affected[n] & (1 << f) != 0 {
+                rec.moved.push(now);
+            }
+        }
+    }
+
+    pub(super) fn fault_start(&mut self, now: SimTime, f: u32) {
+        let fault = &self.fault_plan[f as usize];
+        let p = fault.pop;
+        let mut affected = 0;
+        for net in 0..self.routing.networks() {
+            if self.routing.best(net) as usize == p {
+                self.affected[net] |= 1 << f;
+                affected += 1;
+            }
+        }
+        self.faults[f as usize].affected_networks = affected;
+        self.pops[p].active_fault = Some(f);
+        match fault.kind {
+            FaultKind::PopDown => {
+                let pop = &mut self.pops[p];
+                pop.alive = false;
+                pop.incarnation = pop.incarnation.wrapping_add(1);
+                for r in pop.pool.drain_queue(now.as_nanos()) {
+                    if r.slot != NO_SLOT {
+                        self.slots.state[r.slot as usize] = SlotState::Dropped;
+                    }
+                }
+            }
+            FaultKind::PopDegraded => {
+                self.pops[p].degraded = Some(fault.capacity);
+                self.apply_servers(now, p);
+            }
+            FaultKind::HealthCheckFlap => self.pops[p].probes_fail = true,
+        }
+        if let Some(end) = fault.end {
+            self.queue.schedule_at(end, Event::FaultEnd { fault: f });
+        }
+    }
+
+    pub(super) fn fault_end(&mut self, now: SimTime, f: u32) {
+        let fault = &self.fault_plan[f as usize];
+        let p = fault.pop;
+        self.faults[f as usize].ended = Some(now);
+        match fault.kind {
+            FaultKind::PopDown => self.pops[p].alive = true,
+            FaultKind::PopDegraded => {
+                self.pops[p].degraded = None;
+                self.apply_servers(now, p);
+            }
+            FaultKind::HealthCheckFlap => self.pops[p].probes_fail = false,
+        }
+    }
+
+    /// Sets PoP `p`'s pool to the servers it should have now, starting
+    /// waiting requests on servers that join.
+    pub(super) fn apply_servers(&mut self, now: SimTime, p: usize) {
+        let pop = &mut self.pops[p];
+        let target = match pop.degraded {
+            Some(share) => (pop.wanted as f64 * share).ceil() as u32,
+            None => pop.wanted,
+        };
+        let started = pop.pool.set_servers(now.as_nanos(), target);
+        pop.totals.servers_max = pop.totals.servers_max.max(target);
+        for (req, _wait, server) in started {
+            self.start_service(now, p as u32, server, req);
+        }
+    }
+
+    pub(super) fn server_ready(&mut self, now: SimTime, pop: u32) {
+        let p = &mut self.pops[pop as usize];
+        p.provisioning = p.provisioning.saturating_sub(1);
+        p.wanted += 1;
+        self.apply_servers(now, pop as usize);
+    }
+
+    /// One period of the overload control loop and the autoscaler.
+    pub(super) fn tick(&mut self, now: SimTime) {
+        let period_ns = self.cfg.tick.as_nanos() as f64;
+        let mut cpus = Vec::with_capacity(self.pops.len());
+        for p in &mut self.pops {
+            let busy = p.pool.busy_integral(now.as_nanos());
+            let servers = p.pool.servers();
+            let cpu = match servers {
+                0 if p.pool.queue_len() > 0 => 1.0,
+                0 => 0.0,
+                n => ((busy - p.last_busy) as f64 / (n as f64 * period_ns)).min(1.0),
+            };
+            p.last_busy = busy;
+            p.load_rps = p.tick_arrivals as f64 * 1e9 / period_ns;
+            cpus.push(cpu);
+        }
+        for (i, cpu) in cpus.into_iter().enumerate() {
+            self.control_pop(now, i, cpu);
+        }
+        let next = now + self.cfg.tick;
+        if next < self.end {
+            self.queue.schedule_at(next, Event::Tick);
+        }
+    }
+
+    fn capacity_rps(&self, i: usize) -> f64 {
+        let p = &self.pops[i];
+        p.pool.servers() as f64 * 1e9 / p.mean_service_ns
+    }
+
+    fn control_pop(&mut self, now: SimTime, i: usize, cpu: f64) {
+        let threshold = self.cfg.spill_threshold;
+        if self.cfg.shed_cpu < 1.0 {
+            let (shed, hyst) = (self.cfg.shed_cpu, self.cfg.shed_hysteresis);
+            self.pops[i].shedder.on_tick(cpu, shed, hyst);
+        }
+        let share =
+            if threshold < 1.0 { spill_share(self.pops[i].load_rps, self.capacity_rps(i), threshold) } else { 0.0 };
+        let target = if share > 0.0 {
+            self.near[i]
+                .iter()
+                .copied()
+                .find(|&q| {
+                    let qp = &self.pops[q as usize];
+                    qp.alive
+                        && !qp.health.is_down()
+                        && !self.routing.is_withdrawn(q as usize)
+                        && qp.load_rps < threshold * self.capacity_rps(q as usize)
+                })
+                .unwrap_or(NO_POP)
+        } else {
+            NO_POP
+        };
+        if let Some(cfg) = self.cfg.autoscale {
+            let p = &mut self.pops[i];
+            let servers = p.wanted + p.provisioning;
+            match p.autoscaler.on_tick(now, cpu, p.pool.queue_len(), servers, &cfg) {
+                Some(ScaleAction::Add) => {
+                    p.provisioning += 1;
+                    p.totals.scale_ups += 1;
+                    p.totals.scale_up_times_s.push(now.as_secs_f64());
+                    self.queue.schedule_at(now + cfg.provisioning, Event::ServerReady { pop: i as u32 });
+                }
+                Some(ScaleAction::Remove) => {
+                    p.wanted -= 1;
+                    p.totals.scale_downs += 1;
+                    self.apply_servers(now, i);
+                }
+                None => {}
+            }
+        }
+        let p = &mut self.pops[i];
+        p.spill_share = share;
+        p.spill_to = target;
+        self.series.push(PopSample {
+            t_s: now.as_secs_f64(),
+            pop: i as u32,
+            servers: p.pool.servers(),
+            arrivals: p.tick_arrivals,
+            shed: p.tick_shed,
+            spilled: p.tick_spilled,
+            cpu: cpu as f32,
+            shed_level: p.shedder.level(),
+        });
+        p.tick_arrivals = 0;
+        p.tick_shed = 0;
+        p.tick_spilled = 0;
+    }
+}

@@ -1,0 +1,560 @@
+//! A run: the event vocabulary and the loop that hands each event to the
+//! model it concerns, writing what happens into the recorders.
+//!
+//! - [`traffic`]: clients send, PoPs queue and serve, clients time out and retry;
+//! - [`control`]: health checks, route withdrawal and convergence, faults,
+//!   the overload control loop and the autoscaler.
+
+pub mod config;
+mod control;
+mod traffic;
+
+use crate::edge::anycast::Routing;
+use crate::edge::autoscale::Autoscaler;
+use crate::edge::faults::Fault;
+use crate::edge::health::HealthState;
+use crate::edge::overload::Shedder;
+use crate::edge::pool::{PoolStats, ServerPool};
+use crate::edge::PoolConfig;
+use crate::engine::dist::DurationDist;
+use crate::engine::rng::{self, Stream};
+use crate::engine::trace::{TraceHasher, TraceWriter};
+use crate::engine::{EventQueue, SimDuration, SimTime};
+use crate::metrics::faults::FaultRecord;
+use crate::metrics::{Probe, Recorder};
+use crate::world::catalog::great_circle_km;
+use crate::world::World;
+pub use config::ModelConfig;
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// No slot: the request was served at once or never queued.
+pub const NO_SLOT: u32 = u32::MAX;
+
+/// A request attempt in flight: plain data carried by events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Request {
+    /// When the client first sent it, ns.
+    pub first_sent_ns: u64,
+    /// When this attempt left the client, ns.
+    pub sent_ns: u64,
+    /// The client network that sent it.
+    pub net: u32,
+    /// Its waiting-room slot while queued ([`NO_SLOT`] otherwise).
+    pub slot: u32,
+    /// One-way latency of the answer's trip back, ns.
+    pub back_ns: u32,
+    /// Priority class, 0 (P0) to 3 (P3).
+    pub class: u8,
+    /// Attempt number, 0 for the first.
+    pub attempt: u8,
+    /// Already spilled once (never spilled twice).
+    pub spilled: bool,
+}
+
+/// Everything that can happen in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// Client site `site` sends a new request.
+    Send {
+        /// Site index.
+        site: u32,
+    },
+    /// A retry leaves the client.
+    Attempt {
+        /// The request.
+        req: Request,
+    },
+    /// A request reaches PoP `pop`.
+    Arrive {
+        /// PoP index.
+        pop: u32,
+        /// The request.
+        req: Request,
+    },
+    /// Server `server` of PoP `pop` finishes `req`.
+    Depart {
+        /// PoP index.
+        pop: u32,
+        /// Server index within the PoP.
+        server: u32,
+        /// The PoP's incarnation when service started (a PoP that went down since answers nothing).
+        incarnation: u16,
+        /// The client will have given up before the answer reaches it.
+        late: bool,
+        /// The request.
+        req: Request,
+    },
+    /// The client's timeout for an attempt.
+    Timeout {
+        /// The request.
+        req: Request,
+    },
+    /// The health checker probes PoP `pop`.
+    Probe {
+        /// PoP index.
+        pop: u32,
+    },
+    /// A probe of PoP `pop` went unanswered.
+    ProbeMiss {
+        /// PoP index.
+        pop: u32,
+    },
+    /// PoP `pop`'s route starts being withdrawn or announced.
+    RouteChange {
+        /// PoP index.
+        pop: u32,
+        /// Withdrawn (true) or announced (false).
+        withdraw: bool,
+    },
+    /// Client network `net` learns epoch `epoch` of PoP `pop`'s route.
+    Learn {
+        /// Network index.
+        net: u32,
+        /// PoP index.
+        pop: u32,
+        /// Route epoch (odd: withdrawn).
+        epoch: u16,
+    },
+    /// Fault `fault` strikes.
+    FaultStart {
+        /// Fault index.
+        fault: u32,
+    },
+    /// Fault `fault` ends.
+    FaultEnd {
+        /// Fault index.
+        fault: u32,
+    },
+    /// The overload control loop and the autoscaler run.
+    Tick,
+    /// A server the autoscaler asked for starts serving at PoP `pop`.
+    ServerReady {
+        /// PoP index.
+        pop: u32,
+    },
+}
+
+/// One PoP in one control period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PopSample {
+    /// End of the period, s.
+    pub t_s: f64,
+    /// PoP index.
+    pub pop: u32,
+    /// Servers at the end of the period.
+    pub servers: u32,
+    /// Requests that arrived.
+    pub arrivals: u32,
+    /// Requests shed.
+    pub shed: u32,
+    /// Requests spilled to another PoP.
+    pub spilled: u32,
+    /// Busy fraction of the servers over the period.
+    pub cpu: f32,
+    /// Classes being shed (0 none .. 3 P1-P3).
+    pub shed_level: u8,
+}
+
+/// Per-PoP totals of the overload models (measured requests).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PopTotals {
+    /// Requests shed, by class.
+    pub shed_by_class: [u64; 4],
+    /// Requests spilled away.
+    pub spilled_out: u64,
+    /// Requests spilled in from other PoPs.
+    pub spilled_in: u64,
+    /// Servers at the end of the run.
+    pub servers_end: u32,
+    /// Most servers at any time.
+    pub servers_max: u32,
+    /// Times the autoscaler added a server (decisions).
+    pub scale_ups: u32,
+    /// Times it removed one.
+    pub scale_downs: u32,
+    /// Times (s) of the autoscaler's decisions to add a server.
+    pub scale_up_times_s: Vec<f64>,
+}
+
+/// What a run measured, ready for checks and reports.
+#[derive(Debug, Clone)]
+pub struct RunResult {
+    /// Events handled.
+    pub events_handled: u64,
+    /// Hash of the handled-event stream, 16 hex digits.
+    pub trace_hash: String,
+    /// Start of the measured window.
+    pub measure_from: SimTime,
+    /// End of the run.
+    pub end: SimTime,
+    /// Request measures.
+    pub recorder: Recorder,
+    /// Server-pool measures, by PoP.
+    pub pools: Vec<PoolStats>,
+    /// Overload-model totals, by PoP.
+    pub pop_totals: Vec<PopTotals>,
+    /// Every PoP in every control period.
+    pub pop_series: Vec<PopSample>,
+    /// One record per fault, in file order.
+    pub faults: Vec<FaultRecord>,
+    /// Client networks in all.
+    pub networks: usize,
+    /// Measured requests sent with no outcome by the end of the run.
+    pub unfinished: u64,
+}
+
+/// The fixed inputs of a run.
+pub struct RunInputs<'a> {
+    /// Geography and demand.
+    pub world: &'a World,
+    /// One pool per PoP of `world`.
+    pub pools: &'a [PoolConfig],
+    /// The fault timeline.
+    pub faults: &'a [Fault],
+    /// Model parameters.
+    pub config: &'a ModelConfig,
+    /// Master seed.
+    pub seed: u64,
+    /// Simulated time of the run.
+    pub duration: SimDuration,
+    /// Leading time excluded from measures.
+    pub warmup: SimDuration,
+    /// Time-series bucket width.
+    pub bucket: SimDuration,
+    /// Scopes the expectations watch.
+    pub probes: Vec<Probe>,
+}
+
+/// A client site's generators.
+struct SiteState {
+    traffic: Stream,
+    network: Stream,
+    mean_gap_ns: f64,
+    class_cdf: [f64; 4],
+    first_net: u32,
+    nets: u32,
+}
+
+/// A PoP's models.
+struct PopState {
+    pool: ServerPool<Request>,
+    service: DurationDist,
+    service_rng: Stream,
+    spill_rng: Stream,
+    mean_service_ns: f64,
+    wanted: u32,
+    provisioning: u32,
+    degraded: Option<f64>,
+    alive: bool,
+    probes_fail: bool,
+    incarnation: u16,
+    health: HealthState,
+    shedder: Shedder,
+    autoscaler: Autoscaler,
+    spill_share: f64,
+    spill_to: u32,
+    load_rps: f64,
+    last_busy: u128,
+    tick_arrivals: u32,
+    tick_shed: u32,
+    tick_spilled: u32,
+    active_fault: Option<u32>,
+    totals: PopTotals,
+}
+
+/// What a queued request's waiting-room slot knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SlotState {
+    Free,
+    Queued,
+    OnTime,
+    Late,
+    Dropped,
+    TimedOut,
+}
+
+/// Waiting-room slots of queued requests, reused through a free list.
+#[derive(Default)]
+struct Slots {
+    state: Vec<SlotState>,
+    free: Vec<u32>,
+}
+
+impl Slots {
+    fn alloc(&mut self) -> u32 {
+        match self.free.pop() {
+            Some(i) => {
+                self.state[i as usize] = SlotState::Queued;
+                i
+            }
+            None => {
+                self.state.push(SlotState::Queued);
+                self.state.len() as u32 - 1
+            }
+        }
+    }
+    fn release(&mut self, i: u32) {
+        self.state[i as usize] = SlotState::Free;
+        self.free.push(i);
+    }
+}
+
+struct Sim<'a> {
+    queue: EventQueue<Event>,
+    cfg: &'a ModelConfig,
+    world: &'a World,
+    fault_plan: &'a [Fault],
+    end: SimTime,
+    sites: Vec<SiteState>,
+    /// One-way base latency, site x PoP, ns.
+    base: Vec<u32>,
+    /// One-way latency between PoPs, PoP x PoP, ns.
+    hop: Vec<u32>,
+    /// Other PoPs by distance, per PoP.
+    near: Vec<Vec<u32>>,
+    routing: Routing,
+    route_rng: Stream,
+    flip_rng: Stream,
+    pops: Vec<PopState>,
+    slots: Slots,
+    /// Per network: bit f set if fault f affects it.
+    affected: Vec<u32>,
+    faults: Vec<FaultRecord>,
+    recorder: Recorder,
+    series: Vec<PopSample>,
+    sent_measured: u64,
+}
+
+/// Runs the simulation; with `trace`, writes one JSON line per handled event.
+pub fn run(inputs: RunInputs<'_>, trace: Option<&mut dyn Write>) -> io::Result<RunResult> {
+    let mut sim = Sim::new(&inputs);
+    let mut hasher = TraceHasher::default();
+    let mut writer = trace.map(TraceWriter::new);
+    let mut handled = 0u64;
+    while let Some(s) = sim.queue.pop() {
+        if s.time >= sim.end {
+            break;
+        }
+        hasher.record(s.time, s.seq, &s.event);
+        if let Some(w) = writer.as_mut() {
+            w.write(s.time, s.seq, &s.event)?;
+        }
+        handled += 1;
+        sim.handle(s.time, s.event);
+    }
+    if let Some(w) = writer {
+        w.finish()?;
+    }
+    Ok(sim.finish(handled, hasher.hex(), SimTime::ZERO + inputs.warmup))
+}
+
+fn ranking_by_distance(lat: f64, lon: f64, world: &World, skip: Option<usize>) -> Vec<(u32, f64)> {
+    let mut v: Vec<(u32, f64)> = world
+        .pops
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != skip)
+        .map(|(i, p)| (i as u32, great_circle_km(lat, lon, p.lat_deg, p.lon_deg)))
+        .collect();
+    v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+fn class_cdf(shares: &[f64; 4]) -> [f64; 4] {
+    let mut cdf = [0.0; 4];
+    let mut acc = 0.0;
+    for (c, share) in shares.iter().enumerate() {
+        acc += share;
+        cdf[c] = acc;
+    }
+    cdf[3] = f64::INFINITY;
+    cdf
+}
+
+fn ns_u32(d: SimDuration) -> u32 {
+    d.as_nanos().min(u32::MAX as u64) as u32
+}
+
+impl<'a> Sim<'a> {
+    fn new(inputs: &RunInputs<'a>) -> Self {
+        let world = inputs.world;
+        let cfg = inputs.config;
+        let npops = world.pops.len();
+        let mut base = Vec::with_capacity(world.sites.len() * npops);
+        let mut ranking = Vec::with_capacity(world.sites.len());
+        for s in &world.sites {
+            let ranked = ranking_by_distance(s.lat_deg, s.lon_deg, world, None);
+            let mut row = vec![0u32; npops];
+            for (p, km) in &ranked {
+                row[*p as usize] = ns_u32(world.latency.base_one_way(*km));
+            }
+            base.extend(row);
+            ranking.push(ranked.into_iter().map(|(p, _)| p).collect());
+        }
+        let mut hop = vec![0u32; npops * npops];
+        let mut near = Vec::with_capacity(npops);
+        for (i, p) in world.pops.iter().enumerate() {
+            let ranked = ranking_by_distance(p.lat_deg, p.lon_deg, world, Some(i));
+            for (q, km) in &ranked {
+                hop[i * npops + *q as usize] = ns_u32(world.latency.base_one_way(*km) + SimDuration(0));
+            }
+            near.push(ranked.into_iter().map(|(q, _)| q).collect());
+        }
+        let mut net_rng = rng::stream(inputs.seed, "anycast/networks");
+        let routing = Routing::new(
+            ranking,
+            npops,
+            cfg.networks_per_site,
+            cfg.off_nearest_share,
+            cfg.unstable_share,
+            &mut net_rng,
+        );
+        let cdf = class_cdf(&world.class_shares);
+        let sites = world
+            .sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let nets = routing.site_networks(i);
+                SiteState {
+                    traffic: rng::stream(inputs.seed, &format!("traffic/{}", s.name)),
+                    network: rng::stream(inputs.seed, &format!("network/{}", s.name)),
+                    mean_gap_ns: 1e9 / s.rps,
+                    class_cdf: cdf,
+                    first_net: nets.start as u32,
+                    nets: nets.len() as u32,
+                }
+            })
+            .collect();
+        let warmup_ns = inputs.warmup.as_nanos();
+        let pops = world
+            .pops
+            .iter()
+            .zip(inputs.pools)
+            .map(|(p, c)| PopState {
+                pool: ServerPool::new(c.servers, c.queue_limit, warmup_ns),
+                service: c.service,
+                service_rng: rng::stream(inputs.seed, &format!("pop/{}/service", p.code)),
+                spill_rng: rng::stream(inputs.seed, &format!("pop/{}/spill", p.code)),
+                mean_service_ns: c.service.mean_ns().max(1.0),
+                wanted: c.servers,
+                provisioning: 0,
+                degraded: None,
+                alive: true,
+                probes_fail: false,
+                incarnation: 0,
+                health: HealthState::default(),
+                shedder: Shedder::default(),
+                autoscaler: Autoscaler::default(),
+                spill_share: 0.0,
+                spill_to: crate::edge::anycast::NO_POP,
+                load_rps: 0.0,
+                last_busy: 0,
+                tick_arrivals: 0,
+                tick_shed: 0,
+                tick_spilled: 0,
+                active_fault: None,
+                totals: PopTotals { servers_end: c.servers, servers_max: c.servers, ..PopTotals::default() },
+            })
+            .collect();
+        let end = SimTime::ZERO + inputs.duration;
+        let recorder =
+            Recorder::new(npops, inputs.duration, SimTime::ZERO + inputs.warmup, inputs.bucket, inputs.probes.clone());
+        let networks = routing.networks();
+        let mut sim = Sim {
+            queue: EventQueue::with_capacity(world.sites.len() * 4 + 4096),
+            cfg,
+            world,
+            fault_plan: inputs.faults,
+            end,
+            sites,
+            base,
+            hop,
+            near,
+            routing,
+            route_rng: rng::stream(inputs.seed, "anycast/convergence"),
+            flip_rng: rng::stream(inputs.seed, "anycast/unstable"),
+            pops,
+            slots: Slots::default(),
+            affected: vec![0; networks],
+            faults: inputs.faults.iter().map(|f| FaultRecord::new(f.at, end)).collect(),
+            recorder,
+            series: Vec::new(),
+            sent_measured: 0,
+        };
+        sim.schedule_start();
+        sim
+    }
+
+    fn schedule_start(&mut self) {
+        for f in 0..self.fault_plan.len() {
+            let fault = &self.fault_plan[f];
+            // The catchment before the fault, for "latency before".
+            for net in 0..self.routing.networks() {
+                if self.routing.best(net) as usize == fault.pop {
+                    self.affected[net] |= 1 << f;
+                }
+            }
+            self.queue.schedule_at(fault.at, Event::FaultStart { fault: f as u32 });
+        }
+        for site in 0..self.sites.len() {
+            let first = SimTime::ZERO + self.gap(site);
+            if first < self.end {
+                self.queue.schedule_at(first, Event::Send { site: site as u32 });
+            }
+        }
+        let phase = SimTime::ZERO + self.cfg.health.phase;
+        if phase < self.end {
+            for pop in 0..self.pops.len() {
+                self.queue.schedule_at(phase, Event::Probe { pop: pop as u32 });
+            }
+        }
+        let tick = SimTime::ZERO + self.cfg.tick;
+        if tick < self.end {
+            self.queue.schedule_at(tick, Event::Tick);
+        }
+    }
+
+    #[inline]
+    fn handle(&mut self, now: SimTime, event: Event) {
+        match event {
+            Event::Send { site } => self.send(now, site),
+            Event::Attempt { req } => self.attempt(now, req),
+            Event::Arrive { pop, req } => self.arrive(now, pop, req),
+            Event::Depart { pop, server, incarnation, late, req } => {
+                self.depart(now, pop, server, incarnation, late, req)
+            }
+            Event::Timeout { req } => self.timeout(now, req),
+            Event::Probe { pop } => self.probe(now, pop),
+            Event::ProbeMiss { pop } => self.health_result(now, pop, false),
+            Event::RouteChange { pop, withdraw } => self.route_change(now, pop, withdraw),
+            Event::Learn { net, pop, epoch } => self.learn(now, net, pop, epoch),
+            Event::FaultStart { fault } => self.fault_start(now, fault),
+            Event::FaultEnd { fault } => self.fault_end(now, fault),
+            Event::Tick => self.tick(now),
+            Event::ServerReady { pop } => self.server_ready(now, pop),
+        }
+    }
+
+    fn finish(mut self, handled: u64, trace_hash: String, measure_from: SimTime) -> RunResult {
+        let end = self.end;
+        let pools = self.pops.iter_mut().map(|p| p.pool.finish(end.as_nanos())).collect();
+        let pop_totals =
+            self.pops.iter().map(|p| PopTotals { servers_end: p.pool.servers(), ..p.totals.clone() }).collect();
+        RunResult {
+            events_handled: handled,
+            trace_hash,
+            measure_from,
+            end,
+            unfinished: self.sent_measured - self.recorder.total.issued,
+            recorder: self.recorder,
+            pools,
+            pop_totals,
+            pop_series: self.series,
+            faults: self.faults,
+            networks: self.routing.networks(),
+        }
+    }
+}

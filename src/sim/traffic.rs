@@ -1,0 +1,210 @@
+//! The request path: a client sends, its network routes the attempt to a
+//! PoP, the PoP sheds, spills, queues or serves it, and the client times out
+//! and retries per its policy. A request counts once, by its final outcome.
+
+use super::{Event, Request, Sim, SlotState, NO_SLOT};
+use crate::edge::anycast::NO_POP;
+use crate::edge::pool::Admission;
+use crate::engine::{SimDuration, SimTime};
+use crate::metrics::FailReason;
+use rand::Rng;
+use rand_distr::{Distribution, Exp1};
+
+impl Sim<'_> {
+    /// The time from one send of `site` to its next.
+    pub(super) fn gap(&mut self, site: usize) -> SimDuration {
+        let s = &mut self.sites[site];
+        match self.world.arrivals {
+            crate::scenario::schema::Arrivals::Poisson => {
+                let e: f64 = Exp1.sample(&mut s.traffic);
+                SimDuration((e * s.mean_gap_ns).round() as u64)
+            }
+            crate::scenario::schema::Arrivals::Constant => SimDuration(s.mean_gap_ns.round() as u64),
+        }
+    }
+
+    pub(super) fn send(&mut self, now: SimTime, site: u32) {
+        let s = &mut self.sites[site as usize];
+        let net = s.first_net + if s.nets > 1 { s.traffic.random_range(0..s.nets) } else { 0 };
+        let u: f64 = s.traffic.random();
+        let class = s.class_cdf.iter().position(|&c| u < c).unwrap_or(3) as u8;
+        let req = Request {
+            first_sent_ns: now.as_nanos(),
+            sent_ns: now.as_nanos(),
+            net,
+            slot: NO_SLOT,
+            back_ns: 0,
+            class,
+            attempt: 0,
+            spilled: false,
+        };
+        self.sent_measured += self.recorder.measures(now) as u64;
+        self.attempt(now, req);
+        let next = now + self.gap(site as usize);
+        if next < self.end {
+            self.queue.schedule_at(next, Event::Send { site });
+        }
+    }
+
+    /// An attempt leaves the client towards the PoP its network routes to.
+    pub(super) fn attempt(&mut self, now: SimTime, mut req: Request) {
+        if self.recorder.measures(SimTime(req.first_sent_ns)) {
+            self.recorder.attempts += 1;
+        }
+        let net = req.net as usize;
+        let pop = self.routing.route(net, &mut self.flip_rng);
+        if pop == NO_POP {
+            self.failure(now, req, NO_POP, FailReason::NoRoute);
+            return;
+        }
+        let site = self.routing.nets[net].site as usize;
+        let base = self.base[site * self.pops.len() + pop as usize] as u64;
+        let s = &mut self.sites[site];
+        let go = base + self.world.latency.jitter(&mut s.network).as_nanos();
+        let back = base + self.world.latency.jitter(&mut s.network).as_nanos();
+        req.sent_ns = now.as_nanos();
+        req.back_ns = back.min(u32::MAX as u64) as u32;
+        req.slot = NO_SLOT;
+        req.spilled = false;
+        self.queue.schedule_at(now + SimDuration(go), Event::Arrive { pop, req });
+    }
+
+    fn deadline(&self, req: &Request) -> SimTime {
+        SimTime(req.sent_ns) + self.cfg.client_timeout
+    }
+
+    pub(super) fn arrive(&mut self, now: SimTime, pop: u32, mut req: Request) {
+        let measured = self.recorder.measures(SimTime(req.first_sent_ns));
+        let p = &mut self.pops[pop as usize];
+        if !p.alive {
+            // No answer: the client finds out at its timeout.
+            let at = self.deadline(&req).max(now);
+            self.queue.schedule_at(at, Event::Timeout { req });
+            return;
+        }
+        p.tick_arrivals += 1;
+        if p.shedder.sheds(req.class) {
+            p.tick_shed += 1;
+            if measured {
+                p.totals.shed_by_class[req.class as usize] += 1;
+            }
+            self.failure(now, req, pop, FailReason::Shed);
+            return;
+        }
+        if !req.spilled && p.spill_share > 0.0 && p.spill_to != NO_POP && p.spill_rng.random::<f64>() < p.spill_share {
+            let to = p.spill_to;
+            p.tick_spilled += 1;
+            if measured {
+                p.totals.spilled_out += 1;
+                self.pops[to as usize].totals.spilled_in += 1;
+            }
+            let hop = self.hop[pop as usize * self.pops.len() + to as usize];
+            req.spilled = true;
+            req.back_ns = req.back_ns.saturating_add(hop);
+            self.queue.schedule_at(now + SimDuration(hop as u64), Event::Arrive { pop: to, req });
+            return;
+        }
+        let critical = req.class == 0;
+        if !p.pool.has_idle() && (critical || !p.pool.queue_full()) {
+            req.slot = self.slots.alloc();
+            let at = self.deadline(&req).max(now);
+            self.queue.schedule_at(at, Event::Timeout { req });
+        }
+        match self.pops[pop as usize].pool.arrive(now.as_nanos(), req, critical) {
+            Admission::Serve { server } => self.start_service(now, pop, server, req),
+            Admission::Queued => {}
+            Admission::Rejected => self.failure(now, req, pop, FailReason::QueueFull),
+        }
+    }
+
+    pub(super) fn start_service(&mut self, now: SimTime, pop: u32, server: u32, req: Request) {
+        let p = &mut self.pops[pop as usize];
+        let finish = now + p.service.sample(&mut p.service_rng);
+        let incarnation = p.incarnation;
+        let deadline = self.deadline(&req);
+        let late = finish + SimDuration(req.back_ns as u64) > deadline;
+        if req.slot != NO_SLOT {
+            self.slots.state[req.slot as usize] = if late { SlotState::Late } else { SlotState::OnTime };
+        } else if late {
+            self.queue.schedule_at(deadline.max(now), Event::Timeout { req });
+        }
+        self.queue.schedule_at(finish, Event::Depart { pop, server, incarnation, late, req });
+    }
+
+    pub(super) fn depart(&mut self, now: SimTime, pop: u32, server: u32, incarnation: u16, late: bool, req: Request) {
+        let p = &self.pops[pop as usize];
+        let answered = p.alive && p.incarnation == incarnation;
+        if answered && !late {
+            let latency = (now - SimTime(req.first_sent_ns)) + SimDuration(req.back_ns as u64);
+            self.success(req, pop, latency);
+        } else if !answered && !late {
+            // The PoP died with this request in hand: the client times out.
+            if req.slot != NO_SLOT {
+                self.slots.state[req.slot as usize] = SlotState::Dropped;
+            } else {
+                let at = self.deadline(&req).max(now);
+                self.queue.schedule_at(at, Event::Timeout { req });
+            }
+        }
+        let mut next = self.pops[pop as usize].pool.depart(now.as_nanos(), server);
+        while let Some((r, _wait)) = next {
+            if r.slot != NO_SLOT && self.slots.state[r.slot as usize] == SlotState::TimedOut {
+                // Its client gave up while it waited: drop it, take the next.
+                self.slots.release(r.slot);
+                next = self.pops[pop as usize].pool.depart(now.as_nanos(), server);
+            } else {
+                self.start_service(now, pop, server, r);
+                break;
+            }
+        }
+    }
+
+    pub(super) fn timeout(&mut self, now: SimTime, req: Request) {
+        if req.slot != NO_SLOT {
+            match self.slots.state[req.slot as usize] {
+                SlotState::OnTime => {
+                    self.slots.release(req.slot);
+                    return;
+                }
+                SlotState::Queued => self.slots.state[req.slot as usize] = SlotState::TimedOut,
+                SlotState::Late | SlotState::Dropped => self.slots.release(req.slot),
+                SlotState::TimedOut | SlotState::Free => return,
+            }
+        }
+        self.retry(now, req);
+    }
+
+    /// The client's attempt failed: retry after the policy's wait, or give up.
+    pub(super) fn retry(&mut self, now: SimTime, mut req: Request) {
+        match self.cfg.retry.wait_after(req.attempt as u32 + 1) {
+            Some(wait) => {
+                req.attempt += 1;
+                req.slot = NO_SLOT;
+                self.queue.schedule_at(now + wait, Event::Attempt { req });
+            }
+            None => self.failure(now, req, NO_POP, FailReason::Timeout),
+        }
+    }
+
+    fn success(&mut self, req: Request, pop: u32, latency: SimDuration) {
+        let sent = SimTime(req.first_sent_ns);
+        self.recorder.success(sent, latency, pop, req.class);
+        self.fault_outcome(req, true, latency);
+    }
+
+    pub(super) fn failure(&mut self, _now: SimTime, req: Request, pop: u32, reason: FailReason) {
+        let sent = SimTime(req.first_sent_ns);
+        self.recorder.failure(sent, pop, req.class, reason);
+        self.fault_outcome(req, false, SimDuration::ZERO);
+    }
+
+    #[inline]
+    fn fault_outcome(&mut self, req: Request, ok: bool, latency: SimDuration) {
+        let mut mask = self.affected[req.net as usize];
+        while mask != 0 {
+            let f = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            self.faults[f].outcome(SimTime(req.first_sent_ns), ok, latency, req.attempt as u32 + 1);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The PoP server pool against queueing theory: each scenario under
+//! scenarios/validation/ is an M/M/c queue; Erlang C, computed here from the
+//! scenario's own parameters, gives the probability of waiting and the mean
+//! wait, and Little's law ties the measured queue length to them.
+
+use edgesim::engine::dist::DurationDist;
+use std::path::Path;
+
+/// Erlang C: the probability that an arrival waits in an M/M/c queue with
+/// offered load `a` = lambda / mu Erlangs.
+fn erlang_c(c: u32, a: f64) -> f64 {
+    let rho = a / c as f64;
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        sum += term;
+        term *= a / (k + 1) as f64;
+    }
+    let top = term / (1.0 - rho);
+    top / (sum + top)
+}
+
+#[test]
+fn erlang_c_matches_textbook_values() {
+    // M/M/1: P(wait) = rho.
+    assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
+    // M/M/2 with a = 1 (rho 0.5): C = 1/3 (hand calculation: (1/2)/(1/(1-0.5)... )).
+    assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+}
+
+fn check(file: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation").join(file);
+    let scenario = edgesim::scenario::load(&path).expect("shipped scenario loads");
+    let prepared = edgesim::prepare(scenario).expect("shipped scenario resolves");
+    assert_eq!(prepared.pools.len(), 1, "{file}: one PoP");
+    let pool = &prepared.pools[0];
+    let DurationDist::Exponential { mean_ns } = pool.service else {
+        panic!("{file}: exponential service expected");
+    };
+    let c = pool.servers;
+    let lambda: f64 = prepared.world.sites.iter().map(|s| s.rps).sum();
+    let mu = 1e9 / mean_ns;
+    let a = lambda / mu;
+    let p_wait = erlang_c(c, a);
+    let wq_ms = p_wait / (c as f64 * mu - lambda) * 1e3;
+
+    let out = edgesim::simulate(&prepared, None).expect("run");
+    let pop = &out.summary.pops[0];
+    let rel = |x: f64, want: f64| (x - want).abs() / want;
+    assert!(rel(pop.p_wait, p_wait) < 0.03, "{file}: P(wait) {} vs Erlang C {p_wait}", pop.p_wait);
+    assert!(rel(pop.mean_wait_ms, wq_ms) < 0.03, "{file}: Wq {} ms vs Erlang C {wq_ms} ms", pop.mean_wait_ms);
+    assert!(
+        rel(pop.utilisation, a / c as f64) < 0.02,
+        "{file}: utilisation {} vs rho {}",
+        pop.utilisation,
+        a / c as f64
+    );
+    // Little's law on the queue: Lq = lambda_measured x Wq_measured.
+    let little = pop.arrival_rate_per_s * pop.mean_wait_ms / 1e3;
+    assert!(rel(pop.mean_queue_len, little) < 0.01, "{file}: Lq {} vs lambda x Wq {little}", pop.mean_queue_len);
+    // The arrival process is the one asked for.
+    assert!(rel(pop.arrival_rate_per_s, lambda) < 0.01, "{file}: lambda {} vs {lambda}", pop.arrival_rate_per_s);
+    // And the scenario's own expectations (the same oracle, written in the file) hold.
+    assert!(out.summary.passed, "{file}: {:#?}", out.verdicts);
+}
+
+#[test]
+fn mm1_at_half_load() {
+    check("mmc-c1-rho50.toml");
+}
+
+#[test]
+fn mm1_at_ninety_percent() {
+    check("mmc-c1-rho90.toml");
+}
+
+#[test]
+fn mm4_at_half_load() {
+    check("mmc-c4-rho50.toml");
+}
+
+#[test]
+fn mm4_at_ninety_percent() {
+    check("mmc-c4-rho90.toml");
+}
+
+#[test]
+fn mm16_at_half_load() {
+    check("mmc-c16-rho50.toml");
+}
+
+#[test]
+fn mm16_at_ninety_percent() {
+    check("mmc-c16-rho90.toml");
+}
