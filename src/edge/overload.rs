@@ -1,11 +1,13 @@
 //! Overload control at a PoP: priority shedding and spillover.
 
 /// Priority shedding: while CPU is above the threshold the PoP sheds one
-/// more class each control period (P3, then P2, then P1; never P0), and
-/// eases one class each period CPU is below threshold minus hysteresis.
+/// more class each control period (P3, then P2, then P1; never P0). It
+/// eases one class after CPU has stayed below threshold minus hysteresis
+/// for `hold` periods in a row, so that it does not flap.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Shedder {
     level: u8,
+    calm: u32,
 }
 
 /// Most classes a PoP sheds (P1, P2, P3): P0 is never shed.
@@ -18,11 +20,18 @@ impl Shedder {
     }
 
     /// One control period's CPU (busy fraction in [0, 1]).
-    pub fn on_tick(&mut self, cpu: f64, threshold: f64, hysteresis: f64) {
+    pub fn on_tick(&mut self, cpu: f64, threshold: f64, hysteresis: f64, hold: u32) {
         if cpu > threshold {
             self.level = (self.level + 1).min(MAX_SHED_LEVEL);
+            self.calm = 0;
         } else if cpu < threshold - hysteresis && self.level > 0 {
-            self.level -= 1;
+            self.calm += 1;
+            if self.calm >= hold {
+                self.level -= 1;
+                self.calm = 0;
+            }
+        } else {
+            self.calm = 0;
         }
     }
 
@@ -52,17 +61,31 @@ mod tests {
     fn sheds_p3_then_p2_then_p1_never_p0() {
         let mut s = Shedder::default();
         assert!(!(0..4).any(|c| s.sheds(c)));
-        s.on_tick(0.95, 0.9, 0.1);
+        s.on_tick(0.95, 0.9, 0.1, 1);
         assert_eq!((s.sheds(3), s.sheds(2)), (true, false));
-        s.on_tick(0.95, 0.9, 0.1);
+        s.on_tick(0.95, 0.9, 0.1, 1);
         assert_eq!((s.sheds(2), s.sheds(1)), (true, false));
-        s.on_tick(0.95, 0.9, 0.1);
-        s.on_tick(0.99, 0.9, 0.1);
+        s.on_tick(0.95, 0.9, 0.1, 1);
+        s.on_tick(0.99, 0.9, 0.1, 1);
         assert_eq!((s.sheds(1), s.sheds(0)), (true, false), "P0 is never shed");
-        s.on_tick(0.85, 0.9, 0.1);
+        s.on_tick(0.85, 0.9, 0.1, 1);
         assert_eq!(s.level(), 3, "inside the hysteresis band nothing changes");
-        s.on_tick(0.5, 0.9, 0.1);
+        s.on_tick(0.5, 0.9, 0.1, 1);
         assert_eq!(s.level(), 2);
+    }
+
+    #[test]
+    fn easing_waits_for_hold_calm_periods_in_a_row() {
+        let mut s = Shedder::default();
+        s.on_tick(0.95, 0.9, 0.1, 3);
+        s.on_tick(0.5, 0.9, 0.1, 3);
+        s.on_tick(0.5, 0.9, 0.1, 3);
+        s.on_tick(0.85, 0.9, 0.1, 3);
+        s.on_tick(0.5, 0.9, 0.1, 3);
+        s.on_tick(0.5, 0.9, 0.1, 3);
+        assert_eq!(s.level(), 1, "the calm run was broken");
+        s.on_tick(0.5, 0.9, 0.1, 3);
+        assert_eq!(s.level(), 0);
     }
 
     #[test]

@@ -617,9 +617,12 @@ pub struct OverloadSpec {
     /// P1; never P0. 1 turns shedding off.
     #[serde(default = "default_shed")]
     pub shed_cpu: Fraction,
-    /// Shedding eases one class when CPU falls below `shed_cpu` minus this [0.1].
+    /// Shedding eases one class when CPU stays below `shed_cpu` minus this [0.1]...
     #[serde(default = "default_hysteresis")]
     pub shed_hysteresis: Fraction,
+    /// ...for this long [5s].
+    #[serde(default = "default_shed_hold")]
+    pub shed_hold: Duration,
     /// The control loop's period: CPU and load are measured over it [1s].
     #[serde(default = "default_tick")]
     pub tick: Spanned<Duration>,
@@ -634,6 +637,9 @@ fn default_shed() -> Fraction {
 fn default_hysteresis() -> Fraction {
     Fraction(0.1)
 }
+fn default_shed_hold() -> Duration {
+    dur_s(5)
+}
 fn default_tick() -> Spanned<Duration> {
     Spanned::new(0..0, Duration(crate::engine::SimDuration::from_secs(1)))
 }
@@ -644,6 +650,7 @@ impl Default for OverloadSpec {
             spillover_threshold: default_spill(),
             shed_cpu: default_shed(),
             shed_hysteresis: default_hysteresis(),
+            shed_hold: default_shed_hold(),
             tick: default_tick(),
         }
     }

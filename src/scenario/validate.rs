@@ -26,6 +26,7 @@ pub fn check(spec: &ScenarioSpec, src: &Source) -> Check {
     check_anycast(spec, src)?;
     check_client(spec, src)?;
     check_autoscaling(spec, src)?;
+    check_overload(spec, src)?;
     check_faults(spec, src)?;
     check_expectations(spec, src)
 }
@@ -286,6 +287,14 @@ fn check_autoscaling(spec: &ScenarioSpec, src: &Source) -> Check {
             "autoscaling: cpu_down {} is not below cpu_up {}; the scaler would flap",
             a.cpu_down.0, a.cpu_up.0
         )));
+    }
+    Ok(())
+}
+
+fn check_overload(spec: &ScenarioSpec, src: &Source) -> Check {
+    let tick = &spec.overload.tick;
+    if tick.get_ref().as_nanos() == 0 {
+        return Err(at(src, tick, "overload.tick: must be greater than zero"));
     }
     Ok(())
 }

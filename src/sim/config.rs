@@ -38,6 +38,8 @@ pub struct ModelConfig {
     pub shed_cpu: f64,
     /// Shedding hysteresis.
     pub shed_hysteresis: f64,
+    /// Calm control periods before shedding eases one class.
+    pub shed_hold_ticks: u32,
     /// The control loop's period.
     pub tick: SimDuration,
     /// The autoscaler, if enabled.
@@ -113,6 +115,7 @@ impl ModelConfig {
             spill_threshold: o.spillover_threshold.0,
             shed_cpu: o.shed_cpu.0,
             shed_hysteresis: o.shed_hysteresis.0,
+            shed_hold_ticks: (o.shed_hold.as_nanos() / o.tick.get_ref().as_nanos().max(1)).max(1) as u32,
             tick: o.tick.get_ref().sim(),
             autoscale: auto.enabled.then(|| AutoscaleConfig {
                 cpu_up: auto.cpu_up.0,

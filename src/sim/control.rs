@@ -179,8 +179,8 @@ impl Sim<'_> {
     fn control_pop(&mut self, now: SimTime, i: usize, cpu: f64) {
         let threshold = self.cfg.spill_threshold;
         if self.cfg.shed_cpu < 1.0 {
-            let (shed, hyst) = (self.cfg.shed_cpu, self.cfg.shed_hysteresis);
-            self.pops[i].shedder.on_tick(cpu, shed, hyst);
+            let (shed, hyst, hold) = (self.cfg.shed_cpu, self.cfg.shed_hysteresis, self.cfg.shed_hold_ticks);
+            self.pops[i].shedder.on_tick(cpu, shed, hyst, hold);
         }
         let share =
             if threshold < 1.0 { spill_share(self.pops[i].load_rps, self.capacity_rps(i), threshold) } else { 0.0 };
