@@ -1,7 +1,7 @@
 //! The control path: health checks, route withdrawal and convergence,
 //! faults, the overload control loop and the autoscaler.
 
-use super::{Event, PopSample, Sim, SlotState, NO_SLOT};
+use super::{Event, PopSample, Sim, SlotState};
 use crate::edge::anycast::NO_POP;
 use crate::edge::autoscale::ScaleAction;
 use crate::edge::health::HealthChange;
@@ -94,9 +94,15 @@ impl Sim<'_> {
                 pop.alive = false;
                 pop.incarnation = pop.incarnation.wrapping_add(1);
                 for r in pop.pool.drain_queue(now.as_nanos()) {
-                    if r.slot != NO_SLOT {
-                        self.slots.state[r.slot as usize] = SlotState::Dropped;
-                    }
+                    let slot = &mut self.slots.state[r.slot as usize];
+                    *slot = match *slot {
+                        // Its client already gave up: nobody needs the slot.
+                        SlotState::TimedOut => {
+                            self.slots.free.push(r.slot);
+                            SlotState::Free
+                        }
+                        _ => SlotState::Dropped,
+                    };
                 }
             }
             FaultKind::PopDegraded => {

@@ -28,9 +28,6 @@ pub use config::ModelConfig;
 use serde::Serialize;
 use std::io::{self, Write};
 
-/// No slot: the request was served at once or never queued.
-pub const NO_SLOT: u32 = u32::MAX;
-
 /// A request attempt in flight: plain data carried by events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Request {
@@ -40,7 +37,7 @@ pub struct Request {
     pub sent_ns: u64,
     /// The client network that sent it.
     pub net: u32,
-    /// Its waiting-room slot while queued ([`NO_SLOT`] otherwise).
+    /// The attempt's slot: what the client knows of it.
     pub slot: u32,
     /// One-way latency of the answer's trip back, ns.
     pub back_ns: u32,
@@ -81,8 +78,6 @@ pub enum Event {
         server: u32,
         /// The PoP's incarnation when service started (a PoP that went down since answers nothing).
         incarnation: u16,
-        /// The client will have given up before the answer reaches it.
-        late: bool,
         /// The request.
         req: Request,
     },
@@ -264,18 +259,22 @@ struct PopState {
     totals: PopTotals,
 }
 
-/// What a queued request's waiting-room slot knows.
+/// What is known of an attempt until its client's timeout fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SlotState {
+    /// Unused.
     Free,
-    Queued,
-    OnTime,
-    Late,
+    /// Travelling, queued or in service.
+    InFlight,
+    /// The client has its answer (success or a refusal).
+    Answered,
+    /// Nobody holds it any more and no answer will come.
     Dropped,
+    /// The client gave up; whoever holds the attempt discards it.
     TimedOut,
 }
 
-/// Waiting-room slots of queued requests, reused through a free list.
+/// One slot per attempt in flight, reused through a free list.
 #[derive(Default)]
 struct Slots {
     state: Vec<SlotState>,
@@ -286,11 +285,11 @@ impl Slots {
     fn alloc(&mut self) -> u32 {
         match self.free.pop() {
             Some(i) => {
-                self.state[i as usize] = SlotState::Queued;
+                self.state[i as usize] = SlotState::InFlight;
                 i
             }
             None => {
-                self.state.push(SlotState::Queued);
+                self.state.push(SlotState::InFlight);
                 self.state.len() as u32 - 1
             }
         }
@@ -523,9 +522,7 @@ impl<'a> Sim<'a> {
             Event::Send { site } => self.send(now, site),
             Event::Attempt { req } => self.attempt(now, req),
             Event::Arrive { pop, req } => self.arrive(now, pop, req),
-            Event::Depart { pop, server, incarnation, late, req } => {
-                self.depart(now, pop, server, incarnation, late, req)
-            }
+            Event::Depart { pop, server, incarnation, req } => self.depart(now, pop, server, incarnation, req),
             Event::Timeout { req } => self.timeout(now, req),
             Event::Probe { pop } => self.probe(now, pop),
             Event::ProbeMiss { pop } => self.health_result(now, pop, false),

@@ -2,7 +2,7 @@
 //! PoP, the PoP sheds, spills, queues or serves it, and the client times out
 //! and retries per its policy. A request counts once, by its final outcome.
 
-use super::{Event, Request, Sim, SlotState, NO_SLOT};
+use super::{Event, Request, Sim, SlotState};
 use crate::edge::anycast::NO_POP;
 use crate::edge::pool::Admission;
 use crate::engine::{SimDuration, SimTime};
@@ -32,7 +32,7 @@ impl Sim<'_> {
             first_sent_ns: now.as_nanos(),
             sent_ns: now.as_nanos(),
             net,
-            slot: NO_SLOT,
+            slot: 0,
             back_ns: 0,
             class,
             attempt: 0,
@@ -46,7 +46,8 @@ impl Sim<'_> {
         }
     }
 
-    /// An attempt leaves the client towards the PoP its network routes to.
+    /// An attempt leaves the client towards the PoP its network routes to;
+    /// the client's timeout for it starts now.
     pub(super) fn attempt(&mut self, now: SimTime, mut req: Request) {
         if self.recorder.measures(SimTime(req.first_sent_ns)) {
             self.recorder.attempts += 1;
@@ -54,7 +55,7 @@ impl Sim<'_> {
         let net = req.net as usize;
         let pop = self.routing.route(net, &mut self.flip_rng);
         if pop == NO_POP {
-            self.failure(now, req, NO_POP, FailReason::NoRoute);
+            self.failure(req, NO_POP, FailReason::NoRoute);
             return;
         }
         let site = self.routing.nets[net].site as usize;
@@ -64,22 +65,35 @@ impl Sim<'_> {
         let back = base + self.world.latency.jitter(&mut s.network).as_nanos();
         req.sent_ns = now.as_nanos();
         req.back_ns = back.min(u32::MAX as u64) as u32;
-        req.slot = NO_SLOT;
+        req.slot = self.slots.alloc();
         req.spilled = false;
         self.queue.schedule_at(now + SimDuration(go), Event::Arrive { pop, req });
+        // Every attempt's timeout is `now + timeout`: they come in time order.
+        self.queue.schedule_fifo(now + self.cfg.client_timeout, Event::Timeout { req });
     }
 
     fn deadline(&self, req: &Request) -> SimTime {
         SimTime(req.sent_ns) + self.cfg.client_timeout
     }
 
+    fn slot(&self, req: &Request) -> SlotState {
+        self.slots.state[req.slot as usize]
+    }
+
+    fn set_slot(&mut self, req: &Request, state: SlotState) {
+        self.slots.state[req.slot as usize] = state;
+    }
+
     pub(super) fn arrive(&mut self, now: SimTime, pop: u32, mut req: Request) {
+        if self.slot(&req) == SlotState::TimedOut {
+            self.slots.release(req.slot);
+            return;
+        }
         let measured = self.recorder.measures(SimTime(req.first_sent_ns));
         let p = &mut self.pops[pop as usize];
         if !p.alive {
             // No answer: the client finds out at its timeout.
-            let at = self.deadline(&req).max(now);
-            self.queue.schedule_at(at, Event::Timeout { req });
+            self.set_slot(&req, SlotState::Dropped);
             return;
         }
         p.tick_arrivals += 1;
@@ -88,7 +102,7 @@ impl Sim<'_> {
             if measured {
                 p.totals.shed_by_class[req.class as usize] += 1;
             }
-            self.failure(now, req, pop, FailReason::Shed);
+            self.failure(req, pop, FailReason::Shed);
             return;
         }
         if !req.spilled && p.spill_share > 0.0 && p.spill_to != NO_POP && p.spill_rng.random::<f64>() < p.spill_share {
@@ -105,15 +119,10 @@ impl Sim<'_> {
             return;
         }
         let critical = req.class == 0;
-        if !p.pool.has_idle() && (critical || !p.pool.queue_full()) {
-            req.slot = self.slots.alloc();
-            let at = self.deadline(&req).max(now);
-            self.queue.schedule_at(at, Event::Timeout { req });
-        }
-        match self.pops[pop as usize].pool.arrive(now.as_nanos(), req, critical) {
+        match p.pool.arrive(now.as_nanos(), req, critical) {
             Admission::Serve { server } => self.start_service(now, pop, server, req),
             Admission::Queued => {}
-            Admission::Rejected => self.failure(now, req, pop, FailReason::QueueFull),
+            Admission::Rejected => self.failure(req, pop, FailReason::QueueFull),
         }
     }
 
@@ -121,34 +130,26 @@ impl Sim<'_> {
         let p = &mut self.pops[pop as usize];
         let finish = now + p.service.sample(&mut p.service_rng);
         let incarnation = p.incarnation;
-        let deadline = self.deadline(&req);
-        let late = finish + SimDuration(req.back_ns as u64) > deadline;
-        if req.slot != NO_SLOT {
-            self.slots.state[req.slot as usize] = if late { SlotState::Late } else { SlotState::OnTime };
-        } else if late {
-            self.queue.schedule_at(deadline.max(now), Event::Timeout { req });
-        }
-        self.queue.schedule_at(finish, Event::Depart { pop, server, incarnation, late, req });
+        self.queue.schedule_at(finish, Event::Depart { pop, server, incarnation, req });
     }
 
-    pub(super) fn depart(&mut self, now: SimTime, pop: u32, server: u32, incarnation: u16, late: bool, req: Request) {
+    pub(super) fn depart(&mut self, now: SimTime, pop: u32, server: u32, incarnation: u16, req: Request) {
         let p = &self.pops[pop as usize];
         let answered = p.alive && p.incarnation == incarnation;
-        if answered && !late {
-            let latency = (now - SimTime(req.first_sent_ns)) + SimDuration(req.back_ns as u64);
-            self.success(req, pop, latency);
-        } else if !answered && !late {
-            // The PoP died with this request in hand: the client times out.
-            if req.slot != NO_SLOT {
-                self.slots.state[req.slot as usize] = SlotState::Dropped;
-            } else {
-                let at = self.deadline(&req).max(now);
-                self.queue.schedule_at(at, Event::Timeout { req });
+        let arrives = now + SimDuration(req.back_ns as u64);
+        match self.slot(&req) {
+            SlotState::TimedOut => self.slots.release(req.slot),
+            // The PoP died with it in hand, or the answer comes after the
+            // client's timeout: either way the timeout decides.
+            _ if !answered || arrives > self.deadline(&req) => self.set_slot(&req, SlotState::Dropped),
+            _ => {
+                let latency = arrives - SimTime(req.first_sent_ns);
+                self.success(req, pop, latency);
             }
         }
         let mut next = self.pops[pop as usize].pool.depart(now.as_nanos(), server);
         while let Some((r, _wait)) = next {
-            if r.slot != NO_SLOT && self.slots.state[r.slot as usize] == SlotState::TimedOut {
+            if self.slot(&r) == SlotState::TimedOut {
                 // Its client gave up while it waited: drop it, take the next.
                 self.slots.release(r.slot);
                 next = self.pops[pop as usize].pool.depart(now.as_nanos(), server);
@@ -160,16 +161,14 @@ impl Sim<'_> {
     }
 
     pub(super) fn timeout(&mut self, now: SimTime, req: Request) {
-        if req.slot != NO_SLOT {
-            match self.slots.state[req.slot as usize] {
-                SlotState::OnTime => {
-                    self.slots.release(req.slot);
-                    return;
-                }
-                SlotState::Queued => self.slots.state[req.slot as usize] = SlotState::TimedOut,
-                SlotState::Late | SlotState::Dropped => self.slots.release(req.slot),
-                SlotState::TimedOut | SlotState::Free => return,
+        match self.slot(&req) {
+            SlotState::Answered => {
+                self.slots.release(req.slot);
+                return;
             }
+            SlotState::Dropped => self.slots.release(req.slot),
+            SlotState::InFlight => self.set_slot(&req, SlotState::TimedOut),
+            SlotState::TimedOut | SlotState::Free => return,
         }
         self.retry(now, req);
     }
@@ -179,20 +178,25 @@ impl Sim<'_> {
         match self.cfg.retry.wait_after(req.attempt as u32 + 1) {
             Some(wait) => {
                 req.attempt += 1;
-                req.slot = NO_SLOT;
                 self.queue.schedule_at(now + wait, Event::Attempt { req });
             }
-            None => self.failure(now, req, NO_POP, FailReason::Timeout),
+            None => self.failure(req, NO_POP, FailReason::Timeout),
         }
     }
 
     fn success(&mut self, req: Request, pop: u32, latency: SimDuration) {
+        self.set_slot(&req, SlotState::Answered);
         let sent = SimTime(req.first_sent_ns);
         self.recorder.success(sent, latency, pop, req.class);
         self.fault_outcome(req, true, latency);
     }
 
-    pub(super) fn failure(&mut self, _now: SimTime, req: Request, pop: u32, reason: FailReason) {
+    /// A final failure. A refusal (shed, queue full) answers the attempt;
+    /// a timeout or no route has no attempt left in flight.
+    pub(super) fn failure(&mut self, req: Request, pop: u32, reason: FailReason) {
+        if matches!(reason, FailReason::Shed | FailReason::QueueFull) {
+            self.set_slot(&req, SlotState::Answered);
+        }
         let sent = SimTime(req.first_sent_ns);
         self.recorder.failure(sent, pop, req.class, reason);
         self.fault_outcome(req, false, SimDuration::ZERO);
