@@ -25,6 +25,7 @@ pub mod report;
 pub mod resilience;
 pub mod scenario;
 pub mod sim;
+pub mod state;
 pub mod world;
 
 use check::{Expectation, Verdict};
@@ -73,7 +74,7 @@ pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
     let pools = edge::pool_configs(&scenario, &world)?;
     let faults = edge::faults::resolve(&scenario, &world)?;
     let (expectations, probes) = check::resolve(&scenario, &world)?;
-    let config = ModelConfig::from_scenario(&scenario);
+    let config = ModelConfig::from_scenario(&scenario, &world)?;
     Ok(Prepared { scenario, world, pools, faults, config, expectations, probes })
 }
 

@@ -19,7 +19,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("fault-after-the-end", "21:6", "fault[1].at: 90s is not before the end of the run (60s)"),
     ("fault-unknown-kind", "22:8", "unknown variant `meteor-strike`"),
     ("fault-unknown-pop", "23:7", "unknown PoP \"LHR\"; expected a PoP of this scenario's topology"),
-    ("faults-overlap", "26:1", "overlaps fault[1] (pop-down) on the same PoP"),
+    ("faults-overlap", "26:1", "overlaps fault[1] (pop-down) on the same target"),
     ("fraction-above-one", "11:28", "expected a fraction between 0 and 1"),
     ("health-timeout-over-interval", "21:29", "timeout 10s is longer than the interval 5s"),
     ("lognormal-p99-below-p50", "15:11", "pops.default.service: lognormal needs 0 < p50 < p99"),

@@ -2,7 +2,9 @@
 
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{Probe, CLASS_NAMES};
-use crate::scenario::schema::{CountExpect, DurationExpect, ExpectSpec, FaultExpect, LatencyExpect, RatioExpect};
+use crate::scenario::schema::{
+    CountExpect, DurationExpect, ExpectSpec, FaultExpect, LatencyExpect, LimiterExpect, PercentileExpect, RatioExpect,
+};
 use crate::scenario::units::Duration;
 use crate::scenario::{Scenario, ScenarioError, Source};
 use crate::sim::RunResult;
@@ -40,6 +42,20 @@ pub enum Metric {
     Spilled,
     /// Attempts per request.
     AttemptsPerRequest,
+    /// RPO of a region failure, ms.
+    Rpo,
+    /// Acknowledged writes a region failure lost.
+    WritesLost,
+    /// A quantile (in [0, 1]) of the affected objects' recovery times, ms.
+    ObjectRto(f64),
+    /// A quantile of KV read staleness, ms.
+    KvStaleness(f64),
+    /// KV writes queued and never applied.
+    KvWritesDropped,
+    /// Largest admitted / limit of the KV (true) or DO (false) limiter.
+    LimiterOveradmission(bool),
+    /// A quantile of Durable Object write latency, ms.
+    DoWriteLatency(f64),
 }
 
 impl Metric {
@@ -53,6 +69,10 @@ impl Metric {
                 | Metric::Detection
                 | Metric::Withdrawal
                 | Metric::Converged(_)
+                | Metric::Rpo
+                | Metric::ObjectRto(_)
+                | Metric::KvStaleness(_)
+                | Metric::DoWriteLatency(_)
         )
     }
 }
@@ -248,6 +268,15 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
             ExpectSpec::AttemptsPerRequest(c) => {
                 count_expectation(src, world, "attempts_per_request", Metric::AttemptsPerRequest, c)?
             }
+            ExpectSpec::Rpo(f) => fault_expectation("rpo", Metric::Rpo, f),
+            ExpectSpec::WritesLost(c) => count_expectation(src, world, "writes_lost", Metric::WritesLost, c)?,
+            ExpectSpec::KvWritesDropped(c) => {
+                count_expectation(src, world, "kv_writes_dropped", Metric::KvWritesDropped, c)?
+            }
+            ExpectSpec::ObjectRto(p) => percentile_expectation("object_rto", Metric::ObjectRto, p),
+            ExpectSpec::KvStaleness(p) => percentile_expectation("kv_staleness", Metric::KvStaleness, p),
+            ExpectSpec::DoWriteLatency(p) => percentile_expectation("do_write_latency", Metric::DoWriteLatency, p),
+            ExpectSpec::LimiterOveradmission(l) => limiter_expectation(l),
         };
         exps.push(exp);
     }
@@ -302,6 +331,63 @@ fn fault_expectation(name: &str, metric: Metric, f: &FaultExpect) -> Expectation
     let mut text = format!("{name} of fault {fault}");
     push_limits(&mut text, lower, upper, true);
     Expectation { text, metric, pop: None, class: None, fault: Some(fault - 1), probe: None, lower, upper }
+}
+
+fn percentile_expectation(name: &str, metric: fn(f64) -> Metric, p: &PercentileExpect) -> Expectation {
+    let (lower, upper) = duration_limits(p.lt, p.le, p.gt, p.ge);
+    let q = p.percentile.as_ref().map_or(100.0, |q| *q.get_ref());
+    let fault = p.fault.as_ref().map(|f| *f.get_ref() as usize);
+    let mut text = format!("{name} p{q}");
+    if let Some(f) = fault {
+        let _ = write!(text, " of fault {f}");
+    }
+    push_limits(&mut text, lower, upper, true);
+    Expectation {
+        text,
+        metric: metric(q / 100.0),
+        pop: None,
+        class: None,
+        fault: fault.map(|f| f - 1),
+        probe: None,
+        lower,
+        upper,
+    }
+}
+
+fn limiter_expectation(l: &LimiterExpect) -> Expectation {
+    let lim = |v: Option<f64>, strict| v.map(|value| Limit { value, strict });
+    let (lower, upper) = (lim(l.gt, true).or(lim(l.ge, false)), lim(l.lt, true).or(lim(l.le, false)));
+    let kv = l.limiter.get_ref() == "kv";
+    let mut text = format!("limiter_overadmission of {}", l.limiter.get_ref());
+    push_limits(&mut text, lower, upper, false);
+    Expectation {
+        text,
+        metric: Metric::LimiterOveradmission(kv),
+        pop: None,
+        class: None,
+        fault: None,
+        probe: None,
+        lower,
+        upper,
+    }
+}
+
+/// The value at quantile `q` of `values` (nearest rank), `None` if empty.
+pub fn quantile(mut values: Vec<f64>, q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((q * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    Some(values[rank - 1])
+}
+
+/// The recovery time of each object a region failure affected, ms.
+pub fn object_rtos_ms(result: &RunResult, fault: usize) -> Vec<f64> {
+    match result.state.failovers.get(fault) {
+        Some(Some(f)) => f.objects.iter().map(|o| (o.serving - f.at).as_millis_f64()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 fn count_expectation(
@@ -365,6 +451,25 @@ pub fn run_measure(e: &Expectation, result: &RunResult) -> Option<f64> {
             let sent = result.recorder.total.issued + result.unfinished;
             (sent > 0).then(|| result.recorder.attempts as f64 / sent as f64)
         }
+        Metric::Rpo | Metric::WritesLost => {
+            let f = result.state.failovers.get(e.fault?)?.as_ref()?;
+            Some(if e.metric == Metric::Rpo { f.rpo.as_millis_f64() } else { f.writes_lost as f64 })
+        }
+        Metric::ObjectRto(q) => quantile(object_rtos_ms(result, e.fault?), q),
+        Metric::KvStaleness(q) => {
+            let h = &result.state.kv.as_ref()?.staleness;
+            (h.count() > 0).then(|| if q >= 1.0 { h.max_ms() } else { h.quantile_ms(q) })
+        }
+        Metric::KvWritesDropped => result.state.kv.as_ref().map(|k| (k.queued - k.applied) as f64),
+        Metric::DoWriteLatency(q) => {
+            let h = &result.state.durable_objects.as_ref()?.write_latency;
+            (h.count() > 0).then(|| if q >= 1.0 { h.max_ms() } else { h.quantile_ms(q) })
+        }
+        Metric::LimiterOveradmission(kv) => {
+            let l = result.state.limiter.as_ref()?;
+            let adm = if kv { l.kv.as_ref() } else { l.durable_object.as_ref() }?;
+            Some(adm.over_admission(l.full_windows.clone()).0)
+        }
         _ => None,
     }
 }
@@ -402,7 +507,9 @@ fn fmt_value(metric: Metric, v: f64) -> String {
         m if m.is_duration() && v < 1.0 => format!("{v:.6}ms"),
         m if m.is_duration() && v >= 1_000.0 => format!("{:.3}s", v / 1e3),
         m if m.is_duration() => format!("{v:.3}ms"),
-        Metric::RequestsLost | Metric::Shed | Metric::Spilled => format!("{v}"),
+        Metric::RequestsLost | Metric::Shed | Metric::Spilled | Metric::WritesLost | Metric::KvWritesDropped => {
+            format!("{v}")
+        }
         _ => format!("{v:.6}"),
     }
 }

@@ -1,8 +1,10 @@
-//! The fault timeline of a run, resolved against its PoPs.
+//! The fault timeline of a run, resolved against its PoPs and state regions.
 
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use crate::scenario::schema::FaultKind;
 use crate::scenario::{Scenario, ScenarioError};
+use crate::state::state_region;
+use crate::world::catalog::Region;
 use crate::world::{unknown_pop_message, World};
 
 /// One fault, ready to strike.
@@ -10,14 +12,30 @@ use crate::world::{unknown_pop_message, World};
 pub struct Fault {
     /// What goes wrong.
     pub kind: FaultKind,
-    /// The PoP it strikes (index into the world's PoPs).
-    pub pop: usize,
+    /// The PoPs it takes down or weakens (indices into the world's PoPs):
+    /// one for PoP faults, every PoP of the region for `region-down`.
+    pub pops: Vec<usize>,
+    /// The state region it strikes (index into [`crate::state::STATE_REGIONS`]).
+    pub region: Option<usize>,
     /// When it starts.
     pub at: SimTime,
     /// When it ends, if before the end of the run.
     pub end: Option<SimTime>,
     /// For `pop-degraded`: the share of servers left working.
     pub capacity: f64,
+    /// For `kv-replication-lag`: the lag while it lasts.
+    pub lag: SimDuration,
+}
+
+impl Fault {
+    /// What it strikes, for reports: a PoP code or a region name.
+    pub fn target(&self, world: &World) -> String {
+        match (self.region, self.pops.first()) {
+            (Some(r), _) => crate::state::STATE_REGIONS[r].to_string(),
+            (None, Some(&p)) if self.kind.strikes_pop() => world.pops[p].code.clone(),
+            _ => "kv".to_string(),
+        }
+    }
 }
 
 /// The faults of a scenario, in file order. A PoP outside the topology is
@@ -30,17 +48,33 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<Vec<Fault>, ScenarioError>
         .enumerate()
         .map(|(i, f)| {
             let spec = f.get_ref();
-            let code = spec.pop.get_ref();
-            let pop = world.pop_index(code).ok_or_else(|| {
-                let known = world.pops.iter().map(|p| p.code.as_str());
-                s.source.error_at(
-                    spec.pop.span(),
-                    unknown_pop_message(&format!("fault[{}].pop (not in this topology)", i + 1), code, known),
-                )
-            })?;
+            let mut pops = Vec::new();
+            if let Some(pop) = &spec.pop {
+                let code = pop.get_ref();
+                let index = world.pop_index(code).ok_or_else(|| {
+                    let known = world.pops.iter().map(|p| p.code.as_str());
+                    let field = format!("fault[{}].pop (not in this topology)", i + 1);
+                    s.source.error_at(pop.span(), unknown_pop_message(&field, code, known))
+                })?;
+                pops.push(index);
+            }
+            let region = spec.region.as_ref().and_then(|r| state_region(r.get_ref()));
+            if spec.kind == FaultKind::RegionDown {
+                let name = region.map(|r| crate::state::STATE_REGIONS[r]).unwrap_or("");
+                let wanted = Region::parse(name);
+                pops.extend((0..world.pops.len()).filter(|&p| Some(world.pops[p].region) == wanted));
+            }
             let at = SimTime::ZERO + spec.at.get_ref().sim();
             let end = spec.lasts.as_ref().map(|d| at + d.get_ref().sim()).filter(|e| *e < run_end);
-            Ok(Fault { kind: spec.kind, pop, at, end, capacity: spec.capacity.map_or(0.0, |c| c.0) })
+            Ok(Fault {
+                kind: spec.kind,
+                pops,
+                region,
+                at,
+                end,
+                capacity: spec.capacity.map_or(0.0, |c| c.0),
+                lag: spec.lag.map_or(SimDuration::ZERO, |l| l.sim()),
+            })
         })
         .collect()
 }

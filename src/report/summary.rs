@@ -259,7 +259,7 @@ fn fault_summary(p: &Prepared, r: &RunResult, i: usize) -> FaultSummary {
     let latency = [("before", &rec.latency_before), ("during", &rec.latency_during), ("after", &rec.latency_after)];
     FaultSummary {
         kind: f.kind.as_str(),
-        target: p.world.pops[f.pop].code.clone(),
+        target: f.target(&p.world),
         at_s: f.at.as_secs_f64(),
         timeline,
         rto_s: rec.rto().map(|d| d.as_secs_f64()),

@@ -37,6 +37,15 @@ pub struct ScenarioSpec {
     /// `[autoscaling]`: the seed's per-PoP scaling rules.
     #[serde(default)]
     pub autoscaling: AutoscalingSpec,
+    /// `[state]`: where the state regions live.
+    #[serde(default)]
+    pub state: StateSpec,
+    /// `[durable_objects]`: the Durable Object population.
+    pub durable_objects: Option<DurableObjectsSpec>,
+    /// `[kv]`: the replicated KV.
+    pub kv: Option<KvSpec>,
+    /// `[rate_limiter]`: the first seed's KV limiter and a DO limiter.
+    pub rate_limiter: Option<RateLimiterSpec>,
     /// `[metrics]`: recorder settings.
     #[serde(default)]
     pub metrics: MetricsSpec,
@@ -310,6 +319,54 @@ pub enum ExpectSpec {
     Spilled(CountExpect),
     /// Attempts / requests (retry amplification).
     AttemptsPerRequest(CountExpect),
+    /// Age of the oldest acknowledged DO write a region failure lost.
+    Rpo(FaultExpect),
+    /// Acknowledged DO writes a region failure lost (count).
+    WritesLost(CountExpect),
+    /// A percentile of the affected objects' recovery times.
+    ObjectRto(PercentileExpect),
+    /// A percentile of the staleness of KV reads.
+    KvStaleness(PercentileExpect),
+    /// KV writes queued in level 1 and never applied (count).
+    KvWritesDropped(CountExpect),
+    /// Most admitted / limit over the customers' full windows.
+    LimiterOveradmission(LimiterExpect),
+    /// A percentile of Durable Object write latency.
+    DoWriteLatency(PercentileExpect),
+}
+
+/// A bound on a percentile of a distribution of durations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PercentileExpect {
+    /// Which fault (for `object_rto`).
+    pub fault: Option<Spanned<u32>>,
+    /// Which percentile, in (0, 100] [100: the largest].
+    pub percentile: Option<Spanned<f64>>,
+    /// Must be less than this.
+    pub lt: Option<Duration>,
+    /// Must be at most this.
+    pub le: Option<Duration>,
+    /// Must be more than this.
+    pub gt: Option<Duration>,
+    /// Must be at least this.
+    pub ge: Option<Duration>,
+}
+
+/// A bound on a limiter's over-admission.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimiterExpect {
+    /// `"kv"` or `"do"`.
+    pub limiter: Spanned<String>,
+    /// Must be less than this.
+    pub lt: Option<f64>,
+    /// Must be at most this.
+    pub le: Option<f64>,
+    /// Must be more than this.
+    pub gt: Option<f64>,
+    /// Must be at least this.
+    pub ge: Option<f64>,
 }
 
 /// A bound on a step of a fault's timeline, counted from the fault.
@@ -758,13 +815,17 @@ pub struct FaultSpec {
     pub at: Spanned<Duration>,
     /// `pop-down`, `pop-degraded` or `health-check-flap`.
     pub kind: FaultKind,
-    /// The PoP it strikes.
-    pub pop: Spanned<String>,
+    /// The PoP it strikes (PoP faults).
+    pub pop: Option<Spanned<String>>,
+    /// The region it strikes (`NA`, `EU`, `APAC`; region, DO and KV faults).
+    pub region: Option<Spanned<String>>,
     /// How long it lasts [to the end of the run].
     #[serde(rename = "for")]
     pub lasts: Option<Spanned<Duration>>,
     /// For `pop-degraded`: the share of servers left working.
     pub capacity: Option<Fraction>,
+    /// For `kv-replication-lag`: the replication lag while it lasts.
+    pub lag: Option<Duration>,
 }
 
 /// What kind of fault.
@@ -777,6 +838,14 @@ pub enum FaultKind {
     PopDegraded,
     /// Probes to the PoP fail though it serves: a false detection.
     HealthCheckFlap,
+    /// Every PoP of a region and its Durable Object region fail together.
+    RegionDown,
+    /// Only the Durable Object region fails.
+    DoRegionDown,
+    /// The KV primary of a region fails.
+    KvPrimaryDown,
+    /// KV replication between primaries slows to `lag`.
+    KvReplicationLag,
 }
 
 impl FaultKind {
@@ -786,6 +855,244 @@ impl FaultKind {
             FaultKind::PopDown => "pop-down",
             FaultKind::PopDegraded => "pop-degraded",
             FaultKind::HealthCheckFlap => "health-check-flap",
+            FaultKind::RegionDown => "region-down",
+            FaultKind::DoRegionDown => "do-region-down",
+            FaultKind::KvPrimaryDown => "kv-primary-down",
+            FaultKind::KvReplicationLag => "kv-replication-lag",
         }
     }
+
+    /// True for faults that strike one PoP (`pop = "CODE"`).
+    pub fn strikes_pop(self) -> bool {
+        matches!(self, FaultKind::PopDown | FaultKind::PopDegraded | FaultKind::HealthCheckFlap)
+    }
+
+    /// True for faults that strike a region (`region = "EU"`).
+    pub fn strikes_region(self) -> bool {
+        matches!(self, FaultKind::RegionDown | FaultKind::DoRegionDown | FaultKind::KvPrimaryDown)
+    }
+}
+
+/// `[state]`: the three state regions (DO regions, KV primaries, control
+/// plane) and the PoP each one's data centre stands at.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSpec {
+    /// Where NA's state lives [IAD].
+    #[serde(default = "home_na")]
+    pub na: Spanned<String>,
+    /// Where EU's state lives [FRA].
+    #[serde(default = "home_eu")]
+    pub eu: Spanned<String>,
+    /// Where APAC's state lives [SIN].
+    #[serde(default = "home_apac")]
+    pub apac: Spanned<String>,
+}
+
+fn home_na() -> Spanned<String> {
+    Spanned::new(0..0, "IAD".to_string())
+}
+fn home_eu() -> Spanned<String> {
+    Spanned::new(0..0, "FRA".to_string())
+}
+fn home_apac() -> Spanned<String> {
+    Spanned::new(0..0, "SIN".to_string())
+}
+
+impl Default for StateSpec {
+    fn default() -> Self {
+        StateSpec { na: home_na(), eu: home_eu(), apac: home_apac() }
+    }
+}
+
+/// `[durable_objects]`: a population of single-master objects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DurableObjectsSpec {
+    /// Objects [10000].
+    #[serde(default = "default_objects")]
+    pub objects: Spanned<u32>,
+    /// Owner regions, objects spread over them in turn; each backs up to the
+    /// next [NA, EU, APAC].
+    #[serde(default = "default_do_regions")]
+    pub regions: Vec<Spanned<String>>,
+    /// Requests per second to all objects together.
+    pub requests_per_s: Spanned<f64>,
+    /// Share of requests that write [0.5].
+    #[serde(default = "half")]
+    pub write_share: Fraction,
+    /// `"local"` (ack on local commit) or `"replicated"` (after the backup has it) [local].
+    #[serde(default)]
+    pub ack: AckSpec,
+    /// Local commit time [1ms].
+    #[serde(default = "default_commit")]
+    pub commit: Duration,
+    /// WAL shipping delay to the backup [exponential, mean 100ms].
+    pub wal_lag: Option<Spanned<DistSpec>>,
+    /// Time between snapshots [1h].
+    #[serde(default = "default_snapshot_interval")]
+    pub snapshot_interval: Spanned<Duration>,
+    /// Time of every object's first snapshot [random per object].
+    pub snapshot_phase: Option<Duration>,
+    /// State of an object at the start, MB [50].
+    #[serde(default = "default_state_mb")]
+    pub state_mb: f64,
+    /// State one write adds, KB [1].
+    #[serde(default = "one")]
+    pub write_kb: f64,
+    /// Snapshot restore speed, MB/s [10: 50 MB in the seed's 5 s].
+    #[serde(default = "default_restore_mb")]
+    pub restore_mb_per_s: f64,
+    /// Fixed cost of a restore [0s].
+    #[serde(default)]
+    pub restore_overhead: Duration,
+    /// WAL replay speed, entries per second [1000].
+    #[serde(default = "default_replay")]
+    pub replay_per_s: f64,
+    /// Restores one backup region runs at once [100].
+    #[serde(default = "default_parallel")]
+    pub parallel_restores: Spanned<u32>,
+    /// From a region failure to the router declaring it [10s].
+    #[serde(default = "default_do_detection")]
+    pub detection: Duration,
+    /// From detection to the start of migrations [5s].
+    #[serde(default = "default_five_s")]
+    pub migration_delay: Duration,
+    /// From WAL replayed to routing updated [5s].
+    #[serde(default = "default_five_s")]
+    pub routing_update: Duration,
+    /// Client timeout of a DO request [2s].
+    #[serde(default = "default_do_timeout")]
+    pub timeout: Duration,
+    /// The seed's DO request retries [exponential 100ms, 500ms, 2s].
+    pub retry: Option<RetrySpec>,
+}
+
+/// When a Durable Object write is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AckSpec {
+    /// On local commit.
+    #[default]
+    Local,
+    /// After the WAL entry reaches the backup region.
+    Replicated,
+}
+
+fn default_objects() -> Spanned<u32> {
+    Spanned::new(0..0, 10_000)
+}
+fn default_do_regions() -> Vec<Spanned<String>> {
+    ["NA", "EU", "APAC"].iter().map(|r| Spanned::new(0..0, r.to_string())).collect()
+}
+fn half() -> Fraction {
+    Fraction(0.5)
+}
+fn default_commit() -> Duration {
+    Duration(crate::engine::SimDuration::from_millis(1))
+}
+fn default_snapshot_interval() -> Spanned<Duration> {
+    Spanned::new(0..0, dur_s(3600))
+}
+fn default_state_mb() -> f64 {
+    50.0
+}
+fn default_restore_mb() -> f64 {
+    10.0
+}
+fn default_replay() -> f64 {
+    1000.0
+}
+fn default_parallel() -> Spanned<u32> {
+    Spanned::new(0..0, 100)
+}
+fn default_do_detection() -> Duration {
+    dur_s(10)
+}
+fn default_five_s() -> Duration {
+    dur_s(5)
+}
+fn default_do_timeout() -> Duration {
+    dur_s(2)
+}
+
+/// `[kv]`: multi-master primaries in the three state regions, replication
+/// between them, and a cache at every PoP.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvSpec {
+    /// Keys [1000].
+    #[serde(default = "default_keys")]
+    pub keys: Spanned<u32>,
+    /// Writes per second, all clients together.
+    pub writes_per_s: Spanned<f64>,
+    /// Reads per second, all PoPs together.
+    pub reads_per_s: Spanned<f64>,
+    /// Replication delay between primaries [exponential, mean 1s].
+    pub replication_lag: Option<Spanned<DistSpec>>,
+    /// How long a PoP's cache serves a value [60s: the seed's propagation bound].
+    #[serde(default = "default_ttl")]
+    pub cache_ttl: Duration,
+    /// Replication lag that starts degradation level 1 [5m].
+    #[serde(default = "default_lag_bound")]
+    pub lag_bound: Duration,
+    /// The seed's KV write retries [exponential 50ms, 100ms, 200ms].
+    pub retry: Option<RetrySpec>,
+}
+
+fn default_keys() -> Spanned<u32> {
+    Spanned::new(0..0, 1000)
+}
+fn default_ttl() -> Duration {
+    dur_s(60)
+}
+fn default_lag_bound() -> Duration {
+    dur_s(300)
+}
+
+/// `[rate_limiter]`: customers sending through many PoPs, limited per window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimiterSpec {
+    /// `"kv"` (the first seed's), `"do"` (a counter in one Durable Object) or `"both"` [both].
+    #[serde(default)]
+    pub kind: LimiterKind,
+    /// Customers [10].
+    #[serde(default = "default_customers")]
+    pub customers: u32,
+    /// Requests admitted per customer and window.
+    pub limit: Spanned<u32>,
+    /// The fixed window [60s].
+    #[serde(default = "default_window")]
+    pub window: Spanned<Duration>,
+    /// Requests per second of each customer, spread over the PoPs.
+    pub rps_per_customer: Spanned<f64>,
+    /// The PoPs the customers' requests arrive at [every PoP of the topology].
+    pub pops: Option<Vec<Spanned<String>>>,
+    /// Region of the DO limiter's counter [NA].
+    #[serde(default = "default_limiter_region")]
+    pub do_region: Spanned<String>,
+}
+
+/// Which limiter runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LimiterKind {
+    /// The KV limiter only.
+    Kv,
+    /// The DO limiter only.
+    Do,
+    /// Both, on the same requests.
+    #[default]
+    Both,
+}
+
+fn default_customers() -> u32 {
+    10
+}
+fn default_window() -> Spanned<Duration> {
+    Spanned::new(0..0, dur_s(60))
+}
+fn default_limiter_region() -> Spanned<String> {
+    Spanned::new(0..0, "NA".to_string())
 }

@@ -328,26 +328,16 @@ fn check_faults(spec: &ScenarioSpec, src: &Source) -> Check {
                 return Err(at(src, d, format!("{here}.for: must be greater than zero")));
             }
         }
-        match (fault.kind, fault.capacity) {
-            (FaultKind::PopDegraded, None) => {
-                return Err(at(src, f, format!("{here}: pop-degraded needs capacity = <share of servers left, 0..1>")))
-            }
-            (FaultKind::PopDegraded, Some(_)) => {}
-            (kind, Some(_)) => {
-                return Err(at(src, f, format!("{here}: capacity applies to pop-degraded only, not {}", kind.as_str())))
-            }
-            (_, None) => {}
-        }
+        check_fault_target(src, f, &here)?;
         for (j, g) in spec.faults.iter().enumerate().take(i) {
             let other = g.get_ref();
-            if other.pop.get_ref() == fault.pop.get_ref() && overlaps(other, fault, run_end) {
+            if same_target(other, fault) && overlaps(other, fault, run_end) {
                 return Err(at(
                     src,
                     f,
                     format!(
-                        "{here}: {} on {} overlaps fault[{}] ({}) on the same PoP; faults on one PoP must not overlap",
+                        "{here}: {} overlaps fault[{}] ({}) on the same target; faults on one target must not overlap",
                         fault.kind.as_str(),
-                        fault.pop.get_ref(),
                         j + 1,
                         other.kind.as_str()
                     ),
@@ -356,6 +346,52 @@ fn check_faults(spec: &ScenarioSpec, src: &Source) -> Check {
         }
     }
     Ok(())
+}
+
+/// Checks that a fault names what its kind strikes, and nothing else.
+fn check_fault_target(src: &Source, f: &Spanned<super::schema::FaultSpec>, here: &str) -> Check {
+    let fault = f.get_ref();
+    let kind = fault.kind.as_str();
+    match (fault.kind.strikes_pop(), &fault.pop) {
+        (true, None) => return Err(at(src, f, format!("{here}: {kind} needs pop = \"CODE\""))),
+        (false, Some(p)) => return Err(at(src, p, format!("{here}.pop: {kind} strikes no single PoP; remove pop"))),
+        _ => {}
+    }
+    match (fault.kind.strikes_region(), &fault.region) {
+        (true, None) => return Err(at(src, f, format!("{here}: {kind} needs region = \"NA\", \"EU\" or \"APAC\""))),
+        (false, Some(r)) => return Err(at(src, r, format!("{here}.region: {kind} strikes no region; remove region"))),
+        (true, Some(r)) if crate::state::state_region(r.get_ref()).is_none() => {
+            return Err(at(
+                src,
+                r,
+                format!("{here}.region: unknown state region \"{}\"; expected NA, EU or APAC", r.get_ref()),
+            ))
+        }
+        _ => {}
+    }
+    match (fault.kind, fault.capacity) {
+        (FaultKind::PopDegraded, None) => {
+            return Err(at(src, f, format!("{here}: pop-degraded needs capacity = <share of servers left, 0..1>")))
+        }
+        (FaultKind::PopDegraded, Some(_)) | (_, None) => {}
+        (_, Some(_)) => return Err(at(src, f, format!("{here}: capacity applies to pop-degraded only, not {kind}"))),
+    }
+    match (fault.kind, fault.lag) {
+        (FaultKind::KvReplicationLag, None) => {
+            Err(at(src, f, format!("{here}: kv-replication-lag needs lag = <the replication lag while it lasts>")))
+        }
+        (FaultKind::KvReplicationLag, Some(_)) | (_, None) => Ok(()),
+        (_, Some(_)) => Err(at(src, f, format!("{here}: lag applies to kv-replication-lag only, not {kind}"))),
+    }
+}
+
+fn same_target(a: &super::schema::FaultSpec, b: &super::schema::FaultSpec) -> bool {
+    let name = |s: &Option<Spanned<String>>| s.as_ref().map(|v| v.get_ref().to_ascii_uppercase());
+    match (a.kind.strikes_pop() || a.kind.strikes_region(), b.kind.strikes_pop() || b.kind.strikes_region()) {
+        (true, true) => name(&a.pop) == name(&b.pop) && name(&a.region) == name(&b.region),
+        (false, false) => a.kind == b.kind,
+        _ => false,
+    }
 }
 
 fn overlaps(a: &super::schema::FaultSpec, b: &super::schema::FaultSpec, run_end: crate::engine::SimDuration) -> bool {
@@ -399,21 +435,47 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                 }
                 (&None, [f.lt.is_some(), f.le.is_some(), f.gt.is_some(), f.ge.is_some()], None)
             }
+            ExpectSpec::Rpo(f) => {
+                check_fault_ref(src, spec, &f.fault, &here)?;
+                (&None, [f.lt.is_some(), f.le.is_some(), f.gt.is_some(), f.ge.is_some()], None)
+            }
+            ExpectSpec::ObjectRto(p) | ExpectSpec::KvStaleness(p) | ExpectSpec::DoWriteLatency(p) => {
+                let needs_fault = matches!(e.get_ref(), ExpectSpec::ObjectRto(_));
+                match (&p.fault, needs_fault) {
+                    (Some(f), true) => check_fault_ref(src, spec, f, &here)?,
+                    (None, true) => {
+                        return Err(at(src, e, format!("{here}: object_rto needs fault = <number of the [[fault]]>")))
+                    }
+                    (Some(f), false) => return Err(at(src, f, format!("{here}.fault: applies to object_rto only"))),
+                    (None, false) => {}
+                }
+                (&None, [p.lt.is_some(), p.le.is_some(), p.gt.is_some(), p.ge.is_some()], p.percentile.as_ref())
+            }
+            ExpectSpec::LimiterOveradmission(l) => {
+                let which = l.limiter.get_ref();
+                if which != "kv" && which != "do" {
+                    return Err(at(
+                        src,
+                        &l.limiter,
+                        format!("{here}.limiter: got \"{which}\"; expected \"kv\" or \"do\""),
+                    ));
+                }
+                (&None, [l.lt.is_some(), l.le.is_some(), l.gt.is_some(), l.ge.is_some()], None)
+            }
             ExpectSpec::RequestsLost(c)
+            | ExpectSpec::WritesLost(c)
+            | ExpectSpec::KvWritesDropped(c)
             | ExpectSpec::Shed(c)
             | ExpectSpec::Spilled(c)
             | ExpectSpec::AttemptsPerRequest(c) => {
-                match (&c.fault, e.get_ref()) {
-                    (Some(f), ExpectSpec::RequestsLost(_)) => check_fault_ref(src, spec, f, &here)?,
-                    (None, ExpectSpec::RequestsLost(_)) => {
-                        return Err(at(
-                            src,
-                            e,
-                            format!("{here}: requests_lost needs fault = <number of the [[fault]]>"),
-                        ))
+                let needs_fault = matches!(e.get_ref(), ExpectSpec::RequestsLost(_) | ExpectSpec::WritesLost(_));
+                match (&c.fault, needs_fault) {
+                    (Some(f), true) => check_fault_ref(src, spec, f, &here)?,
+                    (None, true) => return Err(at(src, e, format!("{here}: needs fault = <number of the [[fault]]>"))),
+                    (Some(f), false) => {
+                        return Err(at(src, f, format!("{here}.fault: applies to requests_lost and writes_lost only")))
                     }
-                    (Some(f), _) => return Err(at(src, f, format!("{here}.fault: applies to requests_lost only"))),
-                    (None, _) => {}
+                    (None, false) => {}
                 }
                 for (k, v) in [("lt", c.lt), ("le", c.le), ("gt", c.gt), ("ge", c.ge)] {
                     if let Some(x) = v {

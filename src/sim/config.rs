@@ -6,8 +6,12 @@ use crate::edge::health::HealthConfig;
 use crate::engine::dist::DurationDist;
 use crate::engine::SimDuration;
 use crate::resilience::retry::RetryPolicy;
-use crate::scenario::schema::{ConvergenceShape, ConvergenceSpec};
-use crate::scenario::Scenario;
+use crate::scenario::schema::{AckSpec, ConvergenceShape, ConvergenceSpec, DistSpec, LimiterKind, RetrySpec};
+use crate::scenario::{duration_dist, Scenario, ScenarioError};
+use crate::state::durable::{AckMode, DoConfig};
+use crate::state::kv::KvConfig;
+use crate::state::state_region;
+use crate::world::{unknown_pop_message, World};
 use std::sync::Arc;
 
 /// The standard normal's 80th percentile.
@@ -44,6 +48,176 @@ pub struct ModelConfig {
     pub tick: SimDuration,
     /// The autoscaler, if enabled.
     pub autoscale: Option<AutoscaleConfig>,
+    /// Durable Objects, if the scenario has them.
+    pub durable_objects: Option<DoTraffic>,
+    /// The KV, if the scenario has it.
+    pub kv: Option<KvTraffic>,
+    /// The rate limiters, if the scenario has them.
+    pub limiter: Option<LimiterConfig>,
+}
+
+/// Durable Objects and the requests that reach them.
+#[derive(Debug, Clone)]
+pub struct DoTraffic {
+    /// The objects' model.
+    pub model: DoConfig,
+    /// Requests per second to all objects.
+    pub requests_per_s: f64,
+    /// Share of requests that write.
+    pub write_share: f64,
+    /// Client timeout of one attempt.
+    pub timeout: SimDuration,
+    /// The seed's DO request retries.
+    pub retry: RetryPolicy,
+}
+
+/// The KV and its reads and writes.
+#[derive(Debug, Clone)]
+pub struct KvTraffic {
+    /// The namespace's model.
+    pub model: KvConfig,
+    /// Writes per second.
+    pub writes_per_s: f64,
+    /// Reads per second.
+    pub reads_per_s: f64,
+    /// The seed's KV write retries.
+    pub retry: RetryPolicy,
+}
+
+/// The rate limiters' experiment.
+#[derive(Debug, Clone)]
+pub struct LimiterConfig {
+    /// Which limiters decide.
+    pub kind: LimiterKind,
+    /// Customers.
+    pub customers: u32,
+    /// Admitted per customer and window.
+    pub limit: u32,
+    /// The fixed window.
+    pub window: SimDuration,
+    /// Requests per second of all customers together.
+    pub requests_per_s: f64,
+    /// The PoPs requests arrive at.
+    pub pops: Vec<usize>,
+    /// Region of the DO limiter's counter.
+    pub do_region: usize,
+    /// The KV namespace holding the KV limiter's counts.
+    pub kv: KvConfig,
+}
+
+fn dist_or(spec: &Option<toml::Spanned<DistSpec>>, default: DurationDist) -> DurationDist {
+    spec.as_ref().map_or(default, |d| duration_dist(d.get_ref()))
+}
+
+fn retry_or(spec: &Option<RetrySpec>, waits_ms: &[u64]) -> RetryPolicy {
+    match spec {
+        Some(r) => RetryPolicy::from_spec(r),
+        None => RetryPolicy::from_spec(&RetrySpec::Exponential {
+            backoff: waits_ms
+                .iter()
+                .map(|ms| crate::scenario::units::Duration(SimDuration::from_millis(*ms)))
+                .collect(),
+        }),
+    }
+}
+
+fn kv_config(s: &Scenario) -> KvConfig {
+    let default_lag = DurationDist::Exponential { mean_ns: 1e9 };
+    match &s.spec.kv {
+        Some(k) => KvConfig {
+            primaries: 3,
+            keys: *k.keys.get_ref(),
+            lag: dist_or(&k.replication_lag, default_lag),
+            cache_ttl: k.cache_ttl.sim(),
+            lag_bound: k.lag_bound.sim(),
+        },
+        None => KvConfig {
+            primaries: 3,
+            keys: 1,
+            lag: default_lag,
+            cache_ttl: SimDuration::from_secs(60),
+            lag_bound: SimDuration::from_secs(300),
+        },
+    }
+}
+
+fn do_traffic(s: &Scenario) -> Option<DoTraffic> {
+    let d = s.spec.durable_objects.as_ref()?;
+    let model = DoConfig {
+        objects: *d.objects.get_ref(),
+        regions: d.regions.iter().filter_map(|r| state_region(r.get_ref())).collect(),
+        ack: match d.ack {
+            AckSpec::Local => AckMode::Local,
+            AckSpec::Replicated => AckMode::Replicated,
+        },
+        commit: d.commit.sim(),
+        wal_lag: dist_or(&d.wal_lag, DurationDist::Exponential { mean_ns: 100e6 }),
+        ship_back: SimDuration::from_millis(40),
+        snapshot_interval: d.snapshot_interval.get_ref().sim(),
+        snapshot_phase: d.snapshot_phase.map(|p| p.sim()),
+        initial_bytes: d.state_mb * 1e6,
+        write_bytes: d.write_kb * 1e3,
+        restore_bytes_per_s: d.restore_mb_per_s * 1e6,
+        restore_overhead: d.restore_overhead.sim(),
+        replay_entries_per_s: d.replay_per_s,
+        parallel_restores: *d.parallel_restores.get_ref(),
+        detection: d.detection.sim(),
+        migration_delay: d.migration_delay.sim(),
+        routing_update: d.routing_update.sim(),
+    };
+    Some(DoTraffic {
+        model,
+        requests_per_s: *d.requests_per_s.get_ref(),
+        write_share: d.write_share.0,
+        timeout: d.timeout.sim(),
+        retry: retry_or(&d.retry, &[100, 500, 2000]),
+    })
+}
+
+fn kv_traffic(s: &Scenario) -> Option<KvTraffic> {
+    let k = s.spec.kv.as_ref()?;
+    Some(KvTraffic {
+        model: kv_config(s),
+        writes_per_s: *k.writes_per_s.get_ref(),
+        reads_per_s: *k.reads_per_s.get_ref(),
+        retry: retry_or(&k.retry, &[50, 100, 200]),
+    })
+}
+
+fn limiter(s: &Scenario, world: &World) -> Result<Option<LimiterConfig>, ScenarioError> {
+    let Some(l) = &s.spec.rate_limiter else { return Ok(None) };
+    let pops = match &l.pops {
+        None => (0..world.pops.len()).collect(),
+        Some(codes) => codes
+            .iter()
+            .map(|c| {
+                world.pop_index(c.get_ref()).ok_or_else(|| {
+                    let known = world.pops.iter().map(|p| p.code.as_str());
+                    let msg = unknown_pop_message("rate_limiter.pops (not in this topology)", c.get_ref(), known);
+                    s.source.error_at(c.span(), msg)
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    let do_region = state_region(l.do_region.get_ref()).ok_or_else(|| {
+        s.source.error_at(
+            l.do_region.span(),
+            format!(
+                "rate_limiter.do_region: unknown state region \"{}\"; expected NA, EU or APAC",
+                l.do_region.get_ref()
+            ),
+        )
+    })?;
+    Ok(Some(LimiterConfig {
+        kind: l.kind,
+        customers: l.customers,
+        limit: *l.limit.get_ref(),
+        window: l.window.get_ref().sim(),
+        requests_per_s: *l.rps_per_customer.get_ref() * l.customers as f64,
+        pops,
+        do_region,
+        kv: KvConfig { keys: l.customers.max(1), ..kv_config(s) },
+    }))
 }
 
 /// The `measured` convergence preset: lognormal, median 4 s, 80% within
@@ -84,8 +258,9 @@ fn convergence(spec: &ConvergenceSpec) -> FixedConvergence {
 }
 
 impl ModelConfig {
-    /// The model parameters a scenario sets (defaults filled in).
-    pub fn from_scenario(s: &Scenario) -> Self {
+    /// The model parameters a scenario sets (defaults filled in); PoPs it
+    /// names are checked against `world`.
+    pub fn from_scenario(s: &Scenario, world: &World) -> Result<Self, ScenarioError> {
         let spec = &s.spec;
         let a = &spec.anycast;
         let hc = &a.health_check;
@@ -97,7 +272,7 @@ impl ModelConfig {
         };
         let o = &spec.overload;
         let auto = &spec.autoscaling;
-        ModelConfig {
+        Ok(ModelConfig {
             networks_per_site: *a.networks_per_site.get_ref(),
             off_nearest_share: a.off_nearest_share.0,
             unstable_share: unstable,
@@ -129,7 +304,10 @@ impl ModelConfig {
                 min_servers: auto.min_servers,
                 max_servers: auto.max_servers,
             }),
-        }
+            durable_objects: do_traffic(s),
+            kv: kv_traffic(s),
+            limiter: limiter(s, world)?,
+        })
     }
 }
 

@@ -78,18 +78,28 @@ impl Sim<'_> {
 
     pub(super) fn fault_start(&mut self, now: SimTime, f: u32) {
         let fault = &self.fault_plan[f as usize];
-        let p = fault.pop;
         let mut affected = 0;
         for net in 0..self.routing.networks() {
-            if self.routing.best(net) as usize == p {
+            if fault.pops.contains(&(self.routing.best(net) as usize)) {
                 self.affected[net] |= 1 << f;
                 affected += 1;
             }
         }
         self.faults[f as usize].affected_networks = affected;
-        self.pops[p].active_fault = Some(f);
-        match fault.kind {
-            FaultKind::PopDown => {
+        for i in 0..fault.pops.len() {
+            let p = self.fault_plan[f as usize].pops[i];
+            self.pops[p].active_fault = Some(f);
+            self.pop_fault_start(now, p, fault.kind, fault.capacity);
+        }
+        self.state_fault(now, f as usize, true);
+        if let Some(end) = fault.end {
+            self.queue.schedule_at(end, Event::FaultEnd { fault: f });
+        }
+    }
+
+    fn pop_fault_start(&mut self, now: SimTime, p: usize, kind: FaultKind, capacity: f64) {
+        match kind {
+            FaultKind::PopDown | FaultKind::RegionDown => {
                 let pop = &mut self.pops[p];
                 pop.alive = false;
                 pop.incarnation = pop.incarnation.wrapping_add(1);
@@ -106,28 +116,29 @@ impl Sim<'_> {
                 }
             }
             FaultKind::PopDegraded => {
-                self.pops[p].degraded = Some(fault.capacity);
+                self.pops[p].degraded = Some(capacity);
                 self.apply_servers(now, p);
             }
             FaultKind::HealthCheckFlap => self.pops[p].probes_fail = true,
-        }
-        if let Some(end) = fault.end {
-            self.queue.schedule_at(end, Event::FaultEnd { fault: f });
+            _ => {}
         }
     }
 
     pub(super) fn fault_end(&mut self, now: SimTime, f: u32) {
         let fault = &self.fault_plan[f as usize];
-        let p = fault.pop;
         self.faults[f as usize].ended = Some(now);
-        match fault.kind {
-            FaultKind::PopDown => self.pops[p].alive = true,
-            FaultKind::PopDegraded => {
-                self.pops[p].degraded = None;
-                self.apply_servers(now, p);
+        for &p in &fault.pops {
+            match fault.kind {
+                FaultKind::PopDown | FaultKind::RegionDown => self.pops[p].alive = true,
+                FaultKind::PopDegraded => {
+                    self.pops[p].degraded = None;
+                    self.apply_servers(now, p);
+                }
+                FaultKind::HealthCheckFlap => self.pops[p].probes_fail = false,
+                _ => {}
             }
-            FaultKind::HealthCheckFlap => self.pops[p].probes_fail = false,
         }
+        self.state_fault(now, f as usize, false);
     }
 
     /// Sets PoP `p`'s pool to the servers it should have now, starting
@@ -171,6 +182,7 @@ impl Sim<'_> {
         for (i, cpu) in cpus.into_iter().enumerate() {
             self.control_pop(now, i, cpu);
         }
+        self.kv_level_tick(now);
         let next = now + self.cfg.tick;
         if next < self.end {
             self.queue.schedule_at(next, Event::Tick);

@@ -7,6 +7,7 @@
 
 pub mod config;
 mod control;
+pub mod state;
 mod traffic;
 
 use crate::edge::anycast::Routing;
@@ -129,6 +130,58 @@ pub enum Event {
         /// PoP index.
         pop: u32,
     },
+    /// The next arrival of a state-plane stream (DO requests, KV writes, KV
+    /// reads, limiter requests).
+    StateArrival {
+        /// Which stream.
+        stream: u8,
+    },
+    /// A Durable Object request attempt (a retry) reaches its object.
+    DoRetry {
+        /// Object index.
+        obj: u32,
+        /// The client site.
+        site: u32,
+        /// Attempt number.
+        attempt: u8,
+        /// A write (else a read).
+        write: bool,
+        /// When it was first sent, ns.
+        first_ns: u64,
+    },
+    /// Object `obj` takes a snapshot.
+    DoSnapshot {
+        /// Object index.
+        obj: u32,
+    },
+    /// A KV write retry.
+    KvWriteRetry {
+        /// The client site.
+        site: u32,
+        /// The key.
+        key: u32,
+        /// Attempt number.
+        attempt: u8,
+        /// When it was first sent, ns.
+        first_ns: u64,
+    },
+    /// A replicated KV write reaches another primary.
+    KvApply {
+        /// 0: the KV; 1: the KV limiter's counts.
+        namespace: u8,
+        /// Origin primary.
+        from: u8,
+        /// Destination primary.
+        to: u8,
+        /// Key.
+        key: u32,
+        /// Version (last writer wins).
+        version: u32,
+        /// Value.
+        value: u64,
+        /// When it was committed at its origin, ns.
+        committed_ns: u64,
+    },
 }
 
 /// One PoP in one control period.
@@ -196,6 +249,8 @@ pub struct RunResult {
     pub faults: Vec<FaultRecord>,
     /// Client networks in all.
     pub networks: usize,
+    /// The state plane's measures.
+    pub state: state::StateResult,
     /// Measured requests sent with no outcome by the end of the run.
     pub unfinished: u64,
 }
@@ -324,6 +379,7 @@ struct Sim<'a> {
     recorder: Recorder,
     series: Vec<PopSample>,
     sent_measured: u64,
+    state: state::StatePlane,
 }
 
 /// Runs the simulation; with `trace`, writes one JSON line per handled event.
@@ -482,6 +538,7 @@ impl<'a> Sim<'a> {
             recorder,
             series: Vec::new(),
             sent_measured: 0,
+            state: state::StatePlane::new(world, cfg, inputs.seed, inputs.faults.len(), inputs.duration, inputs.warmup),
         };
         sim.schedule_start();
         sim
@@ -492,7 +549,7 @@ impl<'a> Sim<'a> {
             let fault = &self.fault_plan[f];
             // The catchment before the fault, for "latency before".
             for net in 0..self.routing.networks() {
-                if self.routing.best(net) as usize == fault.pop {
+                if fault.pops.contains(&(self.routing.best(net) as usize)) {
                     self.affected[net] |= 1 << f;
                 }
             }
@@ -514,6 +571,7 @@ impl<'a> Sim<'a> {
         if tick < self.end {
             self.queue.schedule_at(tick, Event::Tick);
         }
+        self.schedule_state();
     }
 
     #[inline]
@@ -532,6 +590,23 @@ impl<'a> Sim<'a> {
             Event::FaultEnd { fault } => self.fault_end(now, fault),
             Event::Tick => self.tick(now),
             Event::ServerReady { pop } => self.server_ready(now, pop),
+            Event::StateArrival { stream } => self.state_arrival(now, stream),
+            Event::DoRetry { obj, site, attempt, write, first_ns } => {
+                self.do_request(now, obj, site, attempt, write, first_ns)
+            }
+            Event::DoSnapshot { obj } => self.do_snapshot(now, obj),
+            Event::KvWriteRetry { site, key, attempt, first_ns } => self.kv_write(now, site, key, attempt, first_ns),
+            Event::KvApply { namespace, from, to, key, version, value, committed_ns } => {
+                let v = crate::state::kv::Versioned { version, value };
+                let r = crate::state::kv::Replication {
+                    to: to as usize,
+                    at: now,
+                    key,
+                    v,
+                    committed: SimTime(committed_ns),
+                };
+                self.kv_apply(now, namespace, from, r)
+            }
         }
     }
 
@@ -552,6 +627,7 @@ impl<'a> Sim<'a> {
             pop_series: self.series,
             faults: self.faults,
             networks: self.routing.networks(),
+            state: self.state.finish(),
         }
     }
 }

@@ -59,6 +59,9 @@ pub struct World {
     pub class_shares: [f64; 4],
     /// How sites space their requests.
     pub arrivals: Arrivals,
+    /// Where each state region's data centre stands (lat, lon in degrees),
+    /// in [`crate::state::STATE_REGIONS`] order.
+    pub state_homes: [(f64, f64); 3],
 }
 
 impl World {
@@ -80,8 +83,43 @@ pub fn build(s: &Scenario) -> Result<World, ScenarioError> {
         jitter: net.jitter.as_ref().map(|j| duration_dist(j.get_ref())),
     };
     let sites = build_sites(s, &pops, &catalog, &latency)?;
+    let state_homes = resolve_homes(s, &pops, &catalog)?;
     let traffic = s.spec.traffic.get_ref();
-    Ok(World { pops, sites, latency, class_shares: traffic.classes.get_ref().as_array(), arrivals: traffic.arrivals })
+    Ok(World {
+        pops,
+        sites,
+        latency,
+        class_shares: traffic.classes.get_ref().as_array(),
+        arrivals: traffic.arrivals,
+        state_homes,
+    })
+}
+
+/// The coordinates of the state regions' homes, by PoP code (topology
+/// first, then the scenario's catalog, then the built-in one).
+fn resolve_homes(s: &Scenario, pops: &[Pop], catalog: &[CatalogPop]) -> Result<[(f64, f64); 3], ScenarioError> {
+    let st = &s.spec.state;
+    let mut homes = [(0.0, 0.0); 3];
+    for (i, code) in [&st.na, &st.eu, &st.apac].into_iter().enumerate() {
+        let c = code.get_ref();
+        let in_topology = pops.iter().find(|p| &p.code == c).map(|p| (p.lat_deg, p.lon_deg));
+        let in_catalog =
+            || catalog.iter().chain(catalog::builtin()).find(|p| &p.code == c).map(|p| (p.lat_deg, p.lon_deg));
+        homes[i] = match in_topology.or_else(in_catalog) {
+            Some(h) => h,
+            None => {
+                let known = catalog::builtin().iter().map(|p| p.code.as_str());
+                let field = format!("state.{}", crate::state::STATE_REGIONS[i].to_ascii_lowercase());
+                let msg = unknown_pop_message(&field, c, known);
+                return Err(if code.span().is_empty() {
+                    s.source.error(msg)
+                } else {
+                    s.source.error_at(code.span(), msg)
+                });
+            }
+        };
+    }
+    Ok(homes)
 }
 
 fn load_catalog(s: &Scenario) -> Result<Vec<CatalogPop>, ScenarioError> {
