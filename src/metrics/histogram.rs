@@ -23,10 +23,10 @@ impl<T: Counter> LatencyHistogram<T> {
         LatencyHistogram { h, sum_ns: 0 }
     }
 
-    /// Records one latency (clamped to 1 us .. 1 h).
+    /// Records one latency, in whole microseconds (up to 1 h; longer ones count as 1 h).
     #[inline]
     pub fn record(&mut self, d: SimDuration) {
-        let us = (d.as_nanos() / 1_000).clamp(1, MAX_LATENCY_US);
+        let us = (d.as_nanos() / 1_000).min(MAX_LATENCY_US);
         self.h.saturating_record(us);
         self.sum_ns += d.as_nanos() as u128;
     }
@@ -50,6 +50,21 @@ impl<T: Counter> LatencyHistogram<T> {
             return 0.0;
         }
         self.sum_ns as f64 / self.h.len() as f64 / 1e6
+    }
+
+    /// The share of recorded values above `ms` milliseconds.
+    pub fn share_above_ms(&self, ms: f64) -> f64 {
+        if self.h.is_empty() {
+            return 0.0;
+        }
+        let us = (ms * 1e3) as u64;
+        let at_most = self
+            .h
+            .iter_recorded()
+            .filter(|v| v.value_iterated_to() <= us)
+            .map(|v| v.count_at_value().as_u64())
+            .sum::<u64>();
+        1.0 - at_most as f64 / self.h.len() as f64
     }
 
     /// The largest recorded value, in milliseconds.

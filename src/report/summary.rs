@@ -54,6 +54,9 @@ pub struct Summary {
     pub faults: Vec<FaultSummary>,
     /// Per PoP.
     pub pops: Vec<PopSummary>,
+    /// Durable Objects, KV and rate limiters (absent when not simulated).
+    #[serde(skip_serializing_if = "StateSummary::is_empty")]
+    pub state: StateSummary,
     /// Verdicts, in file order.
     pub expectations: Vec<Verdict>,
     /// True when every expectation holds.
@@ -102,6 +105,143 @@ pub struct FaultSummary {
     pub affected_networks: u32,
     /// Latency of affected successes: the minute before, during, after.
     pub latency_ms: BTreeMap<&'static str, Percentiles>,
+    /// For region failures with Durable Objects: what was lost and how the
+    /// objects came back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub durable_objects: Option<DoFailoverSummary>,
+}
+
+/// A region failure's effect on Durable Objects.
+#[derive(Debug, Clone, Serialize)]
+pub struct DoFailoverSummary {
+    /// Age at the failure of the oldest acknowledged write lost, s.
+    pub rpo_s: f64,
+    /// Acknowledged writes lost.
+    pub writes_lost: u64,
+    /// Objects migrated.
+    pub objects: usize,
+    /// Their recovery times, s.
+    pub object_rto_s: Quantiles,
+    /// Migration steps, s after the failure: detected, migration started,
+    /// first / last snapshot restored, first / last WAL replayed, first /
+    /// last routing updated.
+    pub timeline: BTreeMap<&'static str, f64>,
+}
+
+/// Quantiles of a distribution, in the unit its name says.
+#[derive(Debug, Clone, Serialize)]
+pub struct Quantiles {
+    /// Median.
+    pub p50: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// The state plane's measures.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StateSummary {
+    /// Durable Object requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub durable_objects: Option<serde_json::Value>,
+    /// KV reads and writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kv: Option<serde_json::Value>,
+    /// The rate limiters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limiter: Option<serde_json::Value>,
+}
+
+impl StateSummary {
+    /// True when no state model ran.
+    pub fn is_empty(&self) -> bool {
+        self.durable_objects.is_none() && self.kv.is_none() && self.rate_limiter.is_none()
+    }
+}
+
+fn quantiles(values: &[f64]) -> Quantiles {
+    let q = |p| crate::check::quantile(values.to_vec(), p).unwrap_or(0.0);
+    Quantiles { p50: q(0.5), p99: q(0.99), max: q(1.0) }
+}
+
+/// Reads one step's time off an object's migration.
+type MigrationStep = fn(&crate::state::durable::ObjectMigration) -> SimTime;
+
+fn do_failover(r: &RunResult, i: usize) -> Option<DoFailoverSummary> {
+    let f = r.state.failovers.get(i)?.as_ref()?;
+    let rtos: Vec<f64> = crate::check::object_rtos_ms(r, i).iter().map(|ms| ms / 1e3).collect();
+    let since = |t: SimTime| (t - f.at).as_secs_f64();
+    let mut timeline = BTreeMap::new();
+    timeline.insert("detected", since(f.detected));
+    timeline.insert("migration_started", since(f.migration_started));
+    let steps: [(&str, &str, MigrationStep); 3] = [
+        ("first_snapshot_restored", "all_snapshots_restored", |m| m.restored),
+        ("first_wal_replayed", "all_wal_replayed", |m| m.replayed),
+        ("first_routing_updated", "all_routing_updated", |m| m.serving),
+    ];
+    for (first, last, step) in steps {
+        if let Some(t) = f.objects.iter().map(step).min() {
+            timeline.insert(first, since(t));
+        }
+        if let Some(t) = f.objects.iter().map(step).max() {
+            timeline.insert(last, since(t));
+        }
+    }
+    Some(DoFailoverSummary {
+        rpo_s: f.rpo.as_secs_f64(),
+        writes_lost: f.writes_lost,
+        objects: f.objects.len(),
+        object_rto_s: quantiles(&rtos),
+        timeline,
+    })
+}
+
+fn state_summary(r: &RunResult) -> StateSummary {
+    use serde_json::json;
+    let st = &r.state;
+    let durable_objects = st.durable_objects.as_ref().map(|d| {
+        json!({
+            "objects": d.objects,
+            "requests": { "issued": d.requests.issued, "succeeded": d.requests.succeeded, "failed": d.requests.failed() },
+            "availability": d.requests.availability(),
+            "attempts_per_request": (d.requests.issued > 0).then(|| d.attempts as f64 / d.requests.issued as f64),
+            "latency_ms": percentiles(&d.latency),
+            "write_latency_ms": percentiles(&d.write_latency),
+            "writes_acked": d.writes_acked,
+        })
+    });
+    let kv = st.kv.as_ref().map(|k| {
+        json!({
+            "reads": k.reads,
+            "reads_failed": k.reads_failed,
+            "cache_hit_ratio": (k.reads > 0).then(|| k.cache_hits as f64 / k.reads as f64),
+            "staleness_ms": percentiles(&k.staleness),
+            "stale_read_share": (k.staleness.count() > 0).then(|| k.staleness.share_above_ms(0.0)),
+            "writes_acked": k.writes_acked,
+            "writes_failed": k.writes_failed,
+            "write_latency_ms": percentiles(&k.write_latency),
+            "writes_queued": k.queued,
+            "writes_applied": k.applied,
+            "writes_dropped": k.queued - k.applied,
+            "level1": k.level1.iter().map(|(a, b)| json!({ "from_s": a.as_secs_f64(), "to_s": b.map(|t| t.as_secs_f64()) })).collect::<Vec<_>>(),
+        })
+    });
+    let rate_limiter = st.limiter.as_ref().map(|l| {
+        let one = |a: &crate::state::ratelimit::Admissions| {
+            let (max, mean) = a.over_admission(l.full_windows.clone());
+            json!({ "overadmission_max": max, "overadmission_mean": mean, "rejected": a.rejected })
+        };
+        json!({
+            "limit": l.limit,
+            "window_s": l.window.as_secs_f64(),
+            "full_windows": l.full_windows.len(),
+            "kv": l.kv.as_ref().map(one),
+            "do": l.durable_object.as_ref().map(one),
+            "do_added_latency_ms": percentiles(&l.do_latency),
+        })
+    });
+    StateSummary { durable_objects, kv, rate_limiter }
 }
 
 /// Request counts of one class.
@@ -268,6 +408,7 @@ fn fault_summary(p: &Prepared, r: &RunResult, i: usize) -> FaultSummary {
         attempts_per_request: (rec.during.issued > 0).then(|| rec.attempts_during as f64 / rec.during.issued as f64),
         affected_networks: rec.affected_networks,
         latency_ms: latency.iter().filter(|(_, h)| h.count() > 0).map(|(n, h)| (*n, percentiles(h))).collect(),
+        durable_objects: do_failover(r, i),
     }
 }
 
@@ -310,6 +451,7 @@ pub fn build(p: &Prepared, r: &RunResult, verdicts: &[Verdict]) -> Summary {
         client_networks: r.networks,
         faults: (0..p.faults.len()).map(|i| fault_summary(p, r, i)).collect(),
         pops: (0..world.pops.len()).map(|i| pop_summary(world, pools, r, i)).collect(),
+        state: state_summary(r),
         expectations: verdicts.to_vec(),
         passed: verdicts.iter().all(|v| v.passed),
     }

@@ -112,7 +112,6 @@ struct LimiterPlane {
     cfg: LimiterConfig,
     kv: Kv,
     rng: Stream,
-    do_counter: Vec<(u64, u64)>,
     result: LimiterResult,
 }
 
@@ -209,7 +208,6 @@ impl StatePlane {
             LimiterPlane {
                 kv: Kv::new(c.kv.clone(), world.pops.len()),
                 rng: rng::stream(seed, "state/limiter"),
-                do_counter: vec![(u64::MAX, 0); c.customers as usize],
                 result: LimiterResult {
                     window: c.window,
                     limit: c.limit,
@@ -471,14 +469,10 @@ impl Sim<'_> {
             // A counter in one object: serial, exact.
             let one_way = SimDuration(self.state.pop_region[pop][l.cfg.do_region]);
             let arrives = now + one_way;
-            let wa = arrives.as_nanos() / l.cfg.window.as_nanos().max(1);
-            let c = &mut l.do_counter[customer as usize];
-            if c.0 != wa {
-                *c = (wa, 0);
-            }
-            let admit = c.1 < limit;
-            c.1 += admit as u64;
-            adm.record(customer as usize, wa as usize, admit);
+            let wa = (arrives.as_nanos() / l.cfg.window.as_nanos().max(1)) as usize;
+            // The object's own count for the window its request arrives in.
+            let admit = adm.admitted(customer as usize, wa) < limit;
+            adm.record(customer as usize, wa, admit);
             l.result.do_latency.record(one_way + one_way);
         }
     }

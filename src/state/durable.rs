@@ -385,6 +385,16 @@ mod tests {
     }
 
     #[test]
+    fn a_longer_wal_takes_longer_to_replay() {
+        // 30 s vs 90 s of writes at 100/s since the snapshot, 1,000 entries/s:
+        // 6,000 more entries replay 6 s longer.
+        let (_, short) = write_then_fail(cfg(AckMode::Local, 500), 30);
+        let (_, long) = write_then_fail(cfg(AckMode::Local, 500), 90);
+        let replay = |f: &RegionFailover| f.objects[0].replayed - f.objects[0].restored;
+        assert_eq!(replay(&long).as_nanos() - replay(&short).as_nanos(), 6_000_000_000);
+    }
+
+    #[test]
     fn finite_parallelism_queues_restores() {
         let mut c = cfg(AckMode::Local, 0);
         c.objects = 6;

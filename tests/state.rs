@@ -1,0 +1,240 @@
+//! Durable Objects, KV and rate limiters against hand calculations from
+//! their parameters.
+
+use serde_json::Value;
+
+fn run(text: &str) -> Value {
+    let s = edgesim::scenario::parse("state-test.toml", text, ".".into()).expect("valid scenario");
+    let p = edgesim::prepare(s).expect("resolves");
+    let out = edgesim::simulate(&p, None).expect("runs");
+    serde_json::to_value(&out.summary).expect("json")
+}
+
+const EDGE: &str = r#"
+[topology]
+pops = ["IAD", "ORD", "FRA", "AMS", "SIN", "NRT"]
+
+[traffic]
+rps = 10
+classes = { p1 = 1.0 }
+"#;
+
+/// Durable Objects with reads only (no WAL to replay), NA failing at 60 s.
+fn do_scenario(objects: u32, state_mb: f64, restore_mb_per_s: f64, parallel: u32) -> String {
+    format!(
+        r#"
+[scenario]
+name = "do-test"
+seed = 4
+duration = "5m"
+{EDGE}
+[durable_objects]
+objects = {objects}
+regions = ["NA", "EU"]
+requests_per_s = 100
+write_share = 0.0
+state_mb = {state_mb}
+restore_mb_per_s = {restore_mb_per_s}
+parallel_restores = {parallel}
+
+[[fault]]
+at = "60s"
+kind = "do-region-down"
+region = "NA"
+"#
+    )
+}
+
+fn steps(v: &Value) -> &serde_json::Map<String, Value> {
+    v["faults"][0]["durable_objects"]["timeline"].as_object().expect("a DO timeline")
+}
+
+fn at(v: &Value, step: &str) -> f64 {
+    steps(v)[step].as_f64().unwrap_or_else(|| panic!("no {step}"))
+}
+
+#[test]
+fn the_seed_do_timeline_comes_out_of_its_parameters() {
+    // Detection 10 s, migration 5 s later, a 50 MB snapshot at 10 MB/s: 5 s,
+    // no WAL, routing 5 s after.
+    let v = run(&do_scenario(1, 50.0, 10.0, 1));
+    assert_eq!(at(&v, "detected"), 10.0);
+    assert_eq!(at(&v, "migration_started"), 15.0);
+    assert_eq!(at(&v, "all_snapshots_restored"), 20.0);
+    assert_eq!(at(&v, "all_wal_replayed"), 20.0);
+    assert_eq!(at(&v, "all_routing_updated"), 25.0);
+    assert_eq!(v["faults"][0]["durable_objects"]["object_rto_s"]["max"], 25.0);
+}
+
+#[test]
+fn snapshot_size_and_restore_bandwidth_move_the_restore() {
+    let base = run(&do_scenario(1, 50.0, 10.0, 1));
+    let big = run(&do_scenario(1, 100.0, 10.0, 1));
+    let fast = run(&do_scenario(1, 50.0, 20.0, 1));
+    // 50 MB more at 10 MB/s: 5 s later; twice the bandwidth: 2.5 s sooner.
+    assert_eq!(at(&big, "all_routing_updated") - at(&base, "all_routing_updated"), 5.0);
+    assert_eq!(at(&fast, "all_routing_updated") - at(&base, "all_routing_updated"), -2.5);
+    assert_eq!(at(&big, "migration_started"), at(&base, "migration_started"));
+}
+
+#[test]
+fn migration_parallelism_spreads_object_rto() {
+    // 100 objects, NA owns every other one: 50 to migrate, 5 s each.
+    // 10 at a time: 5 rounds, the last serving at 15 + 25 + 5 = 45 s.
+    // 50 at a time: 1 round: 15 + 5 + 5 = 25 s.
+    let slow = run(&do_scenario(100, 50.0, 10.0, 10));
+    let fast = run(&do_scenario(100, 50.0, 10.0, 50));
+    let rto = |v: &Value, q: &str| v["faults"][0]["durable_objects"]["object_rto_s"][q].as_f64().expect("rto");
+    assert_eq!(slow["faults"][0]["durable_objects"]["objects"], 50);
+    assert_eq!(rto(&slow, "max"), 45.0);
+    assert_eq!(rto(&slow, "p50"), 35.0, "the 25th object is in the third round");
+    assert_eq!(rto(&fast, "max"), 25.0);
+}
+
+fn shipped(file: &str) -> Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    let s = edgesim::scenario::load(&path).expect("loads");
+    let p = edgesim::prepare(s).expect("resolves");
+    serde_json::to_value(&edgesim::simulate(&p, None).expect("runs").summary).expect("json")
+}
+
+#[test]
+fn replicated_acks_lose_nothing_and_cost_write_latency() {
+    let replicated = shipped("do-ack-modes.toml");
+    let local = shipped("do-ack-local.toml");
+    let lost = |v: &Value| v["faults"][0]["durable_objects"]["writes_lost"].as_u64().expect("count");
+    let rpo = |v: &Value| v["faults"][0]["durable_objects"]["rpo_s"].as_f64().expect("rpo");
+    let p50 = |v: &Value| v["state"]["durable_objects"]["write_latency_ms"]["p50"].as_f64().expect("p50");
+    assert_eq!((lost(&replicated), rpo(&replicated)), (0, 0.0));
+    assert!(lost(&local) > 0 && rpo(&local) > 0.0);
+    // The output gate waits for the WAL to reach the backup and come back.
+    assert!(p50(&replicated) > p50(&local) + 80.0, "{} vs {}", p50(&replicated), p50(&local));
+}
+
+/// A KV seen from one PoP at IAD, clients at IAD.
+fn kv_scenario(keys: u32, writes: f64, reads: f64, lag: &str, ttl: &str, pops: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "kv-test"
+seed = 6
+duration = "1000s"
+warmup = "100s"
+
+[topology]
+pops = {pops}
+
+[traffic]
+rps = 10
+classes = {{ p1 = 1.0 }}
+
+[kv]
+keys = {keys}
+writes_per_s = {writes}
+reads_per_s = {reads}
+replication_lag = {{ dist = "constant", value = "{lag}" }}
+cache_ttl = "{ttl}"
+"#
+    )
+}
+
+#[test]
+fn staleness_never_exceeds_lag_plus_ttl_plus_the_network() {
+    // Writers everywhere, readers everywhere: a value reaches a far primary
+    // after the 2 s lag and a PoP's cache after at most the 10 s TTL more.
+    let v = run(&kv_scenario(50, 20.0, 2000.0, "2s", "10s", r#"["IAD", "FRA", "SIN", "SYD", "GRU"]"#));
+    let max = v["state"]["kv"]["staleness_ms"]["max"].as_f64().expect("max");
+    let network_ms = 500.0; // a generous bound on one-way trips between continents
+    assert!(max > 2_000.0, "lag shows up: {max} ms");
+    assert!(max <= 12_000.0 + network_ms, "max staleness {max} ms");
+}
+
+#[test]
+fn the_share_of_stale_reads_matches_a_hand_calculation() {
+    // One PoP and its own primary: only the cache makes reads stale. Each
+    // key is written as a Poisson process of rate l; a cached copy of age a
+    // (uniform on [0, T) when reads are frequent) is stale if a write came
+    // since: P(stale) = 1 - E[exp(-l a)] = 1 - (1 - exp(-l T)) / (l T).
+    let (keys, writes, ttl) = (100.0, 10.0, 10.0);
+    let lt: f64 = writes / keys * ttl;
+    let expected = 1.0 - (1.0 - (-lt).exp()) / lt;
+    let v = run(&kv_scenario(100, writes, 10_000.0, "0s", "10s", r#"["IAD"]"#));
+    let stale = v["state"]["kv"]["stale_read_share"].as_f64().expect("share");
+    assert!((stale - expected).abs() < 0.02, "stale share {stale}, hand calculation {expected}");
+    let _ = ttl;
+}
+
+#[test]
+fn level_one_queues_writes_and_applies_every_one() {
+    let v = shipped("kv-lag.toml");
+    let kv = &v["state"]["kv"];
+    let queued = kv["writes_queued"].as_u64().expect("queued");
+    assert!(queued > 0, "level 1 was entered: {kv}");
+    assert_eq!(kv["writes_applied"].as_u64(), Some(queued));
+    assert_eq!(kv["writes_dropped"].as_u64(), Some(0));
+    let level1 = kv["level1"].as_array().expect("periods");
+    assert_eq!(level1.len(), 1);
+    assert!(level1[0]["to_s"].is_number(), "and left");
+}
+
+fn limiter_scenario(pops: &str, lag: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "limiter-test"
+seed = 17
+duration = "11m"
+warmup = "1m"
+
+[topology]
+pops = {pops}
+
+[traffic]
+rps = 10
+classes = {{ p1 = 1.0 }}
+
+[kv]
+keys = 1
+writes_per_s = 0
+reads_per_s = 0
+replication_lag = {{ dist = "constant", value = "{lag}" }}
+cache_ttl = "0s"
+
+[rate_limiter]
+customers = 5
+limit = 600
+window = "60s"
+rps_per_customer = 120
+"#
+    )
+}
+
+fn overadmission(v: &Value, which: &str) -> f64 {
+    v["state"]["rate_limiter"][which]["overadmission_max"].as_f64().expect("ratio")
+}
+
+#[test]
+fn the_kv_limiter_overadmits_more_with_lag_and_with_pops_and_the_do_limiter_never() {
+    // A PoP admits while the count it reads is below the limit, then writes
+    // count + 1 to its nearest primary; primaries exchange writes L late and
+    // the last writer wins, so a PoP's count overwrites the others'. The
+    // longer the lag and the more primaries the PoPs write through, the more
+    // the windows admit.
+    let three = r#"["IAD", "FRA", "SIN"]"#;
+    let mean = |v: &Value| v["state"]["rate_limiter"]["kv"]["overadmission_mean"].as_f64().expect("mean");
+    let by_lag: Vec<f64> =
+        ["1ms", "10ms", "100ms"].iter().map(|lag| mean(&run(&limiter_scenario(three, lag)))).collect();
+    assert!(by_lag[0] > 1.0, "{by_lag:?}");
+    assert!(by_lag[0] < by_lag[1] && by_lag[1] < by_lag[2], "by lag: {by_lag:?}");
+    let by_pops: Vec<f64> = [r#"["IAD"]"#, r#"["IAD", "FRA"]"#, three]
+        .iter()
+        .map(|pops| run(&limiter_scenario(pops, "100ms")))
+        .map(|v| {
+            assert!(overadmission(&v, "do") <= 1.0, "the DO limiter never over-admits");
+            assert!(v["state"]["rate_limiter"]["do"]["rejected"].as_u64() > Some(0));
+            mean(&v)
+        })
+        .collect();
+    assert_eq!(by_pops[0], 1.0, "one PoP, one primary: exact");
+    assert!(by_pops[0] < by_pops[1] && by_pops[1] < by_pops[2], "by PoPs: {by_pops:?}");
+}
