@@ -81,6 +81,17 @@ pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
 /// Runs a prepared scenario and judges its expectations; with `trace`,
 /// writes every handled event as a JSON line.
 pub fn simulate(p: &Prepared, trace: Option<&mut dyn Write>) -> io::Result<Outcome> {
+    simulate_observed(p, trace, &mut |_, _| true)
+}
+
+/// [`simulate`] under an observer: called every [`sim::PROGRESS_EVERY`]
+/// events with the simulated time reached and the events handled; returning
+/// `false` stops the run with an `Interrupted` error (nothing is judged).
+pub fn simulate_observed(
+    p: &Prepared,
+    trace: Option<&mut dyn Write>,
+    observer: sim::Observer<'_>,
+) -> io::Result<Outcome> {
     let s = &p.scenario;
     let inputs = RunInputs {
         world: &p.world,
@@ -93,7 +104,7 @@ pub fn simulate(p: &Prepared, trace: Option<&mut dyn Write>) -> io::Result<Outco
         bucket: s.bucket(),
         probes: p.probes.clone(),
     };
-    let result = sim::run(inputs, trace)?;
+    let result = sim::run_observed(inputs, trace, observer)?;
     let verdicts = check::evaluate(&p.expectations, &result, &p.world);
     let summary = report::summary::build(p, &result, &verdicts);
     Ok(Outcome { result, verdicts, summary })

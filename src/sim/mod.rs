@@ -382,8 +382,25 @@ struct Sim<'a> {
     state: state::StatePlane,
 }
 
+/// How often (in handled events) a run reports its progress.
+pub const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// Watches a run: called every [`PROGRESS_EVERY`] events with the simulated
+/// time reached and the events handled so far; returning `false` stops the
+/// run (it then ends with an `Interrupted` error).
+pub type Observer<'a> = &'a mut dyn FnMut(SimTime, u64) -> bool;
+
 /// Runs the simulation; with `trace`, writes one JSON line per handled event.
 pub fn run(inputs: RunInputs<'_>, trace: Option<&mut dyn Write>) -> io::Result<RunResult> {
+    run_observed(inputs, trace, &mut |_, _| true)
+}
+
+/// Runs the simulation under an observer (progress bars, Ctrl-C).
+pub fn run_observed(
+    inputs: RunInputs<'_>,
+    trace: Option<&mut dyn Write>,
+    observer: Observer<'_>,
+) -> io::Result<RunResult> {
     let mut sim = Sim::new(&inputs);
     let mut hasher = TraceHasher::default();
     let mut writer = trace.map(TraceWriter::new);
@@ -398,6 +415,9 @@ pub fn run(inputs: RunInputs<'_>, trace: Option<&mut dyn Write>) -> io::Result<R
         }
         handled += 1;
         sim.handle(s.time, s.event);
+        if handled % PROGRESS_EVERY == 0 && !observer(s.time, handled) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "the run was interrupted"));
+        }
     }
     if let Some(w) = writer {
         w.finish()?;
