@@ -50,6 +50,9 @@ use std::collections::VecDeque;
 /// Heap arity: the children of node `i` are `ARITY * i + 1 ..= ARITY * i + ARITY`.
 const ARITY: usize = 4;
 
+/// FIFO lanes: one per constant delay a model uses for its timers.
+pub const LANES: usize = 2;
+
 /// An event taken off the queue, with the time it fires and its scheduling
 /// sequence number (unique per run, increasing in scheduling order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,8 +129,8 @@ pub struct EventQueue<E> {
     free: Vec<u32>,
     /// True when the root of the heap is vacant (the last pop left it so).
     hole: bool,
-    /// The FIFO lane: `(key, event)` in increasing key order.
-    fifo: VecDeque<(u128, E)>,
+    /// The FIFO lanes: `(key, event)` in increasing key order in each.
+    fifo: [VecDeque<(u128, E)>; LANES],
     now: SimTime,
     next_seq: u64,
 }
@@ -147,7 +150,7 @@ impl<E> EventQueue<E> {
             events: Vec::with_capacity(capacity),
             free: Vec::with_capacity(capacity),
             hole: false,
-            fifo: VecDeque::new(),
+            fifo: std::array::from_fn(|_| VecDeque::new()),
             now: SimTime::ZERO,
             next_seq: 0,
         }
@@ -182,14 +185,35 @@ impl<E> EventQueue<E> {
     /// nondecreasing `at` order (timers of one constant delay). A call out of
     /// order still goes right, through the heap.
     pub fn schedule_fifo(&mut self, at: SimTime, event: E) {
+        self.schedule_lane(0, at, event);
+    }
+
+    /// Like [`EventQueue::schedule_fifo`], in lane `lane` (< [`LANES`]): one
+    /// lane per constant delay, so that each lane stays in time order.
+    pub fn schedule_lane(&mut self, lane: usize, at: SimTime, event: E) {
         let time = at.max(self.now).0;
-        if self.fifo.back().is_some_and(|&(back, _)| key_time(back) > time) {
+        let fifo = &mut self.fifo[lane.min(LANES - 1)];
+        if fifo.back().is_some_and(|&(back, _)| key_time(back) > time) {
             self.schedule_at(SimTime(time), event);
             return;
         }
         let key = key_of(time, self.next_seq);
         self.next_seq += 1;
-        self.fifo.push_back((key, event));
+        fifo.push_back((key, event));
+    }
+
+    /// The lane whose front event is the earliest, with its key.
+    #[inline(always)]
+    fn first_lane(&self) -> Option<(usize, u128)> {
+        let mut best: Option<(usize, u128)> = None;
+        for (i, lane) in self.fifo.iter().enumerate() {
+            if let Some(&(key, _)) = lane.front() {
+                if best.is_none_or(|(_, b)| key < b) {
+                    best = Some((i, key));
+                }
+            }
+        }
+        best
     }
 
     /// Schedules `event` after `delay` from now.
@@ -204,9 +228,9 @@ impl<E> EventQueue<E> {
         if self.hole {
             self.fill_hole();
         }
-        let (key, event) = match (self.keys.first(), self.fifo.front()) {
-            (Some(&heap), Some(&(lane, _))) if lane < heap => self.fifo.pop_front()?,
-            (None, Some(_)) => self.fifo.pop_front()?,
+        let (key, event) = match (self.keys.first(), self.first_lane()) {
+            (Some(&heap), Some((lane, key))) if key < heap => self.fifo[lane].pop_front()?,
+            (None, Some((lane, _))) => self.fifo[lane].pop_front()?,
             (Some(&key), _) => {
                 let slot = self.slots[0];
                 // Leave the root vacant: the next schedule (or pop) refills it.
@@ -231,7 +255,7 @@ impl<E> EventQueue<E> {
         } else {
             self.keys.first().copied()
         };
-        let lane = self.fifo.front().map(|&(key, _)| key);
+        let lane = self.first_lane().map(|(_, key)| key);
         let key = match (heap, lane) {
             (Some(a), Some(b)) => a.min(b),
             (a, b) => a.or(b)?,
@@ -241,7 +265,7 @@ impl<E> EventQueue<E> {
 
     /// How many events are pending.
     pub fn len(&self) -> usize {
-        self.keys.len() - usize::from(self.hole) + self.fifo.len()
+        self.keys.len() - usize::from(self.hole) + self.fifo.iter().map(VecDeque::len).sum::<usize>()
     }
 
     /// True when no event is pending.
@@ -341,6 +365,23 @@ mod tests {
         let order: Vec<char> = std::iter::from_fn(|| q.pop().map(|s| s.event)).collect();
         assert_eq!(order, vec!['a', 'b', 'c', 'd']);
         assert_eq!(q.now(), SimTime(20));
+    }
+
+    #[test]
+    fn two_lanes_of_different_delays_pop_as_one_heap_would() {
+        // Timers of 7 and 3 ticks scheduled at every tick: each lane is in
+        // order, the two are not, and the merge must be.
+        let mut q = EventQueue::with_capacity(8);
+        let mut reference = EventQueue::with_capacity(8);
+        for t in 0..50u64 {
+            q.schedule_lane(0, SimTime(t + 7), (t, 7));
+            q.schedule_lane(1, SimTime(t + 3), (t, 3));
+            reference.schedule_at(SimTime(t + 7), (t, 7));
+            reference.schedule_at(SimTime(t + 3), (t, 3));
+        }
+        let a: Vec<_> = std::iter::from_fn(|| q.pop().map(|s| (s.time, s.seq, s.event))).collect();
+        let b: Vec<_> = std::iter::from_fn(|| reference.pop().map(|s| (s.time, s.seq, s.event))).collect();
+        assert_eq!(a, b);
     }
 
     #[test]

@@ -647,18 +647,40 @@ pub enum RetrySpec {
     Immediate {
         /// Retries after the first attempt.
         retries: u32,
+        /// At most this many retries per first attempt, over time [unlimited].
+        budget: Option<Fraction>,
     },
     /// Retry after each listed wait in turn (as many retries as waits).
     Exponential {
         /// The waits before retry 1, 2, ...
         backoff: Vec<Duration>,
+        /// Randomise the waits: `none` [default], `full`, `equal`, `decorrelated`.
+        #[serde(default)]
+        jitter: Jitter,
+        /// At most this many retries per first attempt, over time [unlimited].
+        budget: Option<Fraction>,
     },
+}
+
+/// How a retry policy randomises its waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Jitter {
+    /// The listed waits exactly.
+    #[default]
+    None,
+    /// Uniform between 0 and the wait.
+    Full,
+    /// Half the wait plus uniform up to the other half.
+    Equal,
+    /// Uniform between the first wait and 3x the previous wait, capped at the last.
+    Decorrelated,
 }
 
 impl Default for RetrySpec {
     fn default() -> Self {
         let ms = |v| Duration(crate::engine::SimDuration::from_millis(v));
-        RetrySpec::Exponential { backoff: vec![ms(100), ms(300), ms(1000)] }
+        RetrySpec::Exponential { backoff: vec![ms(100), ms(300), ms(1000)], jitter: Jitter::None, budget: None }
     }
 }
 

@@ -265,8 +265,8 @@ fn check_client(spec: &ScenarioSpec, src: &Source) -> Check {
     }
     let retries = match c.retry.get_ref() {
         RetrySpec::None => 0,
-        RetrySpec::Immediate { retries } => *retries as usize,
-        RetrySpec::Exponential { backoff } => backoff.len(),
+        RetrySpec::Immediate { retries, .. } => *retries as usize,
+        RetrySpec::Exponential { backoff, .. } => backoff.len(),
     };
     if retries > 10 {
         return Err(at(src, &c.retry, format!("client.retry: {retries} retries; expected at most 10")));

@@ -117,6 +117,8 @@ fn retry_or(spec: &Option<RetrySpec>, waits_ms: &[u64]) -> RetryPolicy {
                 .iter()
                 .map(|ms| crate::scenario::units::Duration(SimDuration::from_millis(*ms)))
                 .collect(),
+            jitter: crate::scenario::schema::Jitter::None,
+            budget: None,
         }),
     }
 }
