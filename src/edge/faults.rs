@@ -25,6 +25,10 @@ pub struct Fault {
     pub capacity: f64,
     /// For `kv-replication-lag`: the lag while it lasts.
     pub lag: SimDuration,
+    /// For `origin-slow`: the extra time per origin request.
+    pub latency: SimDuration,
+    /// For `origin-errors`: the share of error answers.
+    pub error_rate: f64,
 }
 
 impl Fault {
@@ -33,7 +37,11 @@ impl Fault {
         match (self.region, self.pops.first()) {
             (Some(r), _) => crate::state::STATE_REGIONS[r].to_string(),
             (None, Some(&p)) if self.kind.strikes_pop() => world.pops[p].code.clone(),
-            _ => "kv".to_string(),
+            _ => match self.kind {
+                FaultKind::OriginDown | FaultKind::OriginSlow | FaultKind::OriginErrors => "origin".to_string(),
+                FaultKind::ControlPlaneDown => "control-plane".to_string(),
+                _ => "kv".to_string(),
+            },
         }
     }
 }
@@ -74,6 +82,8 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<Vec<Fault>, ScenarioError>
                 end,
                 capacity: spec.capacity.map_or(0.0, |c| c.0),
                 lag: spec.lag.map_or(SimDuration::ZERO, |l| l.sim()),
+                latency: spec.latency.map_or(SimDuration::ZERO, |l| l.sim()),
+                error_rate: spec.error_rate.map_or(0.0, |e| e.0),
             })
         })
         .collect()

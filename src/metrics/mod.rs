@@ -24,12 +24,30 @@ pub enum FailReason {
     Timeout,
     /// The client network had no route to any PoP.
     NoRoute,
+    /// The PoP's origin breaker was open: failed fast.
+    BreakerOpen,
+    /// Every origin fetch attempt failed.
+    OriginFailed,
+    /// A per-deployment or per-account rate limit refused it.
+    RateLimited,
 }
 
 impl FailReason {
     /// Every reason, in report order.
-    pub const ALL: [FailReason; 4] =
-        [FailReason::QueueFull, FailReason::Shed, FailReason::Timeout, FailReason::NoRoute];
+    pub const ALL: [FailReason; 7] = [
+        FailReason::QueueFull,
+        FailReason::Shed,
+        FailReason::Timeout,
+        FailReason::NoRoute,
+        FailReason::BreakerOpen,
+        FailReason::OriginFailed,
+        FailReason::RateLimited,
+    ];
+
+    /// True if the client gets an answer (an error status) rather than silence.
+    pub fn answers(self) -> bool {
+        !matches!(self, FailReason::Timeout | FailReason::NoRoute)
+    }
 
     /// The name used in reports.
     pub fn as_str(self) -> &'static str {
@@ -38,6 +56,9 @@ impl FailReason {
             FailReason::Shed => "shed",
             FailReason::Timeout => "timeout",
             FailReason::NoRoute => "no_route",
+            FailReason::BreakerOpen => "breaker_open",
+            FailReason::OriginFailed => "origin_failed",
+            FailReason::RateLimited => "rate_limited",
         }
     }
 }

@@ -37,6 +37,13 @@ pub struct ScenarioSpec {
     /// `[autoscaling]`: the seed's per-PoP scaling rules.
     #[serde(default)]
     pub autoscaling: AutoscalingSpec,
+    /// `[origin]`: the customers' origin, fetched on cache misses.
+    pub origin: Option<OriginSpec>,
+    /// `[degradation]`: the level controller's settings.
+    #[serde(default)]
+    pub degradation: DegradationSpec,
+    /// `[control_plane]`: deployments, which need the control plane.
+    pub control_plane: Option<ControlPlaneSpec>,
     /// `[state]`: where the state regions live.
     #[serde(default)]
     pub state: StateSpec,
@@ -848,6 +855,10 @@ pub struct FaultSpec {
     pub capacity: Option<Fraction>,
     /// For `kv-replication-lag`: the replication lag while it lasts.
     pub lag: Option<Duration>,
+    /// For `origin-slow`: the extra time the origin takes per request.
+    pub latency: Option<Duration>,
+    /// For `origin-errors`: the share of origin answers that are errors.
+    pub error_rate: Option<Fraction>,
 }
 
 /// What kind of fault.
@@ -868,6 +879,14 @@ pub enum FaultKind {
     KvPrimaryDown,
     /// KV replication between primaries slows to `lag`.
     KvReplicationLag,
+    /// The origin answers nothing.
+    OriginDown,
+    /// The origin takes `latency` longer per request.
+    OriginSlow,
+    /// A share `error_rate` of origin answers are errors.
+    OriginErrors,
+    /// The control plane is unreachable: deployments fail, serving goes on.
+    ControlPlaneDown,
 }
 
 impl FaultKind {
@@ -881,6 +900,10 @@ impl FaultKind {
             FaultKind::DoRegionDown => "do-region-down",
             FaultKind::KvPrimaryDown => "kv-primary-down",
             FaultKind::KvReplicationLag => "kv-replication-lag",
+            FaultKind::OriginDown => "origin-down",
+            FaultKind::OriginSlow => "origin-slow",
+            FaultKind::OriginErrors => "origin-errors",
+            FaultKind::ControlPlaneDown => "control-plane-down",
         }
     }
 
@@ -1117,4 +1140,146 @@ fn default_window() -> Spanned<Duration> {
 }
 fn default_limiter_region() -> Spanned<String> {
     Spanned::new(0..0, "NA".to_string())
+}
+
+/// `[origin]`: the origin behind the PoPs. A share of requests misses the
+/// PoP's cache and fetches from it, with its own timeout, retries and a
+/// circuit breaker per PoP.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginSpec {
+    /// Share of requests that fetch from the origin.
+    pub share: Fraction,
+    /// Where the origin stands (a PoP code of the catalog) [IAD].
+    #[serde(default = "home_na")]
+    pub location: Spanned<String>,
+    /// Origin servers [50].
+    #[serde(default = "default_origin_servers")]
+    pub servers: Spanned<u32>,
+    /// Origin service time [exponential, mean 20ms].
+    pub service: Option<Spanned<DistSpec>>,
+    /// Fetches that may wait at the origin [10000].
+    #[serde(default = "default_origin_queue")]
+    pub queue_limit: u32,
+    /// A fetch unanswered after this long has failed [1s].
+    #[serde(default = "default_origin_timeout")]
+    pub timeout: Spanned<Duration>,
+    /// The seed's origin-fetch retries [exponential 100ms, 300ms, 1s].
+    pub retry: Option<RetrySpec>,
+    /// A circuit breaker per PoP [none].
+    pub breaker: Option<BreakerSpec>,
+}
+
+fn default_origin_servers() -> Spanned<u32> {
+    Spanned::new(0..0, 50)
+}
+fn default_origin_queue() -> u32 {
+    10_000
+}
+fn default_origin_timeout() -> Spanned<Duration> {
+    Spanned::new(0..0, dur_s(1))
+}
+
+/// A circuit breaker: `trip = "consecutive"` (the seed's) or `"rate"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BreakerSpec {
+    /// `"consecutive"` [default] or `"rate"`.
+    #[serde(default)]
+    pub trip: TripKind,
+    /// For `consecutive`: failures in a row that open it [5].
+    #[serde(default = "default_breaker_failures")]
+    pub failures: u32,
+    /// For `rate`: the failure share that opens it [0.5].
+    #[serde(default = "half")]
+    pub rate: Fraction,
+    /// For `rate`: how far back calls count [60s].
+    #[serde(default = "default_breaker_window")]
+    pub window: Duration,
+    /// For `rate`: fewest calls in the window before the rate counts [100].
+    #[serde(default = "default_breaker_min_calls")]
+    pub min_calls: u32,
+    /// Successful probes that close it [3].
+    #[serde(default = "default_breaker_successes")]
+    pub successes: u32,
+    /// Time open before probing [30s].
+    #[serde(default = "default_breaker_open")]
+    pub open_for: Duration,
+    /// Probes at once while half-open [1].
+    #[serde(default = "default_breaker_probes")]
+    pub half_open_probes: u32,
+}
+
+/// What trips a breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TripKind {
+    /// Failures in a row.
+    #[default]
+    Consecutive,
+    /// A failure rate over a window.
+    Rate,
+}
+
+fn default_breaker_failures() -> u32 {
+    5
+}
+fn default_breaker_window() -> Duration {
+    dur_s(60)
+}
+fn default_breaker_min_calls() -> u32 {
+    100
+}
+fn default_breaker_successes() -> u32 {
+    3
+}
+fn default_breaker_open() -> Duration {
+    dur_s(30)
+}
+fn default_breaker_probes() -> u32 {
+    1
+}
+
+/// `[degradation]`: the level controller.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DegradationSpec {
+    /// PoPs declared down at once that make level 3 [2].
+    #[serde(default = "default_multi_pop")]
+    pub multi_pop_failures: u32,
+    /// A level is left only after its trigger has been gone this long [10s].
+    #[serde(default = "default_level_hold")]
+    pub hold: Duration,
+}
+
+fn default_multi_pop() -> u32 {
+    2
+}
+fn default_level_hold() -> Duration {
+    dur_s(10)
+}
+
+impl Default for DegradationSpec {
+    fn default() -> Self {
+        DegradationSpec { multi_pop_failures: default_multi_pop(), hold: default_level_hold() }
+    }
+}
+
+/// `[control_plane]`: deployments arrive and need the control plane.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ControlPlaneSpec {
+    /// Deployments per minute [10].
+    #[serde(default = "default_deploys")]
+    pub deployments_per_min: f64,
+    /// A failed deployment is tried again after this long [30s].
+    #[serde(default = "default_deploy_retry")]
+    pub retry_after: Duration,
+}
+
+fn default_deploys() -> f64 {
+    10.0
+}
+fn default_deploy_retry() -> Duration {
+    dur_s(30)
 }

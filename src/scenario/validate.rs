@@ -299,7 +299,22 @@ fn check_overload(spec: &ScenarioSpec, src: &Source) -> Check {
     Ok(())
 }
 
+fn check_origin_faults(spec: &ScenarioSpec, src: &Source) -> Check {
+    for (i, f) in spec.faults.iter().enumerate() {
+        let kind = f.get_ref().kind;
+        let origin = matches!(kind, FaultKind::OriginDown | FaultKind::OriginSlow | FaultKind::OriginErrors);
+        if origin && spec.origin.is_none() {
+            return Err(at(src, f, format!("fault[{}]: {} needs an [origin] table", i + 1, kind.as_str())));
+        }
+        if kind == FaultKind::ControlPlaneDown && spec.control_plane.is_none() {
+            return Err(at(src, f, format!("fault[{}]: control-plane-down needs a [control_plane] table", i + 1)));
+        }
+    }
+    Ok(())
+}
+
 fn check_faults(spec: &ScenarioSpec, src: &Source) -> Check {
+    check_origin_faults(spec, src)?;
     let run_end = spec.scenario.duration.get_ref().sim();
     if spec.faults.len() > MAX_FAULTS {
         return Err(at(
@@ -378,10 +393,28 @@ fn check_fault_target(src: &Source, f: &Spanned<super::schema::FaultSpec>, here:
     }
     match (fault.kind, fault.lag) {
         (FaultKind::KvReplicationLag, None) => {
-            Err(at(src, f, format!("{here}: kv-replication-lag needs lag = <the replication lag while it lasts>")))
+            return Err(at(
+                src,
+                f,
+                format!("{here}: kv-replication-lag needs lag = <the replication lag while it lasts>"),
+            ))
         }
-        (FaultKind::KvReplicationLag, Some(_)) | (_, None) => Ok(()),
-        (_, Some(_)) => Err(at(src, f, format!("{here}: lag applies to kv-replication-lag only, not {kind}"))),
+        (FaultKind::KvReplicationLag, Some(_)) | (_, None) => {}
+        (_, Some(_)) => return Err(at(src, f, format!("{here}: lag applies to kv-replication-lag only, not {kind}"))),
+    }
+    match (fault.kind, fault.latency) {
+        (FaultKind::OriginSlow, None) => {
+            return Err(at(src, f, format!("{here}: origin-slow needs latency = <extra time per origin request>")))
+        }
+        (FaultKind::OriginSlow, Some(_)) | (_, None) => {}
+        (_, Some(_)) => return Err(at(src, f, format!("{here}: latency applies to origin-slow only, not {kind}"))),
+    }
+    match (fault.kind, fault.error_rate) {
+        (FaultKind::OriginErrors, None) => {
+            Err(at(src, f, format!("{here}: origin-errors needs error_rate = <share of error answers, 0..1>")))
+        }
+        (FaultKind::OriginErrors, Some(_)) | (_, None) => Ok(()),
+        (_, Some(_)) => Err(at(src, f, format!("{here}: error_rate applies to origin-errors only, not {kind}"))),
     }
 }
 

@@ -54,6 +54,73 @@ pub struct ModelConfig {
     pub kv: Option<KvTraffic>,
     /// The rate limiters, if the scenario has them.
     pub limiter: Option<LimiterConfig>,
+    /// The origin, if the scenario has one.
+    pub origin: Option<OriginConfig>,
+    /// PoPs declared down at once that make degradation level 3.
+    pub multi_pop_failures: u32,
+    /// How long a level's trigger must be gone before the level is left.
+    pub level_hold: SimDuration,
+    /// Deployments per second, and the wait before a failed one is retried.
+    pub deployments: Option<(f64, SimDuration)>,
+}
+
+/// The origin and how PoPs fetch from it.
+#[derive(Debug, Clone)]
+pub struct OriginConfig {
+    /// Share of requests that fetch from the origin.
+    pub share: f64,
+    /// Where it stands (lat, lon degrees).
+    pub at: (f64, f64),
+    /// Servers.
+    pub servers: u32,
+    /// Service time.
+    pub service: DurationDist,
+    /// Fetches that may wait.
+    pub queue_limit: u32,
+    /// A fetch unanswered after this long has failed.
+    pub timeout: SimDuration,
+    /// Fetch retries.
+    pub retry: RetryPolicy,
+    /// A breaker per PoP, if any.
+    pub breaker: Option<crate::resilience::breaker::BreakerConfig>,
+}
+
+fn origin(s: &Scenario, world: &World) -> Result<Option<OriginConfig>, ScenarioError> {
+    let Some(o) = &s.spec.origin else { return Ok(None) };
+    let code = o.location.get_ref();
+    let at = world
+        .pops
+        .iter()
+        .find(|p| &p.code == code)
+        .map(|p| (p.lat_deg, p.lon_deg))
+        .or_else(|| crate::world::catalog::builtin().iter().find(|p| &p.code == code).map(|p| (p.lat_deg, p.lon_deg)))
+        .ok_or_else(|| {
+            let known = crate::world::catalog::builtin().iter().map(|p| p.code.as_str());
+            s.source.error_at(o.location.span(), unknown_pop_message("origin.location", code, known))
+        })?;
+    let breaker = o.breaker.as_ref().map(|b| crate::resilience::breaker::BreakerConfig {
+        trip: match b.trip {
+            crate::scenario::schema::TripKind::Consecutive => crate::resilience::breaker::Trip::Consecutive(b.failures),
+            crate::scenario::schema::TripKind::Rate => crate::resilience::breaker::Trip::FailureRate {
+                rate: b.rate.0,
+                window: b.window.sim(),
+                min_calls: b.min_calls,
+            },
+        },
+        open_for: b.open_for.sim(),
+        half_open_probes: b.half_open_probes.max(1),
+        successes: b.successes.max(1),
+    });
+    Ok(Some(OriginConfig {
+        share: o.share.0,
+        at,
+        servers: *o.servers.get_ref(),
+        service: dist_or(&o.service, DurationDist::Exponential { mean_ns: 20e6 }),
+        queue_limit: o.queue_limit,
+        timeout: o.timeout.get_ref().sim(),
+        retry: retry_or(&o.retry, &[100, 300, 1000]),
+        breaker,
+    }))
 }
 
 /// Durable Objects and the requests that reach them.
@@ -309,6 +376,10 @@ impl ModelConfig {
             durable_objects: do_traffic(s),
             kv: kv_traffic(s),
             limiter: limiter(s, world)?,
+            origin: origin(s, world)?,
+            multi_pop_failures: spec.degradation.multi_pop_failures,
+            level_hold: spec.degradation.hold.sim(),
+            deployments: spec.control_plane.as_ref().map(|c| (c.deployments_per_min / 60.0, c.retry_after.sim())),
         })
     }
 }

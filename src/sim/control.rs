@@ -179,10 +179,11 @@ impl Sim<'_> {
             p.load_rps = p.tick_arrivals as f64 * 1e9 / period_ns;
             cpus.push(cpu);
         }
+        self.kv_level_tick(now);
+        self.levels_tick(now, &cpus);
         for (i, cpu) in cpus.into_iter().enumerate() {
             self.control_pop(now, i, cpu);
         }
-        self.kv_level_tick(now);
         let next = now + self.cfg.tick;
         if next < self.end {
             self.queue.schedule_at(next, Event::Tick);

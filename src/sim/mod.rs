@@ -7,6 +7,8 @@
 
 pub mod config;
 mod control;
+pub mod levels;
+pub mod origin;
 pub mod state;
 mod traffic;
 
@@ -48,6 +50,8 @@ pub struct Request {
     pub attempt: u8,
     /// Already spilled once (never spilled twice).
     pub spilled: bool,
+    /// Misses the PoP's cache: the PoP fetches from the origin.
+    pub origin: bool,
 }
 
 /// Everything that can happen in a run.
@@ -165,6 +169,68 @@ pub enum Event {
         /// When it was first sent, ns.
         first_ns: u64,
     },
+    /// A PoP sends fetch attempt `attempt` of `req` to the origin.
+    OriginSend {
+        /// PoP index.
+        pop: u32,
+        /// Fetch attempt number.
+        attempt: u8,
+        /// The client's request.
+        req: Request,
+    },
+    /// A fetch reaches the origin.
+    OriginArrive {
+        /// PoP index.
+        pop: u32,
+        /// Fetch attempt number.
+        attempt: u8,
+        /// The fetch's slot.
+        slot: u32,
+        /// The client's request.
+        req: Request,
+    },
+    /// An origin server finishes a fetch.
+    OriginDone {
+        /// Origin server.
+        server: u32,
+        /// PoP index.
+        pop: u32,
+        /// Fetch attempt number.
+        attempt: u8,
+        /// The fetch's slot.
+        slot: u32,
+        /// The client's request.
+        req: Request,
+    },
+    /// The origin's answer reaches the PoP.
+    OriginReply {
+        /// PoP index.
+        pop: u32,
+        /// Fetch attempt number.
+        attempt: u8,
+        /// The fetch's slot.
+        slot: u32,
+        /// A good answer (else an error).
+        ok: bool,
+        /// The client's request.
+        req: Request,
+    },
+    /// The PoP's timeout for a fetch attempt.
+    OriginTimeout {
+        /// PoP index.
+        pop: u32,
+        /// Fetch attempt number.
+        attempt: u8,
+        /// The fetch's slot.
+        slot: u32,
+        /// The client's request.
+        req: Request,
+    },
+    /// A deployment asks the control plane (attempt `attempt`).
+    Deploy {
+        /// Attempt number.
+        attempt: u32,
+    },
     /// A replicated KV write reaches another primary.
     KvApply {
         /// 0: the KV; 1: the KV limiter's counts.
@@ -251,6 +317,10 @@ pub struct RunResult {
     pub networks: usize,
     /// The state plane's measures.
     pub state: state::StateResult,
+    /// The origin's measures, if there is one.
+    pub origin: Option<origin::OriginResult>,
+    /// Degradation levels and deployments.
+    pub levels: levels::LevelResult,
     /// Measured requests sent with no outcome by the end of the run.
     pub unfinished: u64,
 }
@@ -380,6 +450,8 @@ struct Sim<'a> {
     series: Vec<PopSample>,
     sent_measured: u64,
     state: state::StatePlane,
+    origin: Option<origin::OriginPlane>,
+    levels: levels::LevelPlane,
 }
 
 /// How often (in handled events) a run reports its progress.
@@ -559,6 +631,11 @@ impl<'a> Sim<'a> {
             series: Vec::new(),
             sent_measured: 0,
             state: state::StatePlane::new(world, cfg, inputs.seed, inputs.faults.len(), inputs.duration, inputs.warmup),
+            origin: cfg
+                .origin
+                .as_ref()
+                .map(|o| origin::OriginPlane::new(o, world, inputs.seed, inputs.warmup, inputs.duration)),
+            levels: levels::LevelPlane::new(world.pops.len(), inputs.seed, cfg),
         };
         sim.schedule_start();
         sim
@@ -592,6 +669,7 @@ impl<'a> Sim<'a> {
             self.queue.schedule_at(tick, Event::Tick);
         }
         self.schedule_state();
+        self.schedule_deployments();
     }
 
     #[inline]
@@ -615,6 +693,14 @@ impl<'a> Sim<'a> {
                 self.do_request(now, obj, site, attempt, write, first_ns)
             }
             Event::DoSnapshot { obj } => self.do_snapshot(now, obj),
+            Event::OriginSend { pop, attempt, req } => self.origin_send(now, pop, attempt, req),
+            Event::OriginArrive { pop, attempt, slot, req } => self.origin_arrive(now, pop, attempt, slot, req),
+            Event::OriginDone { server, pop, attempt, slot, req } => {
+                self.origin_done(now, server, (pop, attempt, slot, req))
+            }
+            Event::OriginReply { pop, attempt, slot, ok, req } => self.origin_reply(now, pop, attempt, slot, ok, req),
+            Event::OriginTimeout { pop, attempt, slot, req } => self.origin_timeout(now, pop, attempt, slot, req),
+            Event::Deploy { attempt } => self.deploy(now, attempt),
             Event::KvWriteRetry { site, key, attempt, first_ns } => self.kv_write(now, site, key, attempt, first_ns),
             Event::KvApply { namespace, from, to, key, version, value, committed_ns } => {
                 let v = crate::state::kv::Versioned { version, value };
@@ -648,6 +734,8 @@ impl<'a> Sim<'a> {
             faults: self.faults,
             networks: self.routing.networks(),
             state: self.state.finish(),
+            origin: self.origin.map(|o| o.finish(end)),
+            levels: self.levels.finish(end),
         }
     }
 }

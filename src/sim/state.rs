@@ -256,6 +256,11 @@ impl StatePlane {
         self.site_cdf.partition_point(|&c| c < u).min(self.site_cdf.len() - 1)
     }
 
+    /// True while the KV is in degradation level 1.
+    pub(super) fn kv_level1(&self) -> bool {
+        self.kv.as_ref().is_some_and(|k| k.model.level1())
+    }
+
     /// The state plane's measures at the end of the run.
     pub(super) fn finish(self) -> StateResult {
         StateResult {
@@ -501,6 +506,12 @@ impl Sim<'_> {
     /// Applies (or lifts, `start == false`) fault `f`'s effect on the state plane.
     pub(super) fn state_fault(&mut self, now: SimTime, f: usize, start: bool) {
         let fault = &self.fault_plan[f];
+        if let Some(o) = &mut self.origin {
+            o.fault(fault.kind, fault, start);
+        }
+        if fault.kind == FaultKind::ControlPlaneDown {
+            self.levels.control_plane_up = !start;
+        }
         match (fault.kind, fault.region) {
             (FaultKind::RegionDown | FaultKind::DoRegionDown, Some(r)) => {
                 if let Some(d) = &mut self.state.dos {

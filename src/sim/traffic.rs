@@ -37,6 +37,7 @@ impl Sim<'_> {
             class,
             attempt: 0,
             spilled: false,
+            origin: self.origin.as_mut().is_some_and(|o| o.misses()),
         };
         self.sent_measured += self.recorder.measures(now) as u64;
         self.attempt(now, req);
@@ -142,9 +143,10 @@ impl Sim<'_> {
             // The PoP died with it in hand, or the answer comes after the
             // client's timeout: either way the timeout decides.
             _ if !answered || arrives > self.deadline(&req) => self.set_slot(&req, SlotState::Dropped),
+            _ if req.origin => self.origin_send(now, pop, 0, req),
             _ => {
                 let latency = arrives - SimTime(req.first_sent_ns);
-                self.success(req, pop, latency);
+                self.succeed(req, pop, latency);
             }
         }
         let mut next = self.pops[pop as usize].pool.depart(now.as_nanos(), server);
@@ -184,7 +186,8 @@ impl Sim<'_> {
         }
     }
 
-    fn success(&mut self, req: Request, pop: u32, latency: SimDuration) {
+    /// The client gets its answer `latency` after it first sent the request.
+    pub(super) fn succeed(&mut self, req: Request, pop: u32, latency: SimDuration) {
         self.set_slot(&req, SlotState::Answered);
         let sent = SimTime(req.first_sent_ns);
         self.recorder.success(sent, latency, pop, req.class);
@@ -194,7 +197,7 @@ impl Sim<'_> {
     /// A final failure. A refusal (shed, queue full) answers the attempt;
     /// a timeout or no route has no attempt left in flight.
     pub(super) fn failure(&mut self, req: Request, pop: u32, reason: FailReason) {
-        if matches!(reason, FailReason::Shed | FailReason::QueueFull) {
+        if reason.answers() {
             self.set_slot(&req, SlotState::Answered);
         }
         let sent = SimTime(req.first_sent_ns);
