@@ -1,5 +1,9 @@
 //! Expectations: what a scenario says a run must show, and the verdicts.
 
+pub mod baseline;
+pub mod junit;
+pub mod verdict;
+
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{Probe, CLASS_NAMES};
 use crate::scenario::schema::{
@@ -56,6 +60,20 @@ pub enum Metric {
     LimiterOveradmission(bool),
     /// A quantile of Durable Object write latency, ms.
     DoWriteLatency(f64),
+    /// The highest level reached, globally or at one PoP.
+    MaxLevel,
+    /// The global level at a time (ns since the start).
+    LevelAt(u64),
+    /// Time spent at a global level, ms.
+    TimeInLevel(u8),
+    /// From a fault to the global level's last return to 0, ms.
+    BackToLevel0,
+    /// Fetch attempts per fetch (client attempts per request without an origin).
+    RetryAmplification,
+    /// Times origin breakers opened.
+    BreakerOpened,
+    /// Deployment attempts refused.
+    DeploymentsFailed,
 }
 
 impl Metric {
@@ -73,6 +91,8 @@ impl Metric {
                 | Metric::ObjectRto(_)
                 | Metric::KvStaleness(_)
                 | Metric::DoWriteLatency(_)
+                | Metric::TimeInLevel(_)
+                | Metric::BackToLevel0
         )
     }
 }
@@ -107,17 +127,63 @@ pub struct Expectation {
     pub upper: Option<Limit>,
 }
 
+/// How an expectation came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The run met it.
+    Pass,
+    /// The run broke it.
+    Fail,
+    /// The run measured too little to tell (too few samples in scope, or
+    /// nothing at all); counts as a failure unless inconclusive verdicts are
+    /// allowed.
+    Inconclusive,
+}
+
+impl Status {
+    /// `PASS`, `FAIL` or `INCONCLUSIVE`, as reports print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+
+    /// True when this status breaks a check: a failure always, an
+    /// inconclusive verdict unless `allow_inconclusive`.
+    pub fn breaks(self, allow_inconclusive: bool) -> bool {
+        match self {
+            Status::Pass => false,
+            Status::Fail => true,
+            Status::Inconclusive => !allow_inconclusive,
+        }
+    }
+}
+
 /// The judgement of one expectation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     /// The expectation as written.
     pub text: String,
-    /// Whether the run met it.
+    /// `pass`, `fail` or `inconclusive`.
+    pub status: Status,
+    /// Whether the run met it (`status` is `pass`).
     pub passed: bool,
     /// The value observed (ratio or ms), `None` when nothing was measured.
     pub observed: Option<f64>,
     /// The value observed, with where, for people.
     pub observed_text: String,
+    /// The bound, e.g. `<= 60s` or `>= 0.995`.
+    pub bound: String,
+    /// Samples the value rests on (requests for availability, successes for
+    /// latency); absent for metrics that are not sampled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<u64>,
+    /// The fewest samples a conclusive verdict needs, where that applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_samples: Option<u64>,
 }
 
 fn class_index(src: &Source, c: &Spanned<String>) -> Result<u8, ScenarioError> {
@@ -277,6 +343,31 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
             ExpectSpec::KvStaleness(p) => percentile_expectation("kv_staleness", Metric::KvStaleness, p),
             ExpectSpec::DoWriteLatency(p) => percentile_expectation("do_write_latency", Metric::DoWriteLatency, p),
             ExpectSpec::LimiterOveradmission(l) => limiter_expectation(l),
+            ExpectSpec::MaxLevel(l) | ExpectSpec::LevelAt(l) => level_expectation(src, world, e.get_ref(), l)?,
+            ExpectSpec::TimeInLevel(t) => {
+                let (lower, upper) = duration_limits(t.lt, t.le, t.gt, t.ge);
+                let level = *t.level.get_ref();
+                let mut text = format!("time_in_level {level}");
+                push_limits(&mut text, lower, upper, true);
+                Expectation {
+                    text,
+                    metric: Metric::TimeInLevel(level),
+                    pop: None,
+                    class: None,
+                    fault: None,
+                    probe: None,
+                    lower,
+                    upper,
+                }
+            }
+            ExpectSpec::BackToLevel0(f) => fault_expectation("back_to_level0", Metric::BackToLevel0, f),
+            ExpectSpec::RetryAmplification(c) => {
+                count_expectation(src, world, "retry_amplification", Metric::RetryAmplification, c)?
+            }
+            ExpectSpec::BreakerOpened(c) => count_expectation(src, world, "breaker_opened", Metric::BreakerOpened, c)?,
+            ExpectSpec::DeploymentsFailed(c) => {
+                count_expectation(src, world, "deployments_failed", Metric::DeploymentsFailed, c)?
+            }
         };
         exps.push(exp);
     }
@@ -372,6 +463,36 @@ fn limiter_expectation(l: &LimiterExpect) -> Expectation {
     }
 }
 
+fn level_expectation(
+    src: &Source,
+    world: &World,
+    spec: &ExpectSpec,
+    l: &crate::scenario::schema::LevelExpect,
+) -> Result<Expectation, ScenarioError> {
+    let pop = l.pop.as_ref().map(|p| pop_index(src, world, p)).transpose()?;
+    let lim = |v: Option<u8>, strict| v.map(|v| Limit { value: v as f64, strict });
+    let (lower, upper) = match l.eq {
+        Some(v) => (lim(Some(v), false), lim(Some(v), false)),
+        None => (lim(l.gt, true).or(lim(l.ge, false)), lim(l.lt, true).or(lim(l.le, false))),
+    };
+    let (metric, mut text) = match (spec, &l.at) {
+        (ExpectSpec::LevelAt(_), Some(at)) => {
+            (Metric::LevelAt(at.get_ref().as_nanos()), format!("level_at {}", at.get_ref()))
+        }
+        _ => (Metric::MaxLevel, "max_level".to_string()),
+    };
+    if let Some(p) = pop {
+        let _ = write!(text, " at {}", world.pops[p].code);
+    }
+    match l.eq {
+        Some(v) => {
+            let _ = write!(text, " == {v}");
+        }
+        None => push_limits(&mut text, lower, upper, false),
+    }
+    Ok(Expectation { text, metric, pop, class: None, fault: None, probe: None, lower, upper })
+}
+
 /// The value at quantile `q` of `values` (nearest rank), `None` if empty.
 pub fn quantile(mut values: Vec<f64>, q: f64) -> Option<f64> {
     if values.is_empty() {
@@ -465,6 +586,44 @@ pub fn run_measure(e: &Expectation, result: &RunResult) -> Option<f64> {
             let h = &result.state.durable_objects.as_ref()?.write_latency;
             (h.count() > 0).then(|| if q >= 1.0 { h.max_ms() } else { h.quantile_ms(q) })
         }
+        Metric::MaxLevel => {
+            let track = match e.pop {
+                Some(p) => result.levels.per_pop.get(p)?,
+                None => &result.levels.global,
+            };
+            Some(track.transitions.iter().map(|(_, l)| *l).max().unwrap_or(0) as f64)
+        }
+        Metric::LevelAt(ns) => Some(result.levels.global.level_at(SimTime(ns)) as f64),
+        Metric::TimeInLevel(level) => {
+            Some(result.levels.global.time_in_levels(result.end)[level.min(4) as usize].as_millis_f64())
+        }
+        Metric::BackToLevel0 => {
+            let at = result.faults.get(e.fault?)?.at;
+            let t = &result.levels.global;
+            // Back to 0 for good: the last transition, if it is to 0 and after the fault.
+            match t.transitions.last() {
+                Some((when, 0)) if *when >= at => Some((*when - at).as_millis_f64()),
+                None => Some(0.0),
+                _ if t.level() == 0 => Some(0.0),
+                _ => None,
+            }
+        }
+        Metric::RetryAmplification => match &result.origin {
+            Some(o) => (o.requests > 0).then(|| o.attempts as f64 / o.requests as f64),
+            None => {
+                let sent = result.recorder.total.issued + result.unfinished;
+                (sent > 0).then(|| result.recorder.attempts as f64 / sent as f64)
+            }
+        },
+        Metric::BreakerOpened => {
+            let o = result.origin.as_ref()?;
+            let opened = |t: &Vec<(SimTime, &str)>| t.iter().filter(|(_, s)| *s == "open").count();
+            Some(match e.pop {
+                Some(p) => o.breaker_transitions.get(p).map_or(0, opened),
+                None => o.breaker_transitions.iter().map(opened).sum(),
+            } as f64)
+        }
+        Metric::DeploymentsFailed => result.levels.deployments.map(|d| d.failed_attempts as f64),
         Metric::LimiterOveradmission(kv) => {
             let l = result.state.limiter.as_ref()?;
             let adm = if kv { l.kv.as_ref() } else { l.durable_object.as_ref() }?;
@@ -507,18 +666,74 @@ fn fmt_value(metric: Metric, v: f64) -> String {
         m if m.is_duration() && v < 1.0 => format!("{v:.6}ms"),
         m if m.is_duration() && v >= 1_000.0 => format!("{:.3}s", v / 1e3),
         m if m.is_duration() => format!("{v:.3}ms"),
-        Metric::RequestsLost | Metric::Shed | Metric::Spilled | Metric::WritesLost | Metric::KvWritesDropped => {
+        Metric::RequestsLost
+        | Metric::Shed
+        | Metric::Spilled
+        | Metric::WritesLost
+        | Metric::KvWritesDropped
+        | Metric::MaxLevel
+        | Metric::LevelAt(_)
+        | Metric::BreakerOpened
+        | Metric::DeploymentsFailed => {
             format!("{v}")
         }
         _ => format!("{v:.6}"),
     }
 }
 
+/// The fewest requests an availability needs to be conclusive.
+pub const MIN_REQUESTS: u64 = 100;
+
+/// The fewest samples an expectation on `metric` needs to be conclusive, if
+/// it is sampled: [`MIN_REQUESTS`] requests for availability; for a latency
+/// quantile `q`, max(100, 10 / (1 - q)) successes, so that about ten samples
+/// lie beyond it (p99: 1,000; p99.9: 10,000). The maximum (`q` = 1) is a
+/// fact of the run, not an estimate: 100.
+pub fn min_samples(metric: Metric) -> Option<u64> {
+    match metric {
+        Metric::Availability => Some(MIN_REQUESTS),
+        Metric::Latency(q) if q >= 1.0 => Some(MIN_REQUESTS),
+        Metric::Latency(q) => {
+            // Rounded to 1e-6 first so that p99 asks for 1,000, not 1,001.
+            let tail = ((10.0 / (1.0 - q)) * 1e6).round() / 1e6;
+            Some((tail.ceil() as u64).max(MIN_REQUESTS))
+        }
+        _ => None,
+    }
+}
+
+/// The bound of an expectation as text, e.g. `<= 60s` or `>= 0.99 <= 1`.
+pub fn bound_text(e: &Expectation) -> String {
+    let mut t = String::new();
+    push_limits(&mut t, e.lower, e.upper, e.metric.is_duration());
+    t.trim_start().to_string()
+}
+
+/// For a fault step that did not happen within the run: the time (ms) the
+/// run still had after the fault, a value the step is known to exceed.
+fn censored_at(e: &Expectation, result: &RunResult) -> Option<f64> {
+    let rec = result.faults.get(e.fault?)?;
+    let left = (result.end - rec.at).as_millis_f64();
+    match e.metric {
+        // A recovery is only seen once it has held for RTO_HOLD.
+        Metric::Rto => Some((left - crate::metrics::faults::RTO_HOLD.as_millis_f64()).max(0.0)),
+        Metric::Detection | Metric::Withdrawal => Some(left),
+        Metric::Converged(_) if rec.affected_networks > 0 => Some(left),
+        _ => None,
+    }
+}
+
 fn judge(e: &Expectation, result: &RunResult, world: &World) -> Verdict {
+    let mut samples = None;
     let observed = match (e.metric, e.probe) {
-        (Metric::Availability, Some(p)) => result.recorder.probes[p].counts.availability().map(|v| (v, None)),
+        (Metric::Availability, Some(p)) => {
+            let c = &result.recorder.probes[p].counts;
+            samples = Some(c.issued);
+            c.availability().map(|v| (v, None))
+        }
         (Metric::Latency(q), Some(p)) => {
             let h = &result.recorder.probes[p].latency;
+            samples = Some(h.count());
             (h.count() > 0).then(|| (h.quantile_ms(q), None))
         }
         (Metric::Utilisation | Metric::MeanWait | Metric::PWait, _) => match e.pop {
@@ -527,24 +742,64 @@ fn judge(e: &Expectation, result: &RunResult, world: &World) -> Verdict {
         },
         _ => run_measure(e, result).map(|v| (v, None)),
     };
-    match observed {
-        None => Verdict {
-            text: e.text.clone(),
-            passed: false,
-            observed: None,
-            observed_text: match e.fault {
-                Some(_) => "did not happen within the run".to_string(),
-                None => "nothing measured in scope".to_string(),
-            },
-        },
-        Some((v, at)) => Verdict {
-            text: e.text.clone(),
-            passed: holds(v, e.lower, e.upper),
-            observed: Some(v),
-            observed_text: match at {
+    let min_samples = min_samples(e.metric).filter(|_| samples.is_some());
+    let verdict = |status: Status, observed: Option<f64>, observed_text: String| Verdict {
+        text: e.text.clone(),
+        status,
+        passed: status == Status::Pass,
+        observed,
+        observed_text,
+        bound: bound_text(e),
+        samples,
+        min_samples,
+    };
+    let scarce = match (samples, min_samples) {
+        (Some(n), Some(need)) if n < need => Some((n, need)),
+        _ => None,
+    };
+    let what = if matches!(e.metric, Metric::Latency(_)) { "successes" } else { "requests" };
+    match (observed, scarce) {
+        (Some((v, _)), Some((n, need))) => verdict(
+            Status::Inconclusive,
+            Some(v),
+            format!("{} from only {n} {what} in scope; needs at least {need}", fmt_value(e.metric, v)),
+        ),
+        (None, Some((n, need))) => {
+            verdict(Status::Inconclusive, None, format!("{n} {what} in scope; needs at least {need}"))
+        }
+        (Some((v, at)), None) => verdict(
+            if holds(v, e.lower, e.upper) { Status::Pass } else { Status::Fail },
+            Some(v),
+            match at {
                 Some(i) => format!("{} (worst PoP {})", fmt_value(e.metric, v), world.pops[i].code),
                 None => fmt_value(e.metric, v),
             },
+        ),
+        (None, None) => match censored_at(e, result) {
+            // The step is later than `c`: that alone can break an upper
+            // bound or meet a lower one; otherwise the run was too short.
+            Some(c) => {
+                let late = format!("{} after the fault", fmt_value(e.metric, c));
+                if e.upper.is_some_and(|u| c >= u.value) {
+                    verdict(Status::Fail, None, format!("did not happen within the run (not by {late})"))
+                } else if e.upper.is_none() && e.lower.is_some_and(|l| c >= l.value) {
+                    verdict(Status::Pass, None, format!("did not happen within the run (not by {late})"))
+                } else {
+                    verdict(
+                        Status::Inconclusive,
+                        None,
+                        format!("did not happen by the end of the run, {late}; run longer to tell"),
+                    )
+                }
+            }
+            None => verdict(
+                Status::Inconclusive,
+                None,
+                match e.fault {
+                    Some(_) => "nothing measured for this fault".to_string(),
+                    None => "nothing measured in scope".to_string(),
+                },
+            ),
         },
     }
 }

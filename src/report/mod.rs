@@ -1,7 +1,9 @@
 //! Reports of a run: summary.json, timeseries.csv, the terminal table, and
 //! safe writing of result files.
 
+pub mod charts;
 pub mod files;
+pub mod html;
 pub mod summary;
 
 use crate::metrics::Recorder;
@@ -40,6 +42,23 @@ pub fn pop_series_csv(series: &[crate::sim::PopSample], codes: &[String]) -> Str
             "{},{},{},{},{},{},{:.4},{}",
             r.t_s, code, r.servers, r.arrivals, r.shed, r.spilled, r.cpu, r.shed_level
         );
+    }
+    out
+}
+
+/// `levels.csv`: every change of the global level and of each PoP's level
+/// (`scope` is `global` or a PoP code), tidy.
+pub fn levels_csv(levels: &crate::sim::levels::LevelResult, codes: &[String]) -> String {
+    let mut out = String::from("t_s,scope,level\n");
+    let _ = writeln!(out, "0,global,0");
+    for (t, l) in &levels.global.transitions {
+        let _ = writeln!(out, "{},global,{l}", t.as_secs_f64());
+    }
+    for (i, track) in levels.per_pop.iter().enumerate() {
+        let code = codes.get(i).map_or("?", |c| c.as_str());
+        for (t, l) in &track.transitions {
+            let _ = writeln!(out, "{},{code},{l}", t.as_secs_f64());
+        }
     }
     out
 }

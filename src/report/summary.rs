@@ -54,6 +54,11 @@ pub struct Summary {
     pub faults: Vec<FaultSummary>,
     /// Per PoP.
     pub pops: Vec<PopSummary>,
+    /// The origin: fetches, retries, breakers (absent without an origin).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<serde_json::Value>,
+    /// Degradation levels over time, and deployments.
+    pub levels: serde_json::Value,
     /// Durable Objects, KV and rate limiters (absent when not simulated).
     #[serde(skip_serializing_if = "StateSummary::is_empty")]
     pub state: StateSummary,
@@ -194,6 +199,60 @@ fn do_failover(r: &RunResult, i: usize) -> Option<DoFailoverSummary> {
         objects: f.objects.len(),
         object_rto_s: quantiles(&rtos),
         timeline,
+    })
+}
+
+fn origin_summary(p: &Prepared, r: &RunResult) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let o = r.origin.as_ref()?;
+    let breakers: Vec<serde_json::Value> = o
+        .breaker_transitions
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_empty())
+        .map(|(i, t)| {
+            json!({
+                "pop": p.world.pops[i].code,
+                "opened": t.iter().filter(|(_, s)| *s == "open").count(),
+                "time_open_s": o.breaker_open[i].as_secs_f64(),
+                "transitions": t.iter().map(|(at, s)| json!({ "t_s": at.as_secs_f64(), "state": s })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Some(json!({
+        "requests": o.requests,
+        "attempts": o.attempts,
+        "retry_amplification": (o.requests > 0).then(|| o.attempts as f64 / o.requests as f64),
+        "peak_attempts_per_s": o.attempts_per_100ms.iter().max().copied().unwrap_or(0) * 10,
+        "fail_fast": o.fail_fast,
+        "timeouts": o.timeouts,
+        "errors": o.errors,
+        "budget_refused": o.budget_refused,
+        "breakers": breakers,
+    }))
+}
+
+fn levels_summary(p: &Prepared, r: &RunResult) -> serde_json::Value {
+    use serde_json::json;
+    let l = &r.levels;
+    let end = r.end;
+    let max_of = |t: &crate::sim::levels::LevelTrack| t.transitions.iter().map(|(_, l)| *l).max().unwrap_or(0);
+    let per_pop: BTreeMap<&str, u8> = l
+        .per_pop
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| max_of(t) > 0)
+        .map(|(i, t)| (p.world.pops[i].code.as_str(), max_of(t)))
+        .collect();
+    json!({
+        "max_level": max_of(&l.global),
+        "final_level": l.global.level(),
+        "transitions": l.global.transitions.iter().map(|(t, lv)| json!({ "t_s": t.as_secs_f64(), "level": lv })).collect::<Vec<_>>(),
+        "time_in_level_s": l.global.time_in_levels(end).iter().map(|d| d.as_secs_f64()).collect::<Vec<_>>(),
+        "max_level_by_pop": per_pop,
+        "deployments": l.deployments.map(|d| json!({
+            "requested": d.requested, "succeeded": d.succeeded, "failed_attempts": d.failed_attempts, "pending": d.pending,
+        })),
     })
 }
 
@@ -452,6 +511,8 @@ pub fn build(p: &Prepared, r: &RunResult, verdicts: &[Verdict]) -> Summary {
         faults: (0..p.faults.len()).map(|i| fault_summary(p, r, i)).collect(),
         pops: (0..world.pops.len()).map(|i| pop_summary(world, pools, r, i)).collect(),
         state: state_summary(r),
+        origin: origin_summary(p, r),
+        levels: levels_summary(p, r),
         expectations: verdicts.to_vec(),
         passed: verdicts.iter().all(|v| v.passed),
     }

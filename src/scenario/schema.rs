@@ -340,6 +340,57 @@ pub enum ExpectSpec {
     LimiterOveradmission(LimiterExpect),
     /// A percentile of Durable Object write latency.
     DoWriteLatency(PercentileExpect),
+    /// The highest degradation level reached (globally, or at one PoP).
+    MaxLevel(LevelExpect),
+    /// The global degradation level at one time.
+    LevelAt(LevelExpect),
+    /// Time spent at one global level.
+    TimeInLevel(LevelTimeExpect),
+    /// From a fault to the global level's last return to 0.
+    BackToLevel0(FaultExpect),
+    /// Origin fetch attempts per fetch (or client attempts per request
+    /// without an origin): retry amplification.
+    RetryAmplification(CountExpect),
+    /// Times origin breakers opened (all PoPs, or one).
+    BreakerOpened(CountExpect),
+    /// Deployment attempts refused because the control plane was down.
+    DeploymentsFailed(CountExpect),
+}
+
+/// A bound on a degradation level.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelExpect {
+    /// For `level_at`: the time.
+    pub at: Option<Spanned<Duration>>,
+    /// For `max_level`: one PoP's own level instead of the global one.
+    pub pop: Option<Spanned<String>>,
+    /// Must equal this.
+    pub eq: Option<u8>,
+    /// Must be less than this.
+    pub lt: Option<u8>,
+    /// Must be at most this.
+    pub le: Option<u8>,
+    /// Must be more than this.
+    pub gt: Option<u8>,
+    /// Must be at least this.
+    pub ge: Option<u8>,
+}
+
+/// A bound on the time spent at one level.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelTimeExpect {
+    /// The level, 0 to 4.
+    pub level: Spanned<u8>,
+    /// Must be less than this.
+    pub lt: Option<Duration>,
+    /// Must be at most this.
+    pub le: Option<Duration>,
+    /// Must be more than this.
+    pub gt: Option<Duration>,
+    /// Must be at least this.
+    pub ge: Option<Duration>,
 }
 
 /// A bound on a percentile of a distribution of durations.

@@ -484,6 +484,44 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                 }
                 (&None, [p.lt.is_some(), p.le.is_some(), p.gt.is_some(), p.ge.is_some()], p.percentile.as_ref())
             }
+            ExpectSpec::MaxLevel(l) | ExpectSpec::LevelAt(l) => {
+                let is_at = matches!(e.get_ref(), ExpectSpec::LevelAt(_));
+                match (&l.at, is_at) {
+                    (None, true) => return Err(at(src, e, format!("{here}: level_at needs at = \"<time>\""))),
+                    (Some(a), false) => return Err(at(src, a, format!("{here}.at: applies to level_at only"))),
+                    (Some(a), true) if a.get_ref().sim() >= run_end => {
+                        return Err(at(src, a, format!("{here}.at: {} is not within the run", a.get_ref())))
+                    }
+                    _ => {}
+                }
+                if let (Some(p), true) = (&l.pop, is_at) {
+                    return Err(at(src, p, format!("{here}.pop: level_at is about the global level; remove pop")));
+                }
+                for v in [l.eq, l.lt, l.le, l.gt, l.ge].into_iter().flatten() {
+                    if v > 4 {
+                        return Err(at(src, e, format!("{here}: level {v}; levels go from 0 to 4")));
+                    }
+                }
+                let bounds = [l.lt.is_some() || l.eq.is_some(), l.le.is_some(), l.gt.is_some(), l.ge.is_some()];
+                if l.eq.is_some() && bounds[1..].iter().any(|b| *b) || l.eq.is_some() && l.lt.is_some() {
+                    return Err(at(src, e, format!("{here}: give eq alone, or lt/le/gt/ge")));
+                }
+                (&None, bounds, None)
+            }
+            ExpectSpec::TimeInLevel(t) => {
+                if *t.level.get_ref() > 4 {
+                    return Err(at(
+                        src,
+                        &t.level,
+                        format!("{here}.level: {}; levels go from 0 to 4", t.level.get_ref()),
+                    ));
+                }
+                (&None, [t.lt.is_some(), t.le.is_some(), t.gt.is_some(), t.ge.is_some()], None)
+            }
+            ExpectSpec::BackToLevel0(f) => {
+                check_fault_ref(src, spec, &f.fault, &here)?;
+                (&None, [f.lt.is_some(), f.le.is_some(), f.gt.is_some(), f.ge.is_some()], None)
+            }
             ExpectSpec::LimiterOveradmission(l) => {
                 let which = l.limiter.get_ref();
                 if which != "kv" && which != "do" {
@@ -498,6 +536,9 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
             ExpectSpec::RequestsLost(c)
             | ExpectSpec::WritesLost(c)
             | ExpectSpec::KvWritesDropped(c)
+            | ExpectSpec::RetryAmplification(c)
+            | ExpectSpec::BreakerOpened(c)
+            | ExpectSpec::DeploymentsFailed(c)
             | ExpectSpec::Shed(c)
             | ExpectSpec::Spilled(c)
             | ExpectSpec::AttemptsPerRequest(c) => {

@@ -33,8 +33,8 @@ pub struct OriginResult {
     pub requests: u64,
     /// Fetch attempts sent to the origin (all, by second of sending).
     pub attempts: u64,
-    /// Fetch attempts per second of simulated time.
-    pub attempts_per_s: Vec<u32>,
+    /// Fetch attempts in each 100 ms of simulated time.
+    pub attempts_per_100ms: Vec<u32>,
     /// Fetches refused by an open breaker.
     pub fail_fast: u64,
     /// Attempts that timed out.
@@ -91,7 +91,7 @@ impl OriginPlane {
             extra: SimDuration::ZERO,
             error_rate: 0.0,
             result: OriginResult {
-                attempts_per_s: vec![0; duration.as_nanos().div_ceil(1_000_000_000) as usize],
+                attempts_per_100ms: vec![0; duration.as_nanos().div_ceil(100_000_000) as usize],
                 ..OriginResult::default()
             },
             cfg: cfg.clone(),
@@ -111,20 +111,29 @@ impl OriginPlane {
         self.result
     }
 
-    /// Applies an origin fault (`start`) or lifts it.
+    /// Applies an origin fault (`start`) or lifts it. An origin going down
+    /// resets its connections: the fetches waiting there fail at once (the
+    /// caller schedules their error replies from the returned list).
     pub(super) fn fault(
         &mut self,
+        now: SimTime,
         kind: crate::scenario::schema::FaultKind,
         f: &crate::edge::faults::Fault,
         start: bool,
-    ) {
+    ) -> Vec<Fetch> {
         use crate::scenario::schema::FaultKind;
         match kind {
-            FaultKind::OriginDown => self.down = start,
+            FaultKind::OriginDown => {
+                self.down = start;
+                if start {
+                    return self.pool.drain_queue(now.as_nanos());
+                }
+            }
             FaultKind::OriginSlow => self.extra = if start { f.latency } else { SimDuration::ZERO },
             FaultKind::OriginErrors => self.error_rate = if start { f.error_rate } else { 0.0 },
             _ => {}
         }
+        Vec::new()
     }
 }
 
@@ -153,17 +162,24 @@ impl Sim<'_> {
             return;
         }
         let o = self.origin_plane();
-        o.result.attempts += 1;
-        if let Some(c) = o.result.attempts_per_s.get_mut((now.as_nanos() / 1_000_000_000) as usize) {
+        o.result.attempts += measured as u64;
+        if let Some(c) = o.result.attempts_per_100ms.get_mut((now.as_nanos() / 100_000_000) as usize) {
             *c += 1;
         }
         let slot = o.slots.alloc();
         let hop = SimDuration(o.hop[pop as usize]);
         let timeout = o.cfg.timeout;
-        let fetch = Fetch { pop, attempt, slot, req };
         self.queue.schedule_at(now + hop, Event::OriginArrive { pop, attempt, slot, req });
         self.queue.schedule_lane(ORIGIN_LANE, now + timeout, Event::OriginTimeout { pop, attempt, slot, req });
-        let _ = fetch;
+    }
+
+    /// The origin reset its connections: each waiting fetch gets an error.
+    pub(super) fn origin_reset(&mut self, now: SimTime, fetches: Vec<Fetch>) {
+        for f in fetches {
+            let hop = SimDuration(self.origin_plane().hop[f.pop as usize]);
+            let ev = Event::OriginReply { pop: f.pop, attempt: f.attempt, slot: f.slot, ok: false, req: f.req };
+            self.queue.schedule_at(now + hop, ev);
+        }
     }
 
     pub(super) fn origin_arrive(&mut self, now: SimTime, pop: u32, attempt: u8, slot: u32, req: Request) {

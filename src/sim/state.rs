@@ -507,7 +507,8 @@ impl Sim<'_> {
     pub(super) fn state_fault(&mut self, now: SimTime, f: usize, start: bool) {
         let fault = &self.fault_plan[f];
         if let Some(o) = &mut self.origin {
-            o.fault(fault.kind, fault, start);
+            let reset = o.fault(now, fault.kind, fault, start);
+            self.origin_reset(now, reset);
         }
         if fault.kind == FaultKind::ControlPlaneDown {
             self.levels.control_plane_up = !start;
