@@ -8,6 +8,7 @@ use std::process::Command;
 /// (file stem, "line:col" or "" when only the field is named, text the message must hold)
 const CASES: &[(&str, &str, &str)] = &[
     ("bare-number-duration", "4:12", "expected a duration string"),
+    ("breaker-unknown-trip", "22:20", "unknown variant `vibes`"),
     ("broken-toml", "6:10", "unclosed table"),
     ("catalog-file-missing", "7:11", "topology.catalog: cannot read"),
     ("degraded-without-capacity", "20:1", "pop-degraded needs capacity"),
@@ -25,11 +26,14 @@ const CASES: &[(&str, &str, &str)] = &[
     ("fraction-above-one", "11:28", "expected a fraction between 0 and 1"),
     ("health-timeout-over-interval", "21:29", "timeout 10s is longer than the interval 5s"),
     ("kv-lag-fault-without-lag", "24:1", "kv-replication-lag needs lag"),
+    ("level-at-without-time", "17:1", "level_at needs at"),
+    ("level-out-of-range", "17:1", "level 7; levels go from 0 to 4"),
     ("limiter-unknown-pop", "23:16", "rate_limiter.pops (not in this topology): unknown PoP \"NRT\""),
     ("lognormal-p99-below-p50", "15:11", "pops.default.service: lognormal needs 0 < p50 < p99"),
     ("missing-traffic", "1:1", "missing field `traffic`"),
     ("negative-duration", "5:10", "negative duration"),
     ("negative-rps", "10:7", "traffic.rps: got -5"),
+    ("origin-fault-without-origin", "20:1", "origin-slow needs an [origin] table"),
     ("percentile-above-100", "18:26", "expect[1].percentile: got 120"),
     ("pool-for-absent-pop", "20:1", "[pops.LHR] (not in this topology)"),
     ("servers-as-text", "14:11", "expected u32"),

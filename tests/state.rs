@@ -238,3 +238,12 @@ fn the_kv_limiter_overadmits_more_with_lag_and_with_pops_and_the_do_limiter_neve
     assert_eq!(by_pops[0], 1.0, "one PoP, one primary: exact");
     assert!(by_pops[0] < by_pops[1] && by_pops[1] < by_pops[2], "by PoPs: {by_pops:?}");
 }
+
+#[test]
+fn a_region_failure_with_10000_objects_is_deterministic() {
+    let a = shipped("region-failure-eu.toml");
+    let b = shipped("region-failure-eu.toml");
+    assert_eq!(a["trace_hash"], b["trace_hash"]);
+    assert_eq!(a, b);
+    assert_eq!(a["state"]["durable_objects"]["objects"], 10_000);
+}
