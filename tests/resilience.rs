@@ -108,3 +108,27 @@ fn level_4_fails_deployments_and_leaves_serving_untouched() {
     assert_eq!(a["requests"], b["requests"]);
     assert_eq!(a["latency_ms"], b["latency_ms"]);
 }
+
+#[test]
+fn per_minute_limits_refuse_what_a_hand_count_says() {
+    // Zipf(1) over 100 deployments: deployment k gets r / (k H_100) of the
+    // 40,000 rps. Per minute each may pass 100,000; the rest of the minute
+    // is refused. Count, per deployment and per minute, what is refused in
+    // the measured window [10 s, 180 s).
+    let v = run_text(&shipped_text("rate-limits.toml"));
+    let refused = v["requests"]["rate_limited_by_limit"]["deployment_per_minute"].as_f64().expect("count");
+    let h: f64 = (1..=100).map(|k| 1.0 / k as f64).sum();
+    let (rate, limit) = (40_000.0, 100_000.0);
+    let mut expected = 0.0;
+    for k in 1..=100 {
+        let r = rate / (k as f64 * h);
+        for minute in 0..3 {
+            let start = minute as f64 * 60.0;
+            let exhausted = start + limit / r;
+            let from = exhausted.max(10.0).max(start);
+            expected += r * (start + 60.0 - from).max(0.0);
+        }
+    }
+    assert!((refused - expected).abs() / expected < 0.02, "refused {refused}, hand count {expected}");
+    assert_eq!(v["requests"]["rate_limited_by_limit"]["deployment_per_second"], 0);
+}

@@ -5,6 +5,7 @@ pub mod anycast;
 pub mod autoscale;
 pub mod faults;
 pub mod health;
+pub mod limits;
 pub mod overload;
 pub mod pool;
 

@@ -42,6 +42,13 @@ pub fn stream(master: u64, name: &str) -> Stream {
     Stream::from_seed(stream_seed(master, name).to_le_bytes())
 }
 
+/// A number in [0, 1) that is a fixed function of `(a, b)`: for choices that
+/// must come out the same every time they are made (a request's retries
+/// belong to the same deployment as its first attempt).
+pub fn unit_hash(a: u64, b: u64) -> f64 {
+    (mix64(a ^ mix64(b).rotate_left(23)) >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// A seed derived from `master` and a stable `label` (for replications in a sweep).
 pub fn derive_seed(master: u64, label: &str) -> u64 {
     mix64(master ^ mix64(name_hash(label)).rotate_left(17))

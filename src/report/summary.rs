@@ -85,6 +85,8 @@ pub struct Requests {
     pub failed_by_reason: BTreeMap<&'static str, u64>,
     /// Requests shed, by class.
     pub shed_by_class: BTreeMap<&'static str, u64>,
+    /// Requests refused by each per-PoP rate limit.
+    pub rate_limited_by_limit: BTreeMap<&'static str, u64>,
 }
 
 /// One fault: what struck, its timeline and what it cost.
@@ -500,6 +502,11 @@ pub fn build(p: &Prepared, r: &RunResult, verdicts: &[Verdict]) -> Summary {
                 .map(|(reason, n)| (reason.as_str(), n))
                 .collect(),
             shed_by_class: CLASS_NAMES.iter().zip(rec.shed_by_class).map(|(n, c)| (*n, c)).collect(),
+            rate_limited_by_limit: crate::edge::limits::LimitHit::ALL
+                .iter()
+                .zip(r.rate_limited)
+                .map(|(h, n)| (h.as_str(), n))
+                .collect(),
         },
         availability: rec.total.availability(),
         latency_ms: Latency {

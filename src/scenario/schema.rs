@@ -39,6 +39,8 @@ pub struct ScenarioSpec {
     pub autoscaling: AutoscalingSpec,
     /// `[origin]`: the customers' origin, fetched on cache misses.
     pub origin: Option<OriginSpec>,
+    /// `[rate_limits]`: the seed's per-PoP limits per deployment and account.
+    pub rate_limits: Option<RateLimitsSpec>,
     /// `[degradation]`: the level controller's settings.
     #[serde(default)]
     pub degradation: DegradationSpec,
@@ -1333,4 +1335,55 @@ fn default_deploys() -> f64 {
 }
 fn default_deploy_retry() -> Duration {
     dur_s(30)
+}
+
+/// `[rate_limits]`: the seed's per-PoP rate limits. Requests belong to
+/// deployments of accounts; demand over deployments follows a Zipf law.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsSpec {
+    /// Accounts [100].
+    #[serde(default = "default_accounts")]
+    pub accounts: Spanned<u32>,
+    /// Deployments of each account [10].
+    #[serde(default = "default_deployments")]
+    pub deployments_per_account: Spanned<u32>,
+    /// Zipf exponent of demand over deployments [1.0]; 0 is uniform.
+    #[serde(default = "default_zipf")]
+    pub zipf: f64,
+    /// Per deployment, per PoP, per second [10000].
+    #[serde(default = "default_dep_rps")]
+    pub per_deployment_rps: u32,
+    /// Per deployment, per PoP, per minute [100000].
+    #[serde(default = "default_dep_min")]
+    pub per_deployment_per_min: u32,
+    /// Per account, per PoP, per second [100000].
+    #[serde(default = "default_acc_rps")]
+    pub per_account_rps: u32,
+    /// A PoP's capacity in requests per second; spillover starts at
+    /// `[overload].spillover_threshold` of the smaller of this and its servers' [100000].
+    #[serde(default = "default_pop_qps")]
+    pub per_pop_qps: u32,
+}
+
+fn default_accounts() -> Spanned<u32> {
+    Spanned::new(0..0, 100)
+}
+fn default_deployments() -> Spanned<u32> {
+    Spanned::new(0..0, 10)
+}
+fn default_zipf() -> f64 {
+    1.0
+}
+fn default_dep_rps() -> u32 {
+    10_000
+}
+fn default_dep_min() -> u32 {
+    100_000
+}
+fn default_acc_rps() -> u32 {
+    100_000
+}
+fn default_pop_qps() -> u32 {
+    100_000
 }

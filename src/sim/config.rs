@@ -62,6 +62,8 @@ pub struct ModelConfig {
     pub level_hold: SimDuration,
     /// Deployments per second, and the wait before a failed one is retried.
     pub deployments: Option<(f64, SimDuration)>,
+    /// The seed's per-PoP rate limits, if the scenario sets them.
+    pub limits: Option<crate::edge::limits::LimitsConfig>,
 }
 
 /// The origin and how PoPs fetch from it.
@@ -380,6 +382,14 @@ impl ModelConfig {
             multi_pop_failures: spec.degradation.multi_pop_failures,
             level_hold: spec.degradation.hold.sim(),
             deployments: spec.control_plane.as_ref().map(|c| (c.deployments_per_min / 60.0, c.retry_after.sim())),
+            limits: spec.rate_limits.as_ref().map(|r| {
+                crate::edge::limits::LimitsConfig::new(
+                    *r.accounts.get_ref(),
+                    *r.deployments_per_account.get_ref(),
+                    r.zipf,
+                    [r.per_deployment_rps, r.per_deployment_per_min, r.per_account_rps, r.per_pop_qps],
+                )
+            }),
         })
     }
 }

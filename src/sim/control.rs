@@ -190,9 +190,12 @@ impl Sim<'_> {
         }
     }
 
+    /// What PoP `i` can serve per second: its servers' rate, capped by the
+    /// seed's per-PoP capacity when rate limits are set.
     fn capacity_rps(&self, i: usize) -> f64 {
         let p = &self.pops[i];
-        p.pool.servers() as f64 * 1e9 / p.mean_service_ns
+        let servers = p.pool.servers() as f64 * 1e9 / p.mean_service_ns;
+        self.cfg.limits.as_ref().map_or(servers, |l| servers.min(l.per_pop_qps as f64))
     }
 
     fn control_pop(&mut self, now: SimTime, i: usize, cpu: f64) {

@@ -321,6 +321,9 @@ pub struct RunResult {
     pub origin: Option<origin::OriginResult>,
     /// Degradation levels and deployments.
     pub levels: levels::LevelResult,
+    /// Requests refused by each rate limit (measured), in
+    /// [`crate::edge::limits::LimitHit::ALL`] order.
+    pub rate_limited: [u64; 3],
     /// Measured requests sent with no outcome by the end of the run.
     pub unfinished: u64,
 }
@@ -382,6 +385,7 @@ struct PopState {
     tick_spilled: u32,
     active_fault: Option<u32>,
     totals: PopTotals,
+    limits: Option<crate::edge::limits::PopLimits>,
 }
 
 /// What is known of an attempt until its client's timeout fires.
@@ -452,6 +456,7 @@ struct Sim<'a> {
     state: state::StatePlane,
     origin: Option<origin::OriginPlane>,
     levels: levels::LevelPlane,
+    rate_limited: [u64; 3],
 }
 
 /// How often (in handled events) a run reports its progress.
@@ -604,6 +609,7 @@ impl<'a> Sim<'a> {
                 tick_spilled: 0,
                 active_fault: None,
                 totals: PopTotals { servers_end: c.servers, servers_max: c.servers, ..PopTotals::default() },
+                limits: cfg.limits.as_ref().map(crate::edge::limits::PopLimits::new),
             })
             .collect();
         let end = SimTime::ZERO + inputs.duration;
@@ -636,6 +642,7 @@ impl<'a> Sim<'a> {
                 .as_ref()
                 .map(|o| origin::OriginPlane::new(o, world, inputs.seed, inputs.warmup, inputs.duration)),
             levels: levels::LevelPlane::new(world.pops.len(), inputs.seed, cfg),
+            rate_limited: [0; 3],
         };
         sim.schedule_start();
         sim
@@ -736,6 +743,7 @@ impl<'a> Sim<'a> {
             state: self.state.finish(),
             origin: self.origin.map(|o| o.finish(end)),
             levels: self.levels.finish(end),
+            rate_limited: self.rate_limited,
         }
     }
 }

@@ -98,6 +98,15 @@ impl Sim<'_> {
             return;
         }
         p.tick_arrivals += 1;
+        if let (Some(limits), Some(cfg)) = (&mut p.limits, &self.cfg.limits) {
+            let deployment = cfg.deployment(crate::engine::rng::unit_hash(req.first_sent_ns, req.net as u64));
+            if let Err(hit) = limits.admit(now, deployment, cfg) {
+                self.rate_limited[hit as usize] += measured as u64;
+                self.failure(req, pop, FailReason::RateLimited);
+                return;
+            }
+        }
+        let p = &mut self.pops[pop as usize];
         if p.shedder.sheds(req.class) {
             p.tick_shed += 1;
             if measured {
