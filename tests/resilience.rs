@@ -132,3 +132,11 @@ fn per_minute_limits_refuse_what_a_hand_count_says() {
     assert!((refused - expected).abs() / expected < 0.02, "refused {refused}, hand count {expected}");
     assert_eq!(v["requests"]["rate_limited_by_limit"]["deployment_per_second"], 0);
 }
+
+#[test]
+fn jittered_breaker_runs_are_deterministic() {
+    let a = run_text(&shipped_text("retry-storm-protected.toml"));
+    let b = run_text(&shipped_text("retry-storm-protected.toml"));
+    assert_eq!(a["trace_hash"], b["trace_hash"]);
+    assert_eq!(a, b);
+}
