@@ -724,6 +724,7 @@ impl<'a> Sim<'a> {
     }
 
     fn finish(mut self, handled: u64, trace_hash: String, measure_from: SimTime) -> RunResult {
+        debug_assert!(self.sent_measured >= self.recorder.total.issued, "a request was counted twice");
         let end = self.end;
         let pools = self.pops.iter_mut().map(|p| p.pool.finish(end.as_nanos())).collect();
         let pop_totals =
@@ -733,7 +734,7 @@ impl<'a> Sim<'a> {
             trace_hash,
             measure_from,
             end,
-            unfinished: self.sent_measured - self.recorder.total.issued,
+            unfinished: self.sent_measured.saturating_sub(self.recorder.total.issued),
             recorder: self.recorder,
             pools,
             pop_totals,

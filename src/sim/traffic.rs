@@ -197,21 +197,35 @@ impl Sim<'_> {
 
     /// The client gets its answer `latency` after it first sent the request.
     pub(super) fn succeed(&mut self, req: Request, pop: u32, latency: SimDuration) {
-        self.set_slot(&req, SlotState::Answered);
+        if !self.answer(&req) {
+            return;
+        }
         let sent = SimTime(req.first_sent_ns);
         self.recorder.success(sent, latency, pop, req.class);
         self.fault_outcome(req, true, latency);
     }
 
-    /// A final failure. A refusal (shed, queue full) answers the attempt;
-    /// a timeout or no route has no attempt left in flight.
+    /// A final failure. A refusal (shed, queue full, breaker open, origin
+    /// failed, rate limited) answers the attempt; a timeout or no route has
+    /// no attempt left in flight.
     pub(super) fn failure(&mut self, req: Request, pop: u32, reason: FailReason) {
-        if reason.answers() {
-            self.set_slot(&req, SlotState::Answered);
+        if reason.answers() && !self.answer(&req) {
+            return;
         }
         let sent = SimTime(req.first_sent_ns);
         self.recorder.failure(sent, pop, req.class, reason);
         self.fault_outcome(req, false, SimDuration::ZERO);
+    }
+
+    /// Marks the attempt answered; false (and the slot freed) if its client
+    /// had already given up on it, whose outcome then belongs to the retry.
+    fn answer(&mut self, req: &Request) -> bool {
+        if self.slot(req) == SlotState::TimedOut {
+            self.slots.release(req.slot);
+            return false;
+        }
+        self.set_slot(req, SlotState::Answered);
+        true
     }
 
     #[inline]
