@@ -1,27 +1,44 @@
 //! The `edgesim` command line. Every command calls the library.
 
 use clap::{Parser, Subcommand};
+use edgesim::check::baseline::{self, Tolerance};
+use edgesim::check::verdict::{CheckReport, ScenarioVerdict};
+use edgesim::check::{junit, Status, Verdict};
+use edgesim::engine::{SimDuration, SimTime};
 use edgesim::report::{self, files::write_atomic};
 use edgesim::world::catalog::{self, Region};
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use edgesim::{Outcome, Prepared};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::fs::{self, File};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 /// Exit code: every expectation holds.
 const EXIT_OK: u8 = 0;
-/// Exit code: an expectation failed.
+/// Exit code: an expectation failed (or a baseline drifted).
 const EXIT_FAILED: u8 = 1;
 /// Exit code: invalid input or usage.
 const EXIT_INPUT: u8 = 2;
+/// Exit code: stopped by Ctrl-C (SIGINT), 128 + 2 as shells report it.
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// Set by Ctrl-C; the running simulation's observer sees it and stops.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Runs shorter than this (wall time) draw no progress bar.
+const PROGRESS_AFTER: Duration = Duration::from_secs(1);
 
 #[derive(Parser)]
 #[command(
     name = "edgesim",
     version,
     about = "A deterministic discrete-event simulator of a global edge network",
-    after_help = "Exit codes: 0 every expectation holds; 1 an expectation failed; 2 invalid input or usage.\n\nExample:\n  edgesim run scenarios/single-pop.toml"
+    after_help = "Exit codes: 0 every expectation holds; 1 an expectation failed; 2 invalid input or usage; 130 \
+                  interrupted by Ctrl-C.\n\nExamples:\n  edgesim run scenarios/single-pop.toml\n  edgesim check \
+                  scenarios/ --junit junit.xml"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -30,9 +47,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run one scenario, print a table, write results/<name>/summary.json.
+    /// Run one scenario, print a table, write results/<name>/ (summary.json, CSVs, charts, report.html).
     #[command(
-        after_help = "Example:\n  edgesim run scenarios/single-pop.toml --seed 7 --out /tmp/sp --trace /tmp/sp/events.jsonl"
+        after_help = "Exit codes: 0 every expectation holds; 1 one failed or was inconclusive; 2 invalid input or \
+                      usage; 130 interrupted by Ctrl-C (earlier results are left as they were).\n\nExample:\n  \
+                      edgesim run scenarios/single-pop.toml --seed 7 --out /tmp/sp --trace /tmp/sp/events.jsonl"
     )]
     Run {
         /// The scenario file (TOML).
@@ -49,9 +68,53 @@ enum Command {
         /// Print only the trace hash (for CI), nothing else.
         #[arg(long)]
         trace_hash: bool,
-        /// Print only errors.
+        /// Exit 0 even when an expectation is inconclusive (too few samples).
+        #[arg(long)]
+        allow_inconclusive: bool,
+        /// Do not draw charts or report.html.
+        #[arg(long)]
+        no_charts: bool,
+        /// Print only errors (and no progress bar).
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Run scenarios and judge their expectations, for CI (JUnit XML, a JSON verdict, baselines).
+    #[command(after_help = "A FOLDER stands for every *.toml under it (recursively, sorted by path). Every file is \
+                      parsed before any runs: one bad file is exit 2 and nothing runs. Each run writes \
+                      <out>/<scenario name>/.\n\nExit codes: 0 every expectation holds; 1 one failed, was \
+                      inconclusive (unless --allow-inconclusive) or a baseline drifted; 2 invalid input or usage \
+                      (a bad scenario, flag or path, a missing baseline); 130 interrupted by Ctrl-C.\n\nExamples:\n  \
+                      edgesim check scenarios/ --junit junit.xml --json verdict.json\n  edgesim check \
+                      scenarios/pop-failure.toml --baseline baselines --tolerance-abs 2s --tolerance-rel 0.05")]
+    Check(CheckArgs),
+    /// Run scenarios and store each summary as DIR/<scenario name>.json, for `check --baseline DIR`.
+    #[command(
+        after_help = "Exit codes: 0 every baseline stored (whatever the expectations say: `check` judges them); \
+                      2 invalid input or usage; 130 interrupted by Ctrl-C (baselines stored before it stay).\n\n\
+                      Example:\n  edgesim baseline scenarios/ --out baselines"
+    )]
+    Baseline {
+        /// Scenario files or folders of them.
+        #[arg(required = true, value_name = "SCENARIO|DIR")]
+        scenarios: Vec<PathBuf>,
+        /// The folder to store the baselines in.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace every scenario's master seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Print only errors (and no progress bar).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Redraw the charts and report.html of a results folder from its saved files.
+    #[command(
+        after_help = "Exit codes: 0 drawn; 2 not a results folder, or its files cannot be read.\n\nExample:\n  \
+                            edgesim plot results/pop-failure"
+    )]
+    Plot {
+        /// A folder written by `run` or `check` (holds summary.json).
+        results_dir: PathBuf,
     },
     /// Check scenario files without running them.
     #[command(after_help = "Example:\n  edgesim validate scenarios/*.toml scenarios/validation/*.toml")]
@@ -72,6 +135,54 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Scenario files or folders of them.
+    #[arg(required = true, value_name = "SCENARIO|DIR")]
+    scenarios: Vec<PathBuf>,
+    /// Write JUnit XML here (one testsuite per scenario, one testcase per expectation).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Write the verdicts as JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Results go to DIR/<scenario name>/.
+    #[arg(long, value_name = "DIR", default_value = "results")]
+    out: PathBuf,
+    /// Inconclusive expectations (too few samples) do not fail the check.
+    #[arg(long)]
+    allow_inconclusive: bool,
+    /// Compare each run with DIR/<scenario name>.json (made by `edgesim baseline`); drift fails.
+    #[arg(long, value_name = "DIR")]
+    baseline: Option<PathBuf>,
+    /// Largest drift of a time (timeline step, RTO, RPO) [default: 1s].
+    #[arg(long, value_name = "DUR", requires = "baseline", value_parser = parse_tolerance_abs)]
+    tolerance_abs: Option<f64>,
+    /// Largest drift of a latency percentile, a fraction of the baseline [default: 0.1].
+    #[arg(long, value_name = "FRACTION", requires = "baseline", value_parser = parse_tolerance_rel)]
+    tolerance_rel: Option<f64>,
+    /// Replace every scenario's master seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Do not draw charts, report.html or index.html.
+    #[arg(long)]
+    no_charts: bool,
+    /// Print only what is not a pass, and the total (no progress bar).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_tolerance_abs(s: &str) -> Result<f64, String> {
+    edgesim::scenario::units::parse_duration(s).map(SimDuration::as_secs_f64)
+}
+
+fn parse_tolerance_rel(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
+        _ => Err(format!("got \"{s}\"; expected a fraction of the baseline's value, 0 or more (0.1 is 10%)")),
+    }
+}
+
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum CatalogFormat {
     Table,
@@ -88,71 +199,173 @@ fn input_error(message: impl Into<String>) -> Failure {
     Failure { code: EXIT_INPUT, message: message.into() }
 }
 
+fn interrupted(message: impl Into<String>) -> Failure {
+    Failure { code: EXIT_INTERRUPTED, message: message.into() }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Run { .. } | Command::Check(_) | Command::Baseline { .. }) {
+        install_interrupt_handler();
+    }
     let result = match cli.command {
-        Command::Run { scenario, seed, out, trace, trace_hash, quiet } => {
-            run(&scenario, seed, out, trace, trace_hash, quiet)
+        Command::Run { scenario, seed, out, trace, trace_hash, allow_inconclusive, no_charts, quiet } => {
+            let opts = RunOpts { seed, out, trace, trace_hash, allow_inconclusive, charts: !no_charts, quiet };
+            run(&scenario, opts)
         }
+        Command::Check(args) => check(args),
+        Command::Baseline { scenarios, out, seed, quiet } => make_baselines(&scenarios, &out, seed, quiet),
+        Command::Plot { results_dir } => plot(&results_dir),
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Catalog { region, format } => list_catalog(region.as_deref(), format),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("error: {}", f.message);
+            let label = if f.code == EXIT_INTERRUPTED { "interrupted" } else { "error" };
+            eprintln!("{label}: {}", f.message);
             ExitCode::from(f.code)
         }
     }
 }
 
-fn run(
-    path: &Path,
-    seed: Option<u64>,
-    out: Option<PathBuf>,
-    trace: Option<PathBuf>,
-    trace_hash: bool,
-    quiet: bool,
-) -> Result<u8, Failure> {
-    let mut scenario = edgesim::scenario::load(path).map_err(|e| input_error(e.to_string()))?;
-    if let Some(seed) = seed {
-        scenario.set_seed(seed);
+/// Ctrl-C sets [`INTERRUPTED`] (the run stops at its next observer call and
+/// writes nothing); a second Ctrl-C ends the process at once.
+fn install_interrupt_handler() {
+    let installed = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(i32::from(EXIT_INTERRUPTED));
+        }
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted run may end without a message");
     }
-    let prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
-    let name = prepared.scenario.name().to_string();
-    let out_dir = out.unwrap_or_else(|| Path::new("results").join(&name));
-    std::fs::create_dir_all(&out_dir)
-        .map_err(|e| input_error(format!("--out {}: cannot create the folder: {e}", out_dir.display())))?;
-    let mut trace_file = match &trace {
-        Some(t) => Some(BufWriter::new(
-            File::create(t).map_err(|e| input_error(format!("--trace {}: cannot create: {e}", t.display())))?,
-        )),
-        None => None,
-    };
+}
+
+fn was_interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+// ---------------------------------------------------------------------------
+// Running one scenario: progress, interruption, result files, charts.
+
+/// The progress bar of one run: drawn on stderr only when it is a terminal,
+/// not with --quiet, and only once the run has lasted [`PROGRESS_AFTER`].
+struct Progress {
+    bar: Option<ProgressBar>,
+    enabled: bool,
+    started: Instant,
+    total: SimDuration,
+    prefix: String,
+}
+
+impl Progress {
+    fn new(prefix: &str, total: SimDuration, quiet: bool) -> Self {
+        Progress {
+            bar: None,
+            enabled: !quiet && io::stderr().is_terminal(),
+            started: Instant::now(),
+            total,
+            prefix: prefix.to_string(),
+        }
+    }
+
+    fn update(&mut self, now: SimTime, events: u64) {
+        if !self.enabled {
+            return;
+        }
+        let elapsed = self.started.elapsed();
+        if self.bar.is_none() {
+            if elapsed < PROGRESS_AFTER {
+                return;
+            }
+            let total_ms = (self.total.as_nanos() / 1_000_000).max(1);
+            let bar = ProgressBar::with_draw_target(Some(total_ms), ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template("{prefix} {percent:>3}% [{wide_bar}] {msg}") {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_prefix(self.prefix.clone());
+            self.bar = Some(bar);
+        }
+        if let Some(bar) = &self.bar {
+            let done = now.as_nanos().min(self.total.as_nanos());
+            bar.set_position(done / 1_000_000);
+            let wall = elapsed.as_secs_f64().max(1e-9);
+            // Simulated time advances about evenly: the rest takes its share of the wall time so far.
+            let eta = wall * self.total.as_nanos().saturating_sub(done) as f64 / done.max(1) as f64;
+            bar.set_message(format!(
+                "sim {:.0}s/{:.0}s, {:.1}M events/s, ETA {}",
+                done as f64 / 1e9,
+                self.total.as_secs_f64(),
+                events as f64 / wall / 1e6,
+                indicatif::HumanDuration(Duration::from_secs_f64(eta.min(1e7)))
+            ));
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// How a run ended without an outcome.
+enum RunStop {
+    /// Ctrl-C; the simulated time reached.
+    Interrupted(SimTime),
+    /// Writing the trace failed.
+    Io(io::Error),
+}
+
+/// Runs a prepared scenario under the Ctrl-C flag and the progress bar;
+/// returns the outcome and the wall time, s.
+fn simulate(p: &Prepared, trace: Option<&mut dyn Write>, prefix: &str, quiet: bool) -> Result<(Outcome, f64), RunStop> {
+    let mut progress = Progress::new(prefix, p.scenario.duration(), quiet);
+    let mut reached = SimTime::ZERO;
     let started = Instant::now();
-    let outcome = edgesim::simulate(&prepared, trace_file.as_mut().map(|w| w as &mut dyn Write))
-        .map_err(|e| input_error(format!("--trace: cannot write: {e}")))?;
+    let result = edgesim::simulate_observed(p, trace, &mut |now, events| {
+        reached = now;
+        if was_interrupted() {
+            return false;
+        }
+        progress.update(now, events);
+        true
+    });
+    progress.finish();
     let wall_s = started.elapsed().as_secs_f64();
+    match result {
+        Ok(outcome) => Ok((outcome, wall_s)),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted && was_interrupted() => Err(RunStop::Interrupted(reached)),
+        Err(e) => Err(RunStop::Io(e)),
+    }
+}
+
+/// Writes one run's result files into `dir`, each atomically: scenario.toml
+/// (a copy of the file, for `plot`), the CSVs (timeseries, pops_timeseries,
+/// levels), run.json, and summary.json
+/// last, so that a new summary.json means the whole set is new.
+fn write_results(dir: &Path, p: &Prepared, outcome: &Outcome, wall_s: f64) -> Result<(), Failure> {
     let summary = &outcome.summary;
     let json = serde_json::to_string_pretty(summary)
         .map_err(|e| input_error(format!("cannot encode summary.json: {e}")))?
         + "\n";
     let write = |file: &str, bytes: &[u8]| {
-        let p = out_dir.join(file);
-        write_atomic(&p, bytes).map_err(|e| input_error(format!("cannot write {}: {e}", p.display())))
+        let path = dir.join(file);
+        write_atomic(&path, bytes).map_err(|e| input_error(format!("cannot write {}: {e}", path.display())))
     };
-    write("summary.json", json.as_bytes())?;
+    write("scenario.toml", p.scenario.source.text.as_bytes())?;
     write("timeseries.csv", report::timeseries_csv(&outcome.result.recorder).as_bytes())?;
-    let codes: Vec<String> = prepared.world.pops.iter().map(|p| p.code.clone()).collect();
+    let codes: Vec<String> = p.world.pops.iter().map(|pop| pop.code.clone()).collect();
     write("pops_timeseries.csv", report::pop_series_csv(&outcome.result.pop_series, &codes).as_bytes())?;
-    let run_json = run_json(summary, wall_s);
-    write("run.json", run_json.as_bytes())?;
-    if trace_hash {
-        println!("{}", summary.trace_hash);
-    } else if !quiet {
-        print_run(&prepared, summary, wall_s, &out_dir);
-    }
-    Ok(if summary.passed { EXIT_OK } else { EXIT_FAILED })
+    write("levels.csv", report::levels_csv(&outcome.result.levels, &codes).as_bytes())?;
+    write("run.json", run_json(summary, wall_s).as_bytes())?;
+    write("summary.json", json.as_bytes())
+}
+
+/// Creates a results folder (before a run, so that a bad path fails fast).
+fn create_dir(flag: &str, dir: &Path) -> Result<(), Failure> {
+    fs::create_dir_all(dir).map_err(|e| input_error(format!("{flag} {}: cannot create the folder: {e}", dir.display())))
 }
 
 /// `run.json`: the wall-clock figures that summary.json must not hold.
@@ -172,7 +385,85 @@ fn run_json(s: &report::Summary, wall_s: f64) -> String {
     format!("{value:#}\n")
 }
 
-fn print_run(p: &edgesim::Prepared, s: &report::Summary, wall_s: f64, out_dir: &Path) {
+/// Draws the charts and report.html of a results folder; returns the files.
+fn draw_charts(dir: &Path, scenario_toml: &str) -> Result<Vec<PathBuf>, String> {
+    let mut files = report::charts::render_all(dir).map_err(|e| format!("charts in {}: {e}", dir.display()))?;
+    let html =
+        report::html::write_report(dir, scenario_toml).map_err(|e| format!("report.html in {}: {e}", dir.display()))?;
+    files.push(html);
+    Ok(files)
+}
+
+/// [`draw_charts`] after a run: a failure is a warning (the results are
+/// written and `edgesim plot` can retry), not a verdict.
+fn draw_after_run(dir: &Path, scenario_toml: &str) {
+    if let Err(e) = draw_charts(dir, scenario_toml) {
+        eprintln!("warning: {e}; the results are written, `edgesim plot {}` retries", dir.display());
+    }
+}
+
+/// One expectation as the terminal shows it.
+fn expectation_line(v: &Verdict) -> String {
+    format!("  {}  {}  (observed {} vs {})", v.status.label(), v.text, v.observed_text, v.bound)
+}
+
+struct RunOpts {
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    trace: Option<PathBuf>,
+    trace_hash: bool,
+    allow_inconclusive: bool,
+    charts: bool,
+    quiet: bool,
+}
+
+fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
+    let mut scenario = edgesim::scenario::load(path).map_err(|e| input_error(e.to_string()))?;
+    if let Some(seed) = o.seed {
+        scenario.set_seed(seed);
+    }
+    let prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
+    let name = prepared.scenario.name().to_string();
+    let out_dir = o.out.unwrap_or_else(|| Path::new("results").join(&name));
+    create_dir("--out", &out_dir)?;
+    let mut trace_file = match &o.trace {
+        Some(t) => Some(BufWriter::new(
+            File::create(t).map_err(|e| input_error(format!("--trace {}: cannot create: {e}", t.display())))?,
+        )),
+        None => None,
+    };
+    let trace = trace_file.as_mut().map(|w| w as &mut dyn Write);
+    let (outcome, wall_s) = match simulate(&prepared, trace, &name, o.quiet || o.trace_hash) {
+        Ok(done) => done,
+        Err(RunStop::Interrupted(at)) => {
+            let torn = o.trace.as_ref().map_or(String::new(), |t| format!("; the trace {} is incomplete", t.display()));
+            return Err(interrupted(format!(
+                "{name} stopped at {at} of {} simulated; nothing was written, the results in {} are as they \
+                 were{torn}",
+                prepared.scenario.duration(),
+                out_dir.display()
+            )));
+        }
+        Err(RunStop::Io(e)) => return Err(input_error(format!("--trace: cannot write: {e}"))),
+    };
+    write_results(&out_dir, &prepared, &outcome, wall_s)?;
+    if was_interrupted() {
+        return Err(interrupted(format!("after the run; its results in {} are complete", out_dir.display())));
+    }
+    if o.charts {
+        draw_after_run(&out_dir, &prepared.scenario.source.text);
+    }
+    let summary = &outcome.summary;
+    if o.trace_hash {
+        println!("{}", summary.trace_hash);
+    } else if !o.quiet {
+        print_run(&prepared, summary, wall_s, &out_dir);
+    }
+    let broken = summary.expectations.iter().any(|v| v.status.breaks(o.allow_inconclusive));
+    Ok(if broken { EXIT_FAILED } else { EXIT_OK })
+}
+
+fn print_run(p: &Prepared, s: &report::Summary, wall_s: f64, out_dir: &Path) {
     println!(
         "edgesim run: {} (seed {}, {} simulated, {} PoPs, {} client sites)\n",
         s.scenario,
@@ -181,11 +472,21 @@ fn print_run(p: &edgesim::Prepared, s: &report::Summary, wall_s: f64, out_dir: &
         p.world.pops.len(),
         p.world.sites.len()
     );
-    print!("{}", report::terminal_table(s));
-    let held = s.expectations.iter().filter(|v| v.passed).count();
+    // The table without its expectations: they are printed below, with their status.
+    let table = report::Summary { expectations: Vec::new(), ..s.clone() };
+    print!("{}", report::terminal_table(&table));
+    if !s.expectations.is_empty() {
+        println!("\nexpectations");
+        for v in &s.expectations {
+            println!("{}", expectation_line(v));
+        }
+    }
     println!();
     if !s.expectations.is_empty() {
-        println!("{held} of {} expectations hold.", s.expectations.len());
+        let held = s.expectations.iter().filter(|v| v.status == Status::Pass).count();
+        let unsure = s.expectations.iter().filter(|v| v.status == Status::Inconclusive).count();
+        let unsure = if unsure > 0 { format!(" ({unsure} inconclusive)") } else { String::new() };
+        println!("{held} of {} expectations hold{unsure}.", s.expectations.len());
     }
     let requests = s.requests.issued + s.requests.unfinished;
     println!(
@@ -196,6 +497,432 @@ fn print_run(p: &edgesim::Prepared, s: &report::Summary, wall_s: f64, out_dir: &
         s.trace_hash
     );
     println!("results in {}", out_dir.display());
+}
+
+// ---------------------------------------------------------------------------
+// Many scenarios: check and baseline.
+
+/// A scenario file, resolved and ready to run.
+struct Loaded {
+    /// The file as given (or found under a folder given).
+    path: PathBuf,
+    prepared: Prepared,
+}
+
+impl Loaded {
+    fn name(&self) -> &str {
+        self.prepared.scenario.name()
+    }
+}
+
+/// Every scenario file the arguments name: files as given, folders as every
+/// *.toml under them (recursively, sorted by path).
+fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut files = Vec::new();
+    for arg in args {
+        let meta = fs::metadata(arg)
+            .map_err(|e| input_error(format!("{}: no such scenario file or folder ({e})", arg.display())))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            let mut seen = Vec::new();
+            collect_toml(arg, &mut found, &mut seen)?;
+            if found.is_empty() {
+                return Err(input_error(format!("{}: no *.toml scenario file under this folder", arg.display())));
+            }
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(arg.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn collect_toml(dir: &Path, found: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -> Result<(), Failure> {
+    let cannot = |e: io::Error| input_error(format!("{}: cannot read the folder: {e}", dir.display()));
+    // A folder reached twice (through a symbolic link) is read once.
+    let real = fs::canonicalize(dir).map_err(cannot)?;
+    if seen.contains(&real) {
+        return Ok(());
+    }
+    seen.push(real);
+    for entry in fs::read_dir(dir).map_err(cannot)? {
+        let path = entry.map_err(cannot)?.path();
+        if path.is_dir() {
+            collect_toml(&path, found, seen)?;
+        } else if path.extension().is_some_and(|x| x == "toml") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Loads and resolves every scenario before any runs: one bad file, or two
+/// scenarios with one name (their results would collide), is an input error.
+fn load_all(args: &[PathBuf], seed: Option<u64>) -> Result<Vec<Loaded>, Failure> {
+    let files = expand(args)?;
+    let mut loaded = Vec::new();
+    let mut bad = 0;
+    for path in &files {
+        match edgesim::scenario::load(path).and_then(|mut s| {
+            if let Some(seed) = seed {
+                s.set_seed(seed);
+            }
+            edgesim::prepare(s)
+        }) {
+            Ok(prepared) => loaded.push(Loaded { path: path.clone(), prepared }),
+            Err(e) => {
+                bad += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(input_error(format!("{bad} of {} scenario files are invalid; nothing was run", files.len())));
+    }
+    for (i, a) in loaded.iter().enumerate() {
+        if let Some(b) = loaded[..i].iter().find(|b| b.name() == a.name()) {
+            return Err(input_error(format!(
+                "{} and {} both name the scenario \"{}\"; their results would collide (each scenario needs its own \
+                 name); nothing was run",
+                b.path.display(),
+                a.path.display(),
+                a.name()
+            )));
+        }
+    }
+    Ok(loaded)
+}
+
+/// Rejects an output file path that is a folder, and makes its parent.
+fn output_file(flag: &str, path: &Path, example: &str) -> Result<(), Failure> {
+    let text = path.to_string_lossy();
+    if path.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || path.file_name().is_none() {
+        return Err(input_error(format!(
+            "{flag} {}: is a folder; give a file path, such as {}",
+            path.display(),
+            path.join(example).display()
+        )));
+    }
+    if let Some(parent) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(parent)
+            .map_err(|e| input_error(format!("{flag} {}: cannot create its folder: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+fn file_label(p: &Path) -> String {
+    p.display().to_string()
+}
+
+fn check(a: CheckArgs) -> Result<u8, Failure> {
+    let loaded = load_all(&a.scenarios, a.seed)?;
+    if let Some(j) = &a.junit {
+        output_file("--junit", j, "junit.xml")?;
+    }
+    if let Some(j) = &a.json {
+        output_file("--json", j, "verdict.json")?;
+    }
+    if let (Some(j), Some(k)) = (&a.junit, &a.json) {
+        if j == k {
+            return Err(input_error(format!("--junit and --json both name {}; give two files", j.display())));
+        }
+    }
+    let tolerance = Tolerance {
+        abs_s: a.tolerance_abs.unwrap_or(Tolerance::default().abs_s),
+        rel: a.tolerance_rel.unwrap_or(Tolerance::default().rel),
+    };
+    let baselines = match &a.baseline {
+        Some(dir) => Some(load_baselines(dir, &loaded)?),
+        None => None,
+    };
+    create_dir("--out", &a.out)?;
+    let n = loaded.len();
+    if !a.quiet {
+        let seed = a.seed.map_or("each file's seed".to_string(), |s| format!("seed {s}"));
+        println!("edgesim check: {n} scenario{} ({seed}), results in {}/<name>/\n", plural(n), a.out.display());
+    }
+    let mut verdicts = Vec::new();
+    for (i, l) in loaded.iter().enumerate() {
+        let name = l.name();
+        let dir = a.out.join(name);
+        if was_interrupted() {
+            return Err(interrupted(format!(
+                "before {name}: {i} of {n} scenarios ran and wrote their results; no JUnit or JSON verdict was written"
+            )));
+        }
+        let (outcome, wall_s) = match simulate(&l.prepared, None, &format!("[{}/{n}] {name}", i + 1), a.quiet) {
+            Ok(done) => done,
+            Err(RunStop::Interrupted(at)) => {
+                return Err(interrupted(format!(
+                    "{name} stopped at {at} of {} simulated: its results in {} are as they were; {i} of {n} \
+                     scenarios ran before it; no JUnit or JSON verdict was written",
+                    l.prepared.scenario.duration(),
+                    dir.display()
+                )))
+            }
+            Err(RunStop::Io(e)) => return Err(input_error(format!("{name}: {e}"))),
+        };
+        create_dir("--out", &dir)?;
+        write_results(&dir, &l.prepared, &outcome, wall_s)?;
+        if !a.no_charts {
+            draw_after_run(&dir, &l.prepared.scenario.source.text);
+        }
+        let diff = match &baselines {
+            Some(b) => {
+                let now = serde_json::to_value(&outcome.summary)
+                    .map_err(|e| input_error(format!("cannot encode the summary of {name}: {e}")))?;
+                let (file, stored) = &b[i];
+                Some(baseline::compare(&file_label(file), stored, &now, tolerance))
+            }
+            None => None,
+        };
+        let v = ScenarioVerdict::new(
+            name,
+            &file_label(&l.path),
+            outcome.summary.seed,
+            &file_label(&dir),
+            outcome.verdicts.clone(),
+            diff,
+            wall_s,
+        );
+        print_scenario(&v, a.allow_inconclusive, a.quiet);
+        verdicts.push(v);
+    }
+    let report = CheckReport::new(verdicts, a.allow_inconclusive);
+    if !a.no_charts {
+        write_index(&a.out, &report);
+    }
+    if let Some(path) = &a.junit {
+        let xml = junit::to_xml(&report).map_err(input_error)?;
+        write_atomic(path, xml.as_bytes())
+            .map_err(|e| input_error(format!("--junit {}: cannot write: {e}", path.display())))?;
+    }
+    if let Some(path) = &a.json {
+        let json = report.to_json().map_err(|e| input_error(format!("cannot encode the verdicts: {e}")))?;
+        write_atomic(path, json.as_bytes())
+            .map_err(|e| input_error(format!("--json {}: cannot write: {e}", path.display())))?;
+    }
+    print_total(&report);
+    if was_interrupted() {
+        return Err(interrupted("after the last scenario; every result and verdict file is complete"));
+    }
+    Ok(report.exit_code)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Reads `DIR/<name>.json` for every scenario before any runs; a missing or
+/// unreadable one is an input error.
+fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, serde_json::Value)>, Failure> {
+    if !dir.is_dir() {
+        return Err(input_error(format!(
+            "--baseline {}: no such folder; make one with `edgesim baseline SCENARIO... --out {}`",
+            dir.display(),
+            dir.display()
+        )));
+    }
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for l in loaded {
+        let file = dir.join(format!("{}.json", l.name()));
+        if !file.exists() {
+            problems.push(format!(
+                "no baseline for scenario \"{}\": {} does not exist; make it with `edgesim baseline {} --out {}`",
+                l.name(),
+                file.display(),
+                l.path.display(),
+                dir.display()
+            ));
+            continue;
+        }
+        match baseline::load(&file, l.name()) {
+            Ok(v) => out.push((file, v)),
+            Err(e) => problems.push(e),
+        }
+    }
+    match problems.len() {
+        0 => Ok(out),
+        1 => Err(input_error(format!("--baseline: {}; nothing was run", problems[0]))),
+        k => {
+            for p in &problems {
+                eprintln!("error: --baseline: {p}");
+            }
+            Err(input_error(format!("--baseline: {k} baselines are missing or unreadable; nothing was run")))
+        }
+    }
+}
+
+/// A scenario's block of lines: its expectations, the baseline diff, a summary line.
+fn print_scenario(v: &ScenarioVerdict, allow_inconclusive: bool, quiet: bool) {
+    if quiet && v.status == Status::Pass {
+        return;
+    }
+    println!("{} ({}, seed {})", v.scenario, v.file, v.seed);
+    for e in &v.expectations {
+        if quiet && e.status == Status::Pass {
+            continue;
+        }
+        let line = expectation_line(e);
+        if e.status.breaks(allow_inconclusive) {
+            println!("{line}  [seed {}; replay: {}]", v.seed, v.replay);
+        } else {
+            println!("{line}");
+        }
+    }
+    if let Some(d) = &v.baseline {
+        if !quiet || d.drifted > 0 {
+            print!("{}", baseline::table(d, "  "));
+            if d.drifted > 0 {
+                println!("  baseline drift: replay with `{}`", v.replay);
+            }
+        }
+    }
+    let verdict = match (v.status, allow_inconclusive) {
+        (Status::Inconclusive, true) => "PASS (inconclusive allowed)",
+        (s, _) => s.label(),
+    };
+    println!(
+        "  => {} {verdict}: {} passed, {} failed, {} inconclusive{}  ({:.2}s; results in {})\n",
+        v.scenario,
+        v.passed,
+        v.failed,
+        v.inconclusive,
+        v.baseline.as_ref().map_or(String::new(), |d| format!(", {} baseline drifts", d.drifted)),
+        v.wall_s,
+        v.results_dir
+    );
+}
+
+fn print_total(r: &CheckReport) {
+    let t = &r.totals;
+    let drift = if r.scenarios.iter().any(|s| s.baseline.is_some()) {
+        format!("; {} baseline drifts", t.baseline_drifts)
+    } else {
+        String::new()
+    };
+    println!(
+        "total {}: {} scenario{}, {} failed; {} expectations: {} passed, {} failed, {} inconclusive{}{drift}",
+        r.status.label(),
+        t.scenarios,
+        plural(t.scenarios),
+        t.scenarios_failed,
+        t.expectations,
+        t.passed,
+        t.failed,
+        t.inconclusive,
+        if r.allow_inconclusive && t.inconclusive > 0 { " (allowed)" } else { "" },
+    );
+}
+
+/// `<out>/index.html`, linking every scenario's report.
+fn write_index(out: &Path, r: &CheckReport) {
+    let entries: Vec<report::html::IndexEntry> = r
+        .scenarios
+        .iter()
+        .map(|s| report::html::IndexEntry {
+            scenario: s.scenario.clone(),
+            // Relative to the index's folder: each run is <out>/<name>/.
+            results_dir: PathBuf::from(&s.scenario),
+            passed: s.passed,
+            failed: s.failed,
+            inconclusive: s.inconclusive,
+        })
+        .collect();
+    if let Err(e) = report::html::write_index(out, &entries) {
+        eprintln!("warning: index.html in {}: {e}", out.display());
+    }
+}
+
+fn make_baselines(args: &[PathBuf], out: &Path, seed: Option<u64>, quiet: bool) -> Result<u8, Failure> {
+    let loaded = load_all(args, seed)?;
+    create_dir("--out", out)?;
+    let n = loaded.len();
+    for (i, l) in loaded.iter().enumerate() {
+        let name = l.name();
+        let file = out.join(format!("{name}.json"));
+        if was_interrupted() {
+            return Err(interrupted(format!("before {name}: {i} of {n} baselines stored")));
+        }
+        let (outcome, _) = match simulate(&l.prepared, None, &format!("[{}/{n}] {name}", i + 1), quiet) {
+            Ok(done) => done,
+            Err(RunStop::Interrupted(at)) => {
+                return Err(interrupted(format!(
+                    "{name} stopped at {at}: {} is as it was; {i} of {n} baselines stored before it",
+                    file.display()
+                )))
+            }
+            Err(RunStop::Io(e)) => return Err(input_error(format!("{name}: {e}"))),
+        };
+        let json = serde_json::to_string_pretty(&outcome.summary)
+            .map_err(|e| input_error(format!("cannot encode the summary of {name}: {e}")))?
+            + "\n";
+        write_atomic(&file, json.as_bytes())
+            .map_err(|e| input_error(format!("cannot write {}: {e}", file.display())))?;
+        if !quiet {
+            let s = &outcome.summary;
+            let rtos: Vec<String> = s
+                .faults
+                .iter()
+                .enumerate()
+                .map(|(k, f)| match f.rto_s {
+                    Some(r) => format!("fault {} rto {r:.3}s", k + 1),
+                    None => format!("fault {} not recovered", k + 1),
+                })
+                .collect();
+            let broken = s.expectations.iter().filter(|v| v.status != Status::Pass).count();
+            let note = if broken > 0 { format!("; note: {broken} expectations do not pass") } else { String::new() };
+            println!(
+                "stored {} (seed {}, latency p99 {:.3}ms{}{}{note})",
+                file.display(),
+                s.seed,
+                s.latency_ms.all.p99,
+                if rtos.is_empty() { "" } else { ", " },
+                rtos.join(", ")
+            );
+        }
+    }
+    if was_interrupted() {
+        return Err(interrupted(format!("after the last scenario; all {n} baselines are stored")));
+    }
+    Ok(EXIT_OK)
+}
+
+// ---------------------------------------------------------------------------
+// Plot, validate, catalog.
+
+fn plot(dir: &Path) -> Result<u8, Failure> {
+    if !dir.is_dir() {
+        return Err(input_error(format!("{}: no such results folder", dir.display())));
+    }
+    if !dir.join("summary.json").is_file() {
+        return Err(input_error(format!(
+            "{}: holds no summary.json; give a folder that `edgesim run` or `edgesim check` wrote",
+            dir.display()
+        )));
+    }
+    let scenario_toml = match fs::read_to_string(dir.join("scenario.toml")) {
+        Ok(text) => text,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            eprintln!(
+                "warning: {} holds no scenario.toml (an older run); the report will not show the scenario",
+                dir.display()
+            );
+            String::new()
+        }
+        Err(e) => return Err(input_error(format!("{}: cannot read scenario.toml: {e}", dir.display()))),
+    };
+    let files = draw_charts(dir, &scenario_toml).map_err(input_error)?;
+    for f in files {
+        println!("{}", f.display());
+    }
+    Ok(EXIT_OK)
 }
 
 fn validate(paths: &[PathBuf]) -> Result<u8, Failure> {

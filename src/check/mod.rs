@@ -717,7 +717,7 @@ fn censored_at(e: &Expectation, result: &RunResult) -> Option<f64> {
     match e.metric {
         // A recovery is only seen once it has held for RTO_HOLD.
         Metric::Rto => Some((left - crate::metrics::faults::RTO_HOLD.as_millis_f64()).max(0.0)),
-        Metric::Detection | Metric::Withdrawal => Some(left),
+        Metric::Detection | Metric::Withdrawal | Metric::BackToLevel0 => Some(left),
         Metric::Converged(_) if rec.affected_networks > 0 => Some(left),
         _ => None,
     }

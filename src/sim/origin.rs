@@ -209,7 +209,8 @@ impl Sim<'_> {
     pub(super) fn origin_done(&mut self, now: SimTime, server: u32, f: (u32, u8, u32, Request)) {
         let (pop, attempt, slot, req) = f;
         let o = self.origin_plane();
-        let ok = !o.down && !(o.error_rate > 0.0 && o.rng.random::<f64>() < o.error_rate);
+        let error = o.error_rate > 0.0 && o.rng.random::<f64>() < o.error_rate;
+        let ok = !o.down && !error;
         if !o.down {
             let hop = SimDuration(o.hop[pop as usize]);
             self.queue.schedule_at(now + hop, Event::OriginReply { pop, attempt, slot, ok, req });
