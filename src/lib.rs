@@ -26,6 +26,7 @@ pub mod resilience;
 pub mod scenario;
 pub mod sim;
 pub mod state;
+pub mod sweep;
 pub mod world;
 
 use check::{Expectation, Verdict};

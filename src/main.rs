@@ -116,6 +116,10 @@ enum Command {
         /// A folder written by `run` or `check` (holds summary.json).
         results_dir: PathBuf,
     },
+    /// Run a scenario over many seeds and a grid of parameter values, on all cores.
+    Sweep(edgesim::sweep::cli::SweepArgs),
+    /// Combine the parts of a sharded sweep into what the whole sweep gives.
+    Merge(edgesim::sweep::cli::MergeArgs),
     /// Check scenario files without running them.
     #[command(after_help = "Example:\n  edgesim validate scenarios/*.toml scenarios/validation/*.toml")]
     Validate {
@@ -216,6 +220,12 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Baseline { scenarios, out, seed, quiet } => make_baselines(&scenarios, &out, seed, quiet),
         Command::Plot { results_dir } => plot(&results_dir),
+        Command::Sweep(args) => {
+            edgesim::sweep::cli::sweep_command(&args).map_err(|e| Failure { code: e.code, message: e.message })
+        }
+        Command::Merge(args) => {
+            edgesim::sweep::cli::merge_command(&args).map_err(|e| Failure { code: e.code, message: e.message })
+        }
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Catalog { region, format } => list_catalog(region.as_deref(), format),
     };

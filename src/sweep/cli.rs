@@ -1,0 +1,377 @@
+//! The `edgesim sweep` and `edgesim merge` commands: their flags (clap
+//! derive, for main.rs to embed) and what they do.
+//!
+//! ```ignore
+//! #[derive(Subcommand)]
+//! enum Command {
+//!     /// Run a scenario over many seeds and a grid of values: percentiles with confidence intervals.
+//!     Sweep(edgesim::sweep::cli::SweepArgs),
+//!     /// Merge the part files of a sharded sweep into sweep.json.
+//!     Merge(edgesim::sweep::cli::MergeArgs),
+//! }
+//! // ...
+//! Command::Sweep(a) => edgesim::sweep::cli::sweep_command(&a),
+//! Command::Merge(a) => edgesim::sweep::cli::merge_command(&a),
+//! ```
+
+use super::output::{self, write};
+use super::{load_plan, report, run, shard, PointReport, RunOptions, Settings, Shard, SweepError, SweepReport};
+use std::io::{self, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Once;
+
+/// Exit code: the sweep ran (whatever its expectations' pass rates).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: invalid input or usage.
+pub const EXIT_INPUT: u8 = 2;
+/// Exit code: stopped by Ctrl-C.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Run a scenario over many seeds and a grid of parameter values.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "Each grid point (the product of the --set axes, in flag order) runs --seeds replications; \
+                  replication r of a point runs with seed derive_seed(master seed, \"<point label>/<r>\"), so a \
+                  point's results do not depend on the rest of the grid, on --threads or on --shard. A --set path \
+                  is dotted keys into the scenario file (a number indexes an array of tables from 1: fault.1.at); \
+                  a value that parses as a TOML integer, float or boolean is one, anything else is a string. \
+                  Writes DIR/sweep.json (per point and measure: n, mean and its 95% t interval, p50/p90/p99 with \
+                  distribution-free intervals, expectation pass rates and the seeds that did not pass), \
+                  sweep.csv (one row per point x measure), runs.csv (every run and its seed) and sweep-run.json \
+                  (wall time). With --shard K/N, writes DIR/part-K-of-N.json instead; `edgesim merge` joins the \
+                  parts.\n\nExit codes: 0 the sweep ran (it reports pass rates, it does not judge); 2 invalid \
+                  input or usage; 130 interrupted by Ctrl-C (nothing written).\n\nExamples:\n  edgesim sweep \
+                  scenarios/pop-failure.toml --seeds 200\n  edgesim sweep scenarios/pop-failure.toml --seeds 50 \
+                  --set pops.LAX.servers=8,12,16 --set anycast.health_check.interval=5s,15s\n  edgesim sweep \
+                  scenarios/pop-failure.toml --seeds 1000 --shard 2/4 --out results/pf-sweep")]
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Replications per grid point.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub seeds: u32,
+    /// A grid axis: a dotted path into the scenario and its comma-separated values (repeatable; the grid is the product).
+    #[arg(long = "set", value_name = "PATH=V1,V2,...")]
+    pub set: Vec<String>,
+    /// Threads running replications [default: one per core].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Run only shard K of N (jobs with index % N == K-1) and write DIR/part-K-of-N.json.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Where to write results [default: results/NAME-sweep, NAME being the scenario's name].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace the scenario's master seed (replication seeds derive from it).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// A replication that handles more events than this is recorded as an error (checked every 65,536 events).
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<u64>,
+    /// Print only errors (and no progress bar).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Merge the part files of a sharded sweep into sweep.json, sweep.csv and runs.csv.
+#[derive(Debug, Clone, clap::Args)]
+#[command(after_help = "The parts must come from one sweep (same scenario text, --seeds, --seed, --set axes, \
+                  --max-events, edgesim version and N) and every K from 1 to N must be given exactly once. The \
+                  merged sweep.json is byte-identical to the one an unsharded sweep writes. A folder stands for \
+                  its part-*-of-*.json files.\n\nExit codes: 0 merged; 2 invalid input (a part missing, given \
+                  twice, from another sweep, or unreadable).\n\nExample:\n  edgesim merge \
+                  results/pf-sweep/part-1-of-4.json results/pf-sweep/part-2-of-4.json \
+                  results/pf-sweep/part-3-of-4.json results/pf-sweep/part-4-of-4.json --out results/pf-sweep")]
+pub struct MergeArgs {
+    /// Part files written by `edgesim sweep --shard K/N` (or folders holding them).
+    #[arg(required = true, value_name = "PART|DIR")]
+    pub parts: Vec<PathBuf>,
+    /// Where to write the merged results [default: the folder of the first part].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print only errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// A failure that ends the command: its exit code and message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    /// 2 for invalid input or usage, 130 when interrupted.
+    pub code: u8,
+    /// What went wrong, naming the file or flag.
+    pub message: String,
+}
+
+impl From<SweepError> for CliError {
+    fn from(e: SweepError) -> Self {
+        match e {
+            SweepError::Input(message) => CliError { code: EXIT_INPUT, message },
+            SweepError::Interrupted(message) => CliError { code: EXIT_INTERRUPTED, message },
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Set by Ctrl-C during a sweep: running replications stop, nothing is written.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// The flag that stops a running sweep; a caller with its own Ctrl-C
+/// handler can set it.
+pub fn stop_flag() -> &'static AtomicBool {
+    &STOP
+}
+
+/// Installs a Ctrl-C handler that sets [`stop_flag`] (a second Ctrl-C ends
+/// the process with 130). If the process already has a handler, it is left
+/// alone (and should set [`stop_flag`] itself).
+fn install_interrupt_handler() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = ctrlc::set_handler(|| {
+            if STOP.swap(true, Ordering::SeqCst) {
+                std::process::exit(i32::from(EXIT_INTERRUPTED));
+            }
+        });
+    });
+}
+
+/// `edgesim sweep`: plans (every grid point validated before any run),
+/// runs, aggregates and writes the sweep; prints a short table per point.
+pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
+    if args.threads == Some(0) {
+        return Err(CliError {
+            code: EXIT_INPUT,
+            message: "--threads 0: expected at least 1 (leave it out for one per core)".into(),
+        });
+    }
+    let settings =
+        Settings { seeds: args.seeds, sets: args.set.clone(), master_seed: args.seed, max_events: args.max_events };
+    let plan = load_plan(&args.scenario, &settings)?;
+    let spec = &plan.spec;
+    let out = args.out.clone().unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", spec.scenario_name)));
+    output::create_dir(&out)?;
+    let runs = match args.shard {
+        Some(s) => (0..spec.jobs()).filter(|j| s.owns(*j)).count(),
+        None => spec.jobs(),
+    };
+    if !args.quiet {
+        let shard = args.shard.map_or(String::new(), |s| format!(", shard {s}: {runs} runs"));
+        println!(
+            "edgesim sweep: {} ({} x {} = {} runs{shard}, master seed {})",
+            spec.scenario_name,
+            plural(plan.points.len(), "point"),
+            plural(spec.seeds as usize, "seed"),
+            spec.jobs(),
+            spec.master_seed
+        );
+    }
+    install_interrupt_handler();
+    let opts = RunOptions {
+        threads: args.threads,
+        shard: args.shard,
+        progress: !args.quiet && io::stderr().is_terminal(),
+        stop: Some(&STOP),
+    };
+    let ran = run(&plan, &opts)?;
+    let rate = ran.records.len() as f64 / ran.wall_s.max(1e-9);
+    if let Some(s) = args.shard {
+        let part = shard::Part::new(
+            spec,
+            &plan.scenario_text,
+            s,
+            &ran.records,
+            shard::PartRun { wall_s: ran.wall_s, threads: ran.threads },
+        );
+        let path = write(&out, &s.file_name(), part.to_json()?.as_bytes())?;
+        if !args.quiet {
+            let errors = ran.records.iter().filter(|r| r.error.is_some()).count();
+            println!(
+                "part {s}: {} runs ({errors} errors) in {:.2}s on {} threads, {rate:.2} runs/s",
+                ran.records.len(),
+                ran.wall_s,
+                ran.threads
+            );
+            println!("wrote {}", path.display());
+            println!("when all {} parts are done: edgesim merge {} --out {}", s.n, out.display(), out.display());
+        }
+        return Ok(EXIT_OK);
+    }
+    let report = report(spec, &ran.records)?;
+    let run_json = output::run_json(spec, ran.records.len(), ran.wall_s, Some(ran.threads), &[]);
+    let files = output::write_all(&out, spec, &report, &ran.records, &run_json)?;
+    if !args.quiet {
+        print!("{}", table(&report));
+        println!("wall {:.2}s on {} threads: {rate:.2} runs/s", ran.wall_s, ran.threads);
+        print_files(&files);
+    }
+    Ok(EXIT_OK)
+}
+
+/// `edgesim merge`: checks the parts belong together, reassembles their
+/// records and writes what the unsharded sweep would have.
+pub fn merge_command(args: &MergeArgs) -> Result<u8, CliError> {
+    let merged = shard::merge(&args.parts)?;
+    let out = match (&args.out, args.parts.first()) {
+        (Some(o), _) => o.clone(),
+        (None, Some(first)) if first.is_dir() => first.clone(),
+        (None, Some(first)) => first.parent().map(Path::to_path_buf).unwrap_or_default(),
+        (None, None) => PathBuf::new(),
+    };
+    let out = if out.as_os_str().is_empty() { PathBuf::from(".") } else { out };
+    output::create_dir(&out)?;
+    let spec = &merged.spec;
+    let report = report(spec, &merged.records)?;
+    let parts: Vec<serde_json::Value> = merged
+        .parts
+        .iter()
+        .map(|(s, r)| serde_json::json!({ "shard": s.to_string(), "wall_s": r.wall_s, "threads": r.threads }))
+        .collect();
+    let wall_s: f64 = merged.parts.iter().map(|(_, r)| r.wall_s).sum();
+    let run_json = output::run_json(spec, merged.records.len(), wall_s, None, &parts);
+    let files = output::write_all(&out, spec, &report, &merged.records, &run_json)?;
+    if !args.quiet {
+        println!(
+            "edgesim merge: {} of {} ({} x {} = {} runs, master seed {})",
+            plural(merged.parts.len(), "part"),
+            spec.scenario_name,
+            plural(report.points.len(), "point"),
+            plural(spec.seeds as usize, "seed"),
+            spec.jobs(),
+            spec.master_seed
+        );
+        print!("{}", table(&report));
+        print_files(&files);
+    }
+    Ok(EXIT_OK)
+}
+
+/// `1 point`, `3 points`.
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
+fn print_files(files: &[PathBuf]) {
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    println!("wrote {}", names.join(", "));
+}
+
+/// Whether the terminal table shows a measure (sweep.json has them all).
+fn headline(name: &str) -> bool {
+    const NAMES: [&str; 8] = [
+        "availability",
+        "latency_ms.p50",
+        "latency_ms.p99",
+        "attempts_per_request",
+        "requests.failed",
+        "shed",
+        "max_pop_utilisation",
+        "max_level",
+    ];
+    NAMES.contains(&name) || (name.starts_with("fault") && !name.contains(".timeline.")) || name.starts_with("expect")
+}
+
+/// A number in at most 6 significant digits.
+fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let mag = x.abs().log10().floor();
+    if !(-4.0..9.0).contains(&mag) {
+        return format!("{x:.4e}");
+    }
+    let decimals = (5.0 - mag).max(0.0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or("-".to_string(), short)
+}
+
+/// The per-point table: measure, mean [95% CI], p99; then expectation pass rates.
+pub fn table(report: &SweepReport) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for p in &report.points {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", point_title(report, p));
+        let rows: Vec<(&String, &super::stats::MeasureStats)> =
+            p.measures.iter().filter(|(n, _)| headline(n)).collect();
+        if !rows.is_empty() {
+            let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0).max(7);
+            let _ = writeln!(out, "  {:<width$}  {:>12}  {:<27}  {:>12}", "measure", "mean", "[95% CI]", "p99");
+            for (name, s) in rows {
+                let ci = format!("[{}, {}]", opt(s.ci_low), opt(s.ci_high));
+                let missing = if s.missing > 0 { format!("  ({} runs without)", s.missing) } else { String::new() };
+                let _ =
+                    writeln!(out, "  {name:<width$}  {:>12}  {ci:<27}  {:>12}{missing}", short(s.mean), short(s.p99));
+            }
+        }
+        for (i, e) in p.expectations.iter().enumerate() {
+            let rate = e.pass_rate.map_or("-".to_string(), |r| format!("{:.1}%", r * 100.0));
+            let seeds = if e.not_passed.count > 0 {
+                let listed: Vec<String> = e.not_passed.seeds.iter().take(3).map(u64::to_string).collect();
+                let more = if e.not_passed.count > listed.len() { ", ..." } else { "" };
+                format!("  (not passed: {}, seeds {}{more})", e.not_passed.count, listed.join(", "))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  expect{}  {rate:>6} pass  {}{seeds}", i + 1, e.text);
+        }
+        if p.errors.seeds.count > 0 {
+            let listed: Vec<String> = p.errors.seeds.seeds.iter().take(3).map(u64::to_string).collect();
+            let why: Vec<String> = p.errors.messages.iter().map(|(m, n)| format!("{m} ({n})")).collect();
+            let _ = writeln!(
+                out,
+                "  {} runs gave no result: {}; seeds {}",
+                p.errors.seeds.count,
+                why.join("; "),
+                listed.join(", ")
+            );
+        }
+        if p.errors.seeds.count > 0 || p.expectations.iter().any(|e| e.not_passed.count > 0) {
+            let _ = writeln!(out, "  replay: {}", p.replay);
+        }
+    }
+    let _ = writeln!(out);
+    out
+}
+
+fn point_title(report: &SweepReport, p: &PointReport) -> String {
+    let label = if p.label.is_empty() { "(the scenario as written)".to_string() } else { p.label.clone() };
+    format!(
+        "point {} of {}: {label}  ({} runs, {} errors)",
+        p.index + 1,
+        report.points.len(),
+        p.runs,
+        p.errors.seeds.count
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_numbers_keep_six_digits() {
+        assert_eq!(short(0.998_592_123), "0.998592");
+        assert_eq!(short(18.0), "18");
+        assert_eq!(short(2109.4391), "2109.44");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(1.5e-7), "1.5000e-7");
+    }
+}

@@ -1,0 +1,165 @@
+//! A sweep's files, each written atomically
+//! ([`crate::report::files::write_atomic`]):
+//!
+//! - `sweep.json`: [`SweepReport`], deterministic (no wall-clock figure);
+//! - `sweep.csv`: tidy, one row per grid point x measure: `point`, one
+//!   column per axis (named by its path), `measure`, `n`, `mean`, `ci_low`,
+//!   `ci_high`, `p50`, `p90`, `p99`, `max` (an empty cell: undefined, as
+//!   the interval of one value);
+//! - `runs.csv`: one row per run: `point`, the axes, `replication`, `seed`,
+//!   `error`, every measure (empty when the run did not give it) and each
+//!   expectation's status (`expect{i}.status`);
+//! - `sweep-run.json`: wall time, runs per second, threads.
+//!
+//! Numbers are formatted by serde_json (shortest round-trip form).
+
+use super::{RunRecord, SweepError, SweepReport, SweepSpec};
+use crate::report::files::write_atomic;
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// A number as serde_json writes it; empty for none (or not finite).
+fn num(v: Option<f64>) -> String {
+    v.and_then(serde_json::Number::from_f64).map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn row(out: &mut String, cells: &[String]) {
+    let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
+    let _ = writeln!(out, "{}", line.join(","));
+}
+
+/// sweep.json's text.
+pub fn sweep_json(report: &SweepReport) -> Result<String, SweepError> {
+    serde_json::to_string_pretty(report)
+        .map(|s| s + "\n")
+        .map_err(|e| SweepError::Input(format!("cannot encode sweep.json: {e}")))
+}
+
+/// sweep.csv's text.
+pub fn sweep_csv(report: &SweepReport) -> String {
+    let mut out = String::new();
+    let mut header = vec!["point".to_string()];
+    header.extend(report.axes.iter().map(|a| a.path.clone()));
+    header.extend(["measure", "n", "mean", "ci_low", "ci_high", "p50", "p90", "p99", "max"].map(String::from));
+    row(&mut out, &header);
+    for p in &report.points {
+        for (name, s) in &p.measures {
+            let mut cells = vec![p.label.clone()];
+            cells.extend(p.set.iter().map(|v| v.value.clone()));
+            cells.push(name.clone());
+            cells.push(s.n.to_string());
+            cells.extend(
+                [Some(s.mean), s.ci_low, s.ci_high, Some(s.p50), Some(s.p90), Some(s.p99), Some(s.max)].map(num),
+            );
+            row(&mut out, &cells);
+        }
+    }
+    out
+}
+
+/// runs.csv's text: every run, with its seed.
+pub fn runs_csv(spec: &SweepSpec, records: &[RunRecord]) -> String {
+    let points = spec.points();
+    let names: BTreeSet<&str> = records.iter().flat_map(|r| r.measures.keys().map(String::as_str)).collect();
+    let expectations = records.iter().map(|r| r.expectations.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    let mut header = vec!["point".to_string()];
+    header.extend(spec.axes.iter().map(|a| a.path.clone()));
+    header.extend(["replication", "seed", "error"].map(String::from));
+    header.extend(names.iter().map(|n| n.to_string()));
+    header.extend((1..=expectations).map(|i| format!("expect{i}.status")));
+    row(&mut out, &header);
+    for r in records {
+        let point = points.get(r.point);
+        let mut cells = vec![point.map(super::Point::label).unwrap_or_default()];
+        cells.extend(
+            spec.axes
+                .iter()
+                .enumerate()
+                .map(|(i, _)| point.and_then(|p| p.settings.get(i)).map(|(_, v)| v.clone()).unwrap_or_default()),
+        );
+        cells.extend([r.replication.to_string(), r.seed.to_string(), r.error.clone().unwrap_or_default()]);
+        cells.extend(names.iter().map(|n| num(r.measures.get(*n).copied())));
+        cells.extend((0..expectations).map(|i| r.expectations.get(i).map(|(_, s)| s.clone()).unwrap_or_default()));
+        row(&mut out, &cells);
+    }
+    out
+}
+
+/// sweep-run.json's text: what the sweep cost. `parts` lists the shards'
+/// own figures after a merge.
+pub fn run_json(
+    spec: &SweepSpec,
+    runs: usize,
+    wall_s: f64,
+    threads: Option<usize>,
+    parts: &[serde_json::Value],
+) -> String {
+    let value = serde_json::json!({
+        "scenario": spec.scenario_name,
+        "edgesim_version": env!("CARGO_PKG_VERSION"),
+        "runs": runs,
+        "wall_s": wall_s,
+        "runs_per_s": runs as f64 / wall_s.max(1e-9),
+        "threads": threads,
+        "parts": parts,
+    });
+    format!("{value:#}\n")
+}
+
+/// Writes `bytes` to `dir/name` atomically; the error names the file.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, SweepError> {
+    let path = dir.join(name);
+    write_atomic(&path, bytes).map_err(|e| SweepError::Input(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path)
+}
+
+/// Creates the output folder; the error names the flag.
+pub fn create_dir(dir: &Path) -> Result<(), SweepError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| SweepError::Input(format!("--out {}: cannot create the folder: {e}", dir.display())))
+}
+
+/// Writes sweep.json, sweep.csv, runs.csv and sweep-run.json into `dir`
+/// (sweep.json last, so that a new sweep.json means the whole set is new);
+/// returns their paths.
+pub fn write_all(
+    dir: &Path,
+    spec: &SweepSpec,
+    report: &SweepReport,
+    records: &[RunRecord],
+    run_json: &str,
+) -> Result<Vec<PathBuf>, SweepError> {
+    let json = sweep_json(report)?;
+    Ok(vec![
+        write(dir, "sweep.csv", sweep_csv(report).as_bytes())?,
+        write(dir, "runs.csv", runs_csv(spec, records).as_bytes())?,
+        write(dir, "sweep-run.json", run_json.as_bytes())?,
+        write(dir, "sweep.json", json.as_bytes())?,
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(field("a=1,b=2"), "\"a=1,b=2\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(num(Some(0.1)), "0.1");
+        assert_eq!(num(Some(40.0)), "40.0");
+        assert_eq!(num(None), "");
+    }
+}
