@@ -1,0 +1,474 @@
+//! Charts and the HTML report: runs the CLI on the PoP-failure scenario,
+//! renders its charts and report, and checks the pictures (PNG decoded by
+//! hand, SVG markup), the page (self-contained, verdicts, charts) and that
+//! rendering twice gives the same bytes. A small hand-made results folder
+//! covers levels.csv, Durable Object migration and bad input.
+
+use edgesim::report::charts::{render_all, ChartError, HEIGHT, WIDTH};
+use edgesim::report::html::{escape, write_index, write_report, IndexEntry};
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const SCENARIO: &str = "scenarios/pop-failure.toml";
+
+/// A fresh, empty folder in Cargo's scratch folder for integration tests
+/// (under target/, so runs leave nothing behind elsewhere).
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("charts-{name}"));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("create a temp dir");
+    dir
+}
+
+/// The PoP-failure run's results, made once for every test.
+fn pop_failure_run() -> &'static Path {
+    static RUN: OnceLock<PathBuf> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = temp_dir("run");
+        let status = Command::new(env!("CARGO_BIN_EXE_edgesim"))
+            .args(["run", SCENARIO, "--out"])
+            .arg(&dir)
+            .arg("--quiet")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run the edgesim binary");
+        assert_eq!(status.code(), Some(0), "edgesim run {SCENARIO} must exit 0");
+        dir
+    })
+}
+
+/// A copy of the run's input files in a folder of the test's own.
+fn copy_of_run(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    for f in ["summary.json", "timeseries.csv", "pops_timeseries.csv", "levels.csv"] {
+        let from = pop_failure_run().join(f);
+        if from.exists() {
+            fs::copy(&from, dir.join(f)).expect("copy a result file");
+        }
+    }
+    dir
+}
+
+fn scenario_text() -> String {
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO)).expect("read the scenario")
+}
+
+fn names(files: &[PathBuf]) -> Vec<String> {
+    files.iter().map(|p| p.file_name().expect("a file name").to_string_lossy().into_owned()).collect()
+}
+
+// ------------------------------------------------------------ PNG decoding
+
+/// A decoded PNG: size and RGB(A) rows.
+struct Png {
+    width: u32,
+    height: u32,
+    channels: usize,
+    pixels: Vec<u8>,
+}
+
+fn be32(b: &[u8]) -> u32 {
+    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
+}
+
+/// Decodes an 8-bit RGB or RGBA, non-interlaced PNG (what plotters writes).
+fn decode_png(bytes: &[u8]) -> Png {
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "PNG signature");
+    let (mut pos, mut idat, mut ihdr) = (8, Vec::new(), None);
+    while pos + 8 <= bytes.len() {
+        let len = be32(&bytes[pos..]) as usize;
+        let kind = &bytes[pos + 4..pos + 8];
+        let data = &bytes[pos + 8..pos + 8 + len];
+        match kind {
+            b"IHDR" => ihdr = Some(data.to_vec()),
+            b"IDAT" => idat.extend_from_slice(data),
+            _ => {}
+        }
+        pos += 12 + len;
+    }
+    let ihdr = ihdr.expect("an IHDR chunk");
+    let (width, height, depth, color, interlace) = (be32(&ihdr), be32(&ihdr[4..]), ihdr[8], ihdr[9], ihdr[12]);
+    assert_eq!((depth, interlace), (8, 0), "8-bit, not interlaced");
+    let channels = match color {
+        2 => 3,
+        6 => 4,
+        c => panic!("colour type {c}"),
+    };
+    let raw = inflate(&idat[2..]);
+    let pixels = unfilter(&raw, width as usize, height as usize, channels);
+    Png { width, height, channels, pixels }
+}
+
+fn paeth(a: u8, b: u8, c: u8) -> u8 {
+    let p = i16::from(a) + i16::from(b) - i16::from(c);
+    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
+    if pa <= pb && pa <= pc {
+        a
+    } else if pb <= pc {
+        b
+    } else {
+        c
+    }
+}
+
+fn unfilter(raw: &[u8], width: usize, height: usize, bpp: usize) -> Vec<u8> {
+    let stride = width * bpp;
+    assert_eq!(raw.len(), height * (stride + 1), "decompressed size");
+    let mut out = vec![0u8; height * stride];
+    for y in 0..height {
+        let filter = raw[y * (stride + 1)];
+        for x in 0..stride {
+            let v = raw[y * (stride + 1) + 1 + x];
+            let a = if x >= bpp { out[y * stride + x - bpp] } else { 0 };
+            let b = if y > 0 { out[(y - 1) * stride + x] } else { 0 };
+            let c = if x >= bpp && y > 0 { out[(y - 1) * stride + x - bpp] } else { 0 };
+            out[y * stride + x] = match filter {
+                0 => v,
+                1 => v.wrapping_add(a),
+                2 => v.wrapping_add(b),
+                3 => v.wrapping_add(((u16::from(a) + u16::from(b)) / 2) as u8),
+                4 => v.wrapping_add(paeth(a, b, c)),
+                f => panic!("filter type {f}"),
+            };
+        }
+    }
+    out
+}
+
+/// Reads bits least significant first, as DEFLATE stores them.
+struct Bits<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl Bits<'_> {
+    fn bit(&mut self) -> u32 {
+        let b = u32::from(self.data[self.pos / 8] >> (self.pos % 8)) & 1;
+        self.pos += 1;
+        b
+    }
+
+    fn bits(&mut self, n: u32) -> u32 {
+        (0..n).fold(0, |v, i| v | (self.bit() << i))
+    }
+
+    /// Decodes one symbol of a canonical Huffman code given by its lengths.
+    fn decode(&mut self, h: &Huffman) -> usize {
+        let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
+        for len in 1..16 {
+            code |= self.bit() as i32;
+            let count = h.counts[len];
+            if code - count < first {
+                return h.symbols[(index + code - first) as usize];
+            }
+            index += count;
+            first = (first + count) << 1;
+            code <<= 1;
+        }
+        panic!("bad Huffman code");
+    }
+}
+
+struct Huffman {
+    counts: [i32; 16],
+    symbols: Vec<usize>,
+}
+
+impl Huffman {
+    fn new(lengths: &[u8]) -> Huffman {
+        let mut counts = [0i32; 16];
+        lengths.iter().for_each(|&l| counts[l as usize] += 1);
+        counts[0] = 0;
+        let mut symbols: Vec<usize> = (0..lengths.len()).filter(|&s| lengths[s] > 0).collect();
+        symbols.sort_by_key(|&s| (lengths[s], s));
+        Huffman { counts, symbols }
+    }
+}
+
+const LEN_BASE: [usize; 29] =
+    [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
+const LEN_EXTRA: [u32; 29] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
+const DIST_BASE: [usize; 30] = [
+    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
+    8193, 12289, 16385, 24577,
+];
+const DIST_EXTRA: [u32; 30] =
+    [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
+
+/// Inflates a raw DEFLATE stream (RFC 1951).
+fn inflate(data: &[u8]) -> Vec<u8> {
+    let (mut bits, mut out) = (Bits { data, pos: 0 }, Vec::new());
+    loop {
+        let last = bits.bit() == 1;
+        match bits.bits(2) {
+            0 => stored_block(&mut bits, &mut out),
+            1 => {
+                let mut lit = [8u8; 288];
+                lit[144..256].fill(9);
+                lit[256..280].fill(7);
+                huffman_block(&mut bits, &mut out, &Huffman::new(&lit), &Huffman::new(&[5; 30]));
+            }
+            2 => {
+                let (lit, dist) = dynamic_codes(&mut bits);
+                huffman_block(&mut bits, &mut out, &lit, &dist);
+            }
+            t => panic!("block type {t}"),
+        }
+        if last {
+            return out;
+        }
+    }
+}
+
+fn stored_block(bits: &mut Bits, out: &mut Vec<u8>) {
+    let start = bits.pos.div_ceil(8);
+    let len = usize::from(u16::from_le_bytes([bits.data[start], bits.data[start + 1]]));
+    out.extend_from_slice(&bits.data[start + 4..start + 4 + len]);
+    bits.pos = (start + 4 + len) * 8;
+}
+
+fn dynamic_codes(bits: &mut Bits) -> (Huffman, Huffman) {
+    const ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
+    let (hlit, hdist, hclen) = (bits.bits(5) as usize + 257, bits.bits(5) as usize + 1, bits.bits(4) as usize + 4);
+    let mut code_lengths = [0u8; 19];
+    for &i in &ORDER[..hclen] {
+        code_lengths[i] = bits.bits(3) as u8;
+    }
+    let code = Huffman::new(&code_lengths);
+    let mut lengths = Vec::with_capacity(hlit + hdist);
+    while lengths.len() < hlit + hdist {
+        match bits.decode(&code) {
+            s @ 0..=15 => lengths.push(s as u8),
+            16 => {
+                let prev = *lengths.last().expect("a length to repeat");
+                lengths.extend(std::iter::repeat_n(prev, 3 + bits.bits(2) as usize));
+            }
+            17 => lengths.extend(std::iter::repeat_n(0, 3 + bits.bits(3) as usize)),
+            _ => lengths.extend(std::iter::repeat_n(0, 11 + bits.bits(7) as usize)),
+        }
+    }
+    (Huffman::new(&lengths[..hlit]), Huffman::new(&lengths[hlit..]))
+}
+
+fn huffman_block(bits: &mut Bits, out: &mut Vec<u8>, lit: &Huffman, dist: &Huffman) {
+    loop {
+        let sym = bits.decode(lit);
+        if sym < 256 {
+            out.push(sym as u8);
+            continue;
+        }
+        if sym == 256 {
+            return;
+        }
+        let len = LEN_BASE[sym - 257] + bits.bits(LEN_EXTRA[sym - 257]) as usize;
+        let d = bits.decode(dist);
+        let back = DIST_BASE[d] + bits.bits(DIST_EXTRA[d]) as usize;
+        let from = out.len() - back;
+        for i in 0..len {
+            out.push(out[from + i]);
+        }
+    }
+}
+
+// ------------------------------------------------------------------ checks
+
+/// The PNG has the chart's size and is a picture, not one flat colour.
+fn check_png(path: &Path) {
+    let png = decode_png(&fs::read(path).expect("read the PNG"));
+    assert_eq!((png.width, png.height), (WIDTH, HEIGHT), "{}: size", path.display());
+    let colours: HashSet<&[u8]> = png.pixels.chunks(png.channels).collect();
+    assert!(colours.len() > 20, "{}: only {} colours", path.display(), colours.len());
+    let white = png.pixels.chunks(png.channels).filter(|p| p[..3] == [255, 255, 255]).count();
+    let share = white as f64 / f64::from(png.width * png.height);
+    assert!(share > 0.3 && share < 0.995, "{}: {share} of the picture is white background", path.display());
+}
+
+fn check_svg(path: &Path, needles: &[&str]) {
+    let svg = fs::read_to_string(path).expect("read the SVG");
+    assert!(svg.contains("<svg"), "{}: not an SVG", path.display());
+    assert!(svg.contains("<polyline") || svg.contains("<path"), "{}: no series", path.display());
+    assert!(svg.contains(&format!("width=\"{WIDTH}\"")), "{}: width", path.display());
+    for n in needles {
+        assert!(svg.contains(n), "{}: no \"{n}\"", path.display());
+    }
+}
+
+#[test]
+fn pop_failure_charts_show_series_fault_and_steps() {
+    let dir = copy_of_run("charts");
+    let files = render_all(&dir).expect("render the charts");
+    let expected = ["latency", "success", "traffic", "levels"].map(|s| [format!("{s}.svg"), format!("{s}.png")]);
+    assert_eq!(names(&files), expected.concat(), "charts written, in order");
+    for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "png")) {
+        check_png(f);
+    }
+    check_svg(&dir.join("latency.svg"), &["p99", "p50", "pop-down SJC", "detected +1s", "withdrawal started", "ms"]);
+    check_svg(&dir.join("success.svg"), &["success ratio", "pop-down SJC", "recovered +18s"]);
+    check_svg(&dir.join("traffic.svg"), &["SJC", "other (", "arrivals per second", "pop-down SJC"]);
+    check_svg(&dir.join("levels.svg"), &["level", "pop-down SJC"]);
+    let leftovers: Vec<_> = fs::read_dir(&dir)
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "scratch files left: {leftovers:?}");
+}
+
+/// The page without the scenario's text (which may quote anything).
+fn page_outside_scenario(html: &str) -> String {
+    match (html.find("<pre id=\"scenario\">"), html.find("</pre>")) {
+        (Some(a), Some(b)) if a < b => format!("{}{}", &html[..a], &html[b..]),
+        _ => html.to_string(),
+    }
+}
+
+#[test]
+fn report_is_self_contained_with_verdicts_and_charts() {
+    let dir = copy_of_run("report");
+    render_all(&dir).expect("render the charts");
+    let path = write_report(&dir, &scenario_text()).expect("write the report");
+    assert_eq!(path, dir.join("report.html"));
+    let html = fs::read_to_string(&path).expect("read the report");
+    let outside = page_outside_scenario(&html);
+    for bad in ["http://", "https://", "src=\"/", "href=\"/", "src='/", "@import", "//fonts."] {
+        assert!(!outside.contains(bad), "report.html holds an external reference: {bad}");
+    }
+    for (i, _) in outside.match_indices("src=") {
+        assert!(outside[i..].starts_with("src=\"data:"), "a src that is not a data: URI");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("summary.json")).expect("summary")).expect("json");
+    let verdicts = summary["expectations"].as_array().expect("expectations");
+    assert!(!verdicts.is_empty());
+    for v in verdicts {
+        let text = v["text"].as_str().expect("text");
+        assert!(html.contains(&escape(text)), "verdict \"{text}\" missing");
+    }
+    assert!(html.contains("PASS"));
+    for stem in ["latency", "success", "traffic", "levels"] {
+        assert!(html.contains(&format!("<figure id=\"chart-{stem}\"><svg")), "chart {stem} not inlined");
+    }
+    for needle in ["pop-down SJC", "withdrawal started", "trace hash", "seed", "SJC", "[[fault]]"] {
+        assert!(html.contains(needle), "report lacks \"{needle}\"");
+    }
+    assert!(html.contains(&escape(&scenario_text())), "scenario text, escaped");
+}
+
+#[test]
+fn rendering_twice_gives_the_same_bytes() {
+    let dir = copy_of_run("twice");
+    let read = |files: &[PathBuf]| files.iter().map(|f| fs::read(f).expect("read")).collect::<Vec<_>>();
+    let first = render_all(&dir).expect("first render");
+    let report1 = fs::read(write_report(&dir, &scenario_text()).expect("report")).expect("read");
+    let bytes1 = read(&first);
+    let second = render_all(&dir).expect("second render");
+    let report2 = fs::read(write_report(&dir, &scenario_text()).expect("report")).expect("read");
+    assert_eq!(first, second);
+    for (i, (a, b)) in bytes1.iter().zip(read(&second)).enumerate() {
+        assert!(*a == b, "{} differs between two renders", first[i].display());
+    }
+    assert!(report1 == report2, "report.html differs between two renders");
+}
+
+// -------------------------------------------------- a hand-made folder
+
+const SUMMARY: &str = r#"{
+  "scenario": "made <by> hand", "description": "levels & objects", "seed": 7,
+  "sim_duration_s": 100.0, "warmup_s": 10.0, "bucket_s": 1.0, "events_handled": 12, "trace_hash": "abc",
+  "faults": [{
+    "kind": "region-down", "target": "EU", "at_s": 40.0,
+    "timeline": {"fault": 0.0, "detected": 1.0, "withdrawal_started": 6.0, "recovered": 30.0},
+    "rto_s": 30.0, "requests_lost": 5, "requests_affected": 50,
+    "durable_objects": {"rpo_s": 0.5, "writes_lost": 3, "objects": 40,
+      "object_rto_s": {"p50": 20.0, "p99": 35.0, "max": 36.0},
+      "timeline": {"detected": 10.0, "migration_started": 15.0, "first_snapshot_restored": 18.0,
+        "all_snapshots_restored": 30.0, "first_wal_replayed": 19.0, "all_wal_replayed": 31.0,
+        "first_routing_updated": 20.0, "all_routing_updated": 36.0}}
+  }],
+  "pops": [{"code": "AMS", "city": "Amsterdam", "requests": 10}],
+  "levels": {"max_level": 3, "final_level": 0, "max_level_by_pop": {"AMS": 2},
+    "time_in_level_s": [71.0, 0.0, 0.0, 29.0, 0.0], "transitions": [{"t_s": 41.0, "level": 3}, {"t_s": 70.0, "level": 0}]},
+  "expectations": [
+    {"text": "rpo of fault 1 < 1s", "status": "fail", "passed": false, "observed_text": "0.5s"},
+    {"text": "p99 of AMS <= 50ms", "status": "inconclusive", "passed": false, "observed_text": "3 samples"}
+  ]
+}"#;
+
+fn hand_made(name: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    fs::write(dir.join("summary.json"), SUMMARY).expect("write");
+    let mut ts = String::from("t_s,issued,succeeded,failed,availability,latency_p50_ms,latency_p99_ms\n");
+    let mut pops = String::from("t_s,pop,servers,arrivals,shed,spilled,cpu,shed_level\n");
+    for t in 0..100 {
+        let (a, p99) = if (40..60).contains(&t) { (0.9, 900.0) } else { (1.0, 20.0) };
+        ts.push_str(&format!("{t},100,{},0,{a},5.0,{p99}\n", (a * 100.0) as u32));
+        for (pop, n) in [("AMS", 100 + t), ("FRA", 50)] {
+            pops.push_str(&format!("{t},{pop},4,{n},0,0,0.5,{}\n", u32::from((45..50).contains(&t))));
+        }
+    }
+    fs::write(dir.join("timeseries.csv"), ts).expect("write");
+    fs::write(dir.join("pops_timeseries.csv"), pops).expect("write");
+    fs::write(dir.join("levels.csv"), "t_s,scope,level\n0,global,0\n41,global,3\n70,global,0\n45,AMS,2\n50,AMS,0\n")
+        .expect("write");
+    dir
+}
+
+#[test]
+fn levels_csv_and_object_migration_are_drawn() {
+    let dir = hand_made("levels");
+    let files = render_all(&dir).expect("render");
+    assert!(names(&files).contains(&"object_rto.png".to_string()), "{files:?}");
+    check_png(&dir.join("levels.png"));
+    check_png(&dir.join("object_rto.png"));
+    check_svg(&dir.join("levels.svg"), &["Degradation level", "global level", "highest PoP level", "region-down EU"]);
+    check_svg(&dir.join("object_rto.svg"), &["migration started", "all routing updated", "+36s", "40 objects"]);
+    let html = fs::read_to_string(write_report(&dir, "").expect("report")).expect("read");
+    assert!(html.contains("made &lt;by&gt; hand") && !html.contains("made <by> hand"), "title escaped");
+    assert!(html.contains("Durable Object migration") && html.contains("all routing updated"));
+    assert!(html.contains("FAIL") && html.contains("rpo of fault 1 &lt; 1s"));
+    assert!(html.contains("INCONCLUSIVE") && html.contains("0 of 2 expectations hold, 1 inconclusive"));
+    assert!(html.contains("Degradation levels") && html.contains("3 (PoPs failed)") && html.contains("AMS 2"));
+    assert!(html.contains("id=\"chart-object_rto\""));
+}
+
+#[test]
+fn bad_input_is_an_error_naming_the_file() {
+    let dir = hand_made("bad");
+    fs::write(
+        dir.join("timeseries.csv"),
+        "t_s,issued,succeeded,failed,availability,latency_p50_ms,latency_p99_ms\n1,2,3,4,x,5,6\n",
+    )
+    .expect("write");
+    let e: ChartError = render_all(&dir).expect_err("a bad number");
+    assert!(e.file.ends_with("timeseries.csv"), "{e}");
+    assert!(e.to_string().contains("line 2") && e.to_string().contains("availability"), "{e}");
+    fs::write(dir.join("summary.json"), "{ not json").expect("write");
+    let e = render_all(&dir).expect_err("bad JSON");
+    assert!(e.to_string().contains("summary.json") && e.to_string().contains("JSON"), "{e}");
+    fs::remove_file(dir.join("summary.json")).expect("remove");
+    assert!(render_all(&dir).expect_err("no summary").to_string().contains("cannot read"));
+    assert!(write_report(&dir, "").is_err(), "no summary.json: no report");
+}
+
+#[test]
+fn index_links_each_report_with_its_counts() {
+    let dir = temp_dir("index");
+    let runs = [
+        IndexEntry {
+            scenario: "pop-failure".into(),
+            results_dir: "pop-failure".into(),
+            passed: 6,
+            failed: 0,
+            inconclusive: 0,
+        },
+        IndexEntry { scenario: "a <b>".into(), results_dir: "x y".into(), passed: 1, failed: 2, inconclusive: 1 },
+    ];
+    let html = fs::read_to_string(write_index(&dir, &runs).expect("index")).expect("read");
+    assert!(html.contains("href=\"pop-failure/report.html\""), "{html}");
+    assert!(html.contains("href=\"x%20y/report.html\"") && html.contains("a &lt;b&gt;"));
+    assert!(html.contains("FAIL") && html.contains("PASS"));
+    assert!(!html.contains("http://") && !html.contains("https://"));
+}
