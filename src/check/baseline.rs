@@ -107,18 +107,9 @@ pub struct BaselineDiff {
     pub rows: Vec<DiffRow>,
 }
 
-/// The timeline steps in the order they happen; others follow by name.
-const STEP_ORDER: [&str; 9] = [
-    "detected",
-    "withdrawal_started",
-    "first_moved",
-    "half_moved",
-    "all_moved",
-    "recovered",
-    "pop_restored",
-    "declared_up",
-    "reannounced",
-];
+/// The timeline steps in the order they happen (the fault itself, step 0,
+/// is no measure); others follow by name.
+const STEP_ORDER: &[&str] = crate::metrics::faults::TIMELINE_STEPS.split_at(1).1;
 
 /// Latency percentiles compared (keys of `latency_ms`).
 const LATENCY_KEYS: [&str; 4] = ["p50", "p90", "p99", "p999"];

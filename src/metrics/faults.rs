@@ -4,6 +4,21 @@
 use super::{Counts, LatencyHistogram};
 use crate::engine::{SimDuration, SimTime};
 
+/// The named steps of a fault's timeline, in the order they normally happen
+/// (summary.json's `faults[].timeline` keys; reports and baselines use this order).
+pub const TIMELINE_STEPS: [&str; 10] = [
+    "fault",
+    "detected",
+    "withdrawal_started",
+    "first_moved",
+    "half_moved",
+    "all_moved",
+    "recovered",
+    "pop_restored",
+    "declared_up",
+    "reannounced",
+];
+
 /// Success ratio the affected traffic must reach again (RTO threshold).
 pub const RTO_THRESHOLD: f64 = 0.99;
 /// How long it must stay there.

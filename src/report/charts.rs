@@ -34,18 +34,7 @@ const FONT_PATH: &str = "assets/fonts/DejaVuSans.ttf";
 const FONT_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Failover steps of a fault, in the order they normally happen.
-pub const FAULT_STEPS: [&str; 10] = [
-    "fault",
-    "detected",
-    "withdrawal_started",
-    "first_moved",
-    "half_moved",
-    "all_moved",
-    "recovered",
-    "pop_restored",
-    "declared_up",
-    "reannounced",
-];
+pub const FAULT_STEPS: [&str; 10] = crate::metrics::faults::TIMELINE_STEPS;
 /// Durable Object migration steps, in the order they normally happen.
 pub const DO_STEPS: [&str; 8] = [
     "detected",
