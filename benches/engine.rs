@@ -11,9 +11,12 @@
 //! ```
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use edgesim::engine::rng::{self, Stream};
+#[path = "../examples/common/hold_model.rs"]
+mod hold_model;
+
+use edgesim::engine::rng;
 use edgesim::engine::{EventQueue, SimDuration, SimTime};
-use rand_distr::{Distribution, Exp};
+use hold_model::{delay, exp_1us, Ev};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
@@ -23,38 +26,6 @@ use std::time::Duration;
 const STEPS: u64 = 100_000;
 /// Queue sizes benchmarked.
 const PENDING: [usize; 2] = [1_000, 100_000];
-
-/// A small event payload, like a model's event enum (16 bytes).
-#[derive(Debug, Clone, Copy)]
-enum Ev {
-    Arrive { site: u32, id: u64 },
-    Depart { pop: u16, id: u64 },
-}
-
-impl Ev {
-    fn new(i: u64) -> Self {
-        if i % 2 == 0 {
-            Ev::Arrive { site: i as u32, id: i }
-        } else {
-            Ev::Depart { pop: i as u16, id: i }
-        }
-    }
-
-    fn id(self) -> u64 {
-        match self {
-            Ev::Arrive { site, id } => id ^ site as u64,
-            Ev::Depart { pop, id } => id ^ pop as u64,
-        }
-    }
-}
-
-fn exp_1us() -> Exp<f64> {
-    Exp::new(1.0 / 1_000.0).expect("positive rate")
-}
-
-fn delay(exp: &Exp<f64>, rng: &mut Stream) -> u64 {
-    exp.sample(rng) as u64
-}
 
 fn hold(c: &mut Criterion) {
     let mut group = c.benchmark_group("hold");

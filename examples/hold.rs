@@ -18,52 +18,20 @@
 //! hold baseline=binaryheap pending=1000 events=10000000 wall_s=0.409 events_per_s=24472856
 //! ```
 
-use edgesim::engine::rng::{self, Stream};
+#[path = "common/hold_model.rs"]
+mod hold_model;
+
+use edgesim::engine::rng;
 use edgesim::engine::{EventQueue, SimDuration, SimTime};
-use rand_distr::{Distribution, Exp};
+use hold_model::{delay, exp_1us, Ev};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::Instant;
 
-/// A small event payload, like a model's event enum (16 bytes).
-#[derive(Debug, Clone, Copy)]
-enum Ev {
-    Arrive { site: u32, id: u64 },
-    Depart { pop: u16, id: u64 },
-}
-
-const _: () = assert!(std::mem::size_of::<Ev>() == 16);
-
-impl Ev {
-    fn new(i: u64) -> Self {
-        if i % 2 == 0 {
-            Ev::Arrive { site: i as u32, id: i }
-        } else {
-            Ev::Depart { pop: i as u16, id: i }
-        }
-    }
-
-    fn id(self) -> u64 {
-        match self {
-            Ev::Arrive { site, id } => id ^ site as u64,
-            Ev::Depart { pop, id } => id ^ pop as u64,
-        }
-    }
-}
-
 /// The seed of every run (the draws are the same for both queues).
 const SEED: u64 = 0x5eed;
-
-/// Exp(1) with a mean of 1 us, as integer nanoseconds.
-fn delay(exp: &Exp<f64>, rng: &mut Stream) -> u64 {
-    exp.sample(rng) as u64
-}
-
-fn exp_1us() -> Exp<f64> {
-    Exp::new(1.0 / 1_000.0).expect("positive rate")
-}
 
 /// The hold model on `EventQueue`; returns a checksum so nothing is optimised away.
 fn hold_event_queue(pending: usize, events: u64) -> (f64, u64) {
