@@ -7,7 +7,7 @@ pub mod verdict;
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{Probe, CLASS_NAMES};
 use crate::scenario::schema::{
-    CountExpect, DurationExpect, ExpectSpec, FaultExpect, LatencyExpect, LimiterExpect, PercentileExpect, RatioExpect,
+    Bounds, CountExpect, DurationExpect, ExpectSpec, FaultExpect, LatencyExpect, LimiterExpect, PercentileExpect,
 };
 use crate::scenario::units::Duration;
 use crate::scenario::{Scenario, ScenarioError, Source};
@@ -199,19 +199,21 @@ fn pop_index(src: &Source, world: &World, p: &Spanned<String>) -> Result<usize, 
     })
 }
 
-fn ratio_limits(r: &RatioExpect) -> (Option<Limit>, Option<Limit>) {
-    let lim = |v: Option<f64>, strict| v.map(|value| Limit { value, strict });
-    (lim(r.gt, true).or(lim(r.ge, false)), lim(r.lt, true).or(lim(r.le, false)))
+/// The (lower, upper) limits of some bounds, each value read by `value`:
+/// `gt` (strict) or `ge` below, `lt` (strict) or `le` above.
+fn limits<T: Copy>(b: Bounds<T>, value: impl Fn(T) -> f64) -> (Option<Limit>, Option<Limit>) {
+    let lim = |v: Option<T>, strict| v.map(|v| Limit { value: value(v), strict });
+    (lim(b.gt, true).or(lim(b.ge, false)), lim(b.lt, true).or(lim(b.le, false)))
 }
 
-fn duration_limits(
-    lt: Option<Duration>,
-    le: Option<Duration>,
-    gt: Option<Duration>,
-    ge: Option<Duration>,
-) -> (Option<Limit>, Option<Limit>) {
-    let lim = |v: Option<Duration>, strict| v.map(|d| Limit { value: d.sim().as_millis_f64(), strict });
-    (lim(gt, true).or(lim(ge, false)), lim(lt, true).or(lim(le, false)))
+/// Limits on a number as written.
+fn number_limits(b: Bounds<f64>) -> (Option<Limit>, Option<Limit>) {
+    limits(b, |x| x)
+}
+
+/// Limits on a duration, in ms.
+fn duration_limits(b: Bounds<Duration>) -> (Option<Limit>, Option<Limit>) {
+    limits(b, |d| d.sim().as_millis_f64())
 }
 
 struct Scope {
@@ -288,7 +290,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
         let exp = match e.get_ref() {
             ExpectSpec::Availability(r) => {
                 let sc = scope(src, world, &r.pop, &r.class, &r.window)?;
-                let (lower, upper) = ratio_limits(r);
+                let (lower, upper) = number_limits(r.bounds());
                 Expectation {
                     text: describe("availability", world, &sc, lower, upper, false),
                     metric: Metric::Availability,
@@ -308,7 +310,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
                 };
                 pop_only(src, e, name, &r.class, &r.window)?;
                 let sc = scope(src, world, &r.pop, &None, &None)?;
-                let (lower, upper) = ratio_limits(r);
+                let (lower, upper) = number_limits(r.bounds());
                 Expectation {
                     text: describe(name, world, &sc, lower, upper, false),
                     metric,
@@ -345,7 +347,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
             ExpectSpec::LimiterOveradmission(l) => limiter_expectation(l),
             ExpectSpec::MaxLevel(l) | ExpectSpec::LevelAt(l) => level_expectation(src, world, e.get_ref(), l)?,
             ExpectSpec::TimeInLevel(t) => {
-                let (lower, upper) = duration_limits(t.lt, t.le, t.gt, t.ge);
+                let (lower, upper) = duration_limits(t.bounds());
                 let level = *t.level.get_ref();
                 let mut text = format!("time_in_level {level}");
                 push_limits(&mut text, lower, upper, true);
@@ -381,7 +383,7 @@ fn latency_expectation(
     add_probe: &mut impl FnMut(&Scope) -> Option<usize>,
 ) -> Result<Expectation, ScenarioError> {
     let sc = scope(src, world, &l.pop, &l.class, &l.window)?;
-    let (lower, upper) = duration_limits(l.lt, l.le, l.gt, l.ge);
+    let (lower, upper) = duration_limits(l.bounds());
     let q = *l.percentile.get_ref();
     Ok(Expectation {
         text: describe(&format!("latency p{q}"), world, &sc, lower, upper, true),
@@ -403,7 +405,7 @@ fn mean_wait_expectation(
 ) -> Result<Expectation, ScenarioError> {
     pop_only(src, e, "mean_wait", &d.class, &d.window)?;
     let sc = scope(src, world, &d.pop, &None, &None)?;
-    let (lower, upper) = duration_limits(d.lt, d.le, d.gt, d.ge);
+    let (lower, upper) = duration_limits(d.bounds());
     Ok(Expectation {
         text: describe("mean_wait", world, &sc, lower, upper, true),
         metric: Metric::MeanWait,
@@ -417,7 +419,7 @@ fn mean_wait_expectation(
 }
 
 fn fault_expectation(name: &str, metric: Metric, f: &FaultExpect) -> Expectation {
-    let (lower, upper) = duration_limits(f.lt, f.le, f.gt, f.ge);
+    let (lower, upper) = duration_limits(f.bounds());
     let fault = *f.fault.get_ref() as usize;
     let mut text = format!("{name} of fault {fault}");
     push_limits(&mut text, lower, upper, true);
@@ -425,7 +427,7 @@ fn fault_expectation(name: &str, metric: Metric, f: &FaultExpect) -> Expectation
 }
 
 fn percentile_expectation(name: &str, metric: fn(f64) -> Metric, p: &PercentileExpect) -> Expectation {
-    let (lower, upper) = duration_limits(p.lt, p.le, p.gt, p.ge);
+    let (lower, upper) = duration_limits(p.bounds());
     let q = p.percentile.as_ref().map_or(100.0, |q| *q.get_ref());
     let fault = p.fault.as_ref().map(|f| *f.get_ref() as usize);
     let mut text = format!("{name} p{q}");
@@ -446,8 +448,7 @@ fn percentile_expectation(name: &str, metric: fn(f64) -> Metric, p: &PercentileE
 }
 
 fn limiter_expectation(l: &LimiterExpect) -> Expectation {
-    let lim = |v: Option<f64>, strict| v.map(|value| Limit { value, strict });
-    let (lower, upper) = (lim(l.gt, true).or(lim(l.ge, false)), lim(l.lt, true).or(lim(l.le, false)));
+    let (lower, upper) = number_limits(l.bounds());
     let kv = l.limiter.get_ref() == "kv";
     let mut text = format!("limiter_overadmission of {}", l.limiter.get_ref());
     push_limits(&mut text, lower, upper, false);
@@ -470,10 +471,11 @@ fn level_expectation(
     l: &crate::scenario::schema::LevelExpect,
 ) -> Result<Expectation, ScenarioError> {
     let pop = l.pop.as_ref().map(|p| pop_index(src, world, p)).transpose()?;
-    let lim = |v: Option<u8>, strict| v.map(|v| Limit { value: v as f64, strict });
     let (lower, upper) = match l.eq {
-        Some(v) => (lim(Some(v), false), lim(Some(v), false)),
-        None => (lim(l.gt, true).or(lim(l.ge, false)), lim(l.lt, true).or(lim(l.le, false))),
+        Some(v) => {
+            (Some(Limit { value: f64::from(v), strict: false }), Some(Limit { value: f64::from(v), strict: false }))
+        }
+        None => limits(l.bounds(), f64::from),
     };
     let (metric, mut text) = match (spec, &l.at) {
         (ExpectSpec::LevelAt(_), Some(at)) => {
@@ -520,8 +522,7 @@ fn count_expectation(
 ) -> Result<Expectation, ScenarioError> {
     let pop = c.pop.as_ref().map(|p| pop_index(src, world, p)).transpose()?;
     let class = c.class.as_ref().map(|k| class_index(src, k)).transpose()?;
-    let lim = |v: Option<f64>, strict| v.map(|value| Limit { value, strict });
-    let (lower, upper) = (lim(c.gt, true).or(lim(c.ge, false)), lim(c.lt, true).or(lim(c.le, false)));
+    let (lower, upper) = number_limits(c.bounds());
     let fault = c.fault.as_ref().map(|f| *f.get_ref() as usize);
     let mut text = name.to_string();
     if let Some(f) = fault {

@@ -296,6 +296,66 @@ pub struct MetricsSpec {
     pub bucket: Option<Spanned<Duration>>,
 }
 
+/// The four bounds an expectation may carry, as written: `lt`, `le`,
+/// `gt`, `ge` (at least one is required; `validate` checks which combine).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds<T> {
+    /// Must be less than this.
+    pub lt: Option<T>,
+    /// Must be at most this.
+    pub le: Option<T>,
+    /// Must be more than this.
+    pub gt: Option<T>,
+    /// Must be at least this.
+    pub ge: Option<T>,
+}
+
+impl<T: Copy> Bounds<T> {
+    /// Whether `lt`, `le`, `gt`, `ge` are given, in that order.
+    pub fn given(&self) -> [bool; 4] {
+        [self.lt.is_some(), self.le.is_some(), self.gt.is_some(), self.ge.is_some()]
+    }
+
+    /// Each bound with its key, in the order `lt`, `le`, `gt`, `ge`.
+    pub fn named(&self) -> [(&'static str, Option<T>); 4] {
+        [("lt", self.lt), ("le", self.le), ("gt", self.gt), ("ge", self.ge)]
+    }
+}
+
+/// An `[[expect]]` metric's table: its scope fields, then the four bounds
+/// of type `bound` (`lt`, `le`, `gt`, `ge`), unknown keys rejected; and
+/// `bounds()` to read the four together.
+macro_rules! expectation {
+    (
+        $(#[$meta:meta])*
+        $name:ident, bound $bound:ty {
+            $($(#[$fmeta:meta])* pub $field:ident: $fty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $fty,)*
+            /// Must be less than this.
+            pub lt: Option<$bound>,
+            /// Must be at most this.
+            pub le: Option<$bound>,
+            /// Must be more than this.
+            pub gt: Option<$bound>,
+            /// Must be at least this.
+            pub ge: Option<$bound>,
+        }
+
+        impl $name {
+            /// The four bounds as written.
+            pub fn bounds(&self) -> Bounds<$bound> {
+                Bounds { lt: self.lt, le: self.le, gt: self.gt, ge: self.ge }
+            }
+        }
+    };
+}
+
 /// One `[[expect]]` entry: a metric, its scope and a bound. Write exactly
 /// one metric key per entry, e.g. `availability = { ge = 0.999 }`.
 #[derive(Debug, Clone, Deserialize)]
@@ -359,174 +419,102 @@ pub enum ExpectSpec {
     DeploymentsFailed(CountExpect),
 }
 
-/// A bound on a degradation level.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LevelExpect {
-    /// For `level_at`: the time.
-    pub at: Option<Spanned<Duration>>,
-    /// For `max_level`: one PoP's own level instead of the global one.
-    pub pop: Option<Spanned<String>>,
-    /// Must equal this.
-    pub eq: Option<u8>,
-    /// Must be less than this.
-    pub lt: Option<u8>,
-    /// Must be at most this.
-    pub le: Option<u8>,
-    /// Must be more than this.
-    pub gt: Option<u8>,
-    /// Must be at least this.
-    pub ge: Option<u8>,
+expectation! {
+    /// A bound on a degradation level.
+    LevelExpect, bound u8 {
+        /// For `level_at`: the time.
+        pub at: Option<Spanned<Duration>>,
+        /// For `max_level`: one PoP's own level instead of the global one.
+        pub pop: Option<Spanned<String>>,
+        /// Must equal this.
+        pub eq: Option<u8>,
+    }
 }
 
-/// A bound on the time spent at one level.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LevelTimeExpect {
-    /// The level, 0 to 4.
-    pub level: Spanned<u8>,
-    /// Must be less than this.
-    pub lt: Option<Duration>,
-    /// Must be at most this.
-    pub le: Option<Duration>,
-    /// Must be more than this.
-    pub gt: Option<Duration>,
-    /// Must be at least this.
-    pub ge: Option<Duration>,
+expectation! {
+    /// A bound on the time spent at one level.
+    LevelTimeExpect, bound Duration {
+        /// The level, 0 to 4.
+        pub level: Spanned<u8>,
+    }
 }
 
-/// A bound on a percentile of a distribution of durations.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PercentileExpect {
-    /// Which fault (for `object_rto`).
-    pub fault: Option<Spanned<u32>>,
-    /// Which percentile, in (0, 100] [100: the largest].
-    pub percentile: Option<Spanned<f64>>,
-    /// Must be less than this.
-    pub lt: Option<Duration>,
-    /// Must be at most this.
-    pub le: Option<Duration>,
-    /// Must be more than this.
-    pub gt: Option<Duration>,
-    /// Must be at least this.
-    pub ge: Option<Duration>,
+expectation! {
+    /// A bound on a percentile of a distribution of durations.
+    PercentileExpect, bound Duration {
+        /// Which fault (for `object_rto`).
+        pub fault: Option<Spanned<u32>>,
+        /// Which percentile, in (0, 100] [100: the largest].
+        pub percentile: Option<Spanned<f64>>,
+    }
 }
 
-/// A bound on a limiter's over-admission.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimiterExpect {
-    /// `"kv"` or `"do"`.
-    pub limiter: Spanned<String>,
-    /// Must be less than this.
-    pub lt: Option<f64>,
-    /// Must be at most this.
-    pub le: Option<f64>,
-    /// Must be more than this.
-    pub gt: Option<f64>,
-    /// Must be at least this.
-    pub ge: Option<f64>,
+expectation! {
+    /// A bound on a limiter's over-admission.
+    LimiterExpect, bound f64 {
+        /// `"kv"` or `"do"`.
+        pub limiter: Spanned<String>,
+    }
 }
 
-/// A bound on a step of a fault's timeline, counted from the fault.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultExpect {
-    /// Which fault: 1 for the first `[[fault]]` of the file.
-    pub fault: Spanned<u32>,
-    /// For `converged`: the share of affected networks moved [1.0].
-    pub share: Option<Spanned<Fraction>>,
-    /// Must be less than this.
-    pub lt: Option<Duration>,
-    /// Must be at most this.
-    pub le: Option<Duration>,
-    /// Must be more than this.
-    pub gt: Option<Duration>,
-    /// Must be at least this.
-    pub ge: Option<Duration>,
+expectation! {
+    /// A bound on a step of a fault's timeline, counted from the fault.
+    FaultExpect, bound Duration {
+        /// Which fault: 1 for the first `[[fault]]` of the file.
+        pub fault: Spanned<u32>,
+        /// For `converged`: the share of affected networks moved [1.0].
+        pub share: Option<Spanned<Fraction>>,
+    }
 }
 
-/// A bound on a count or a ratio of counts, with optional scope.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CountExpect {
-    /// Which fault (for `requests_lost`): 1 for the first `[[fault]]`.
-    pub fault: Option<Spanned<u32>>,
-    /// Limit to one PoP (IATA code).
-    pub pop: Option<Spanned<String>>,
-    /// Limit to one class (`p0`..`p3`).
-    pub class: Option<Spanned<String>>,
-    /// Must be less than this.
-    pub lt: Option<f64>,
-    /// Must be at most this.
-    pub le: Option<f64>,
-    /// Must be more than this.
-    pub gt: Option<f64>,
-    /// Must be at least this.
-    pub ge: Option<f64>,
+expectation! {
+    /// A bound on a count or a ratio of counts, with optional scope.
+    CountExpect, bound f64 {
+        /// Which fault (for `requests_lost`): 1 for the first `[[fault]]`.
+        pub fault: Option<Spanned<u32>>,
+        /// Limit to one PoP (IATA code).
+        pub pop: Option<Spanned<String>>,
+        /// Limit to one class (`p0`..`p3`).
+        pub class: Option<Spanned<String>>,
+    }
 }
 
-/// A bound on a number between 0 and 1, with optional scope.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RatioExpect {
-    /// Limit to one PoP (IATA code).
-    pub pop: Option<Spanned<String>>,
-    /// Limit to one class (`p0`..`p3`).
-    pub class: Option<Spanned<String>>,
-    /// `[start, end]` of simulated time; default the whole run after warm-up.
-    pub window: Option<Spanned<[Duration; 2]>>,
-    /// Must be less than this.
-    pub lt: Option<f64>,
-    /// Must be at most this.
-    pub le: Option<f64>,
-    /// Must be more than this.
-    pub gt: Option<f64>,
-    /// Must be at least this.
-    pub ge: Option<f64>,
+expectation! {
+    /// A bound on a number between 0 and 1, with optional scope.
+    RatioExpect, bound f64 {
+        /// Limit to one PoP (IATA code).
+        pub pop: Option<Spanned<String>>,
+        /// Limit to one class (`p0`..`p3`).
+        pub class: Option<Spanned<String>>,
+        /// `[start, end]` of simulated time; default the whole run after warm-up.
+        pub window: Option<Spanned<[Duration; 2]>>,
+    }
 }
 
-/// A bound on a duration, with optional scope.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DurationExpect {
-    /// Limit to one PoP (IATA code).
-    pub pop: Option<Spanned<String>>,
-    /// Limit to one class (`p0`..`p3`).
-    pub class: Option<Spanned<String>>,
-    /// `[start, end]` of simulated time; default the whole run after warm-up.
-    pub window: Option<Spanned<[Duration; 2]>>,
-    /// Must be less than this.
-    pub lt: Option<Duration>,
-    /// Must be at most this.
-    pub le: Option<Duration>,
-    /// Must be more than this.
-    pub gt: Option<Duration>,
-    /// Must be at least this.
-    pub ge: Option<Duration>,
+expectation! {
+    /// A bound on a duration, with optional scope.
+    DurationExpect, bound Duration {
+        /// Limit to one PoP (IATA code).
+        pub pop: Option<Spanned<String>>,
+        /// Limit to one class (`p0`..`p3`).
+        pub class: Option<Spanned<String>>,
+        /// `[start, end]` of simulated time; default the whole run after warm-up.
+        pub window: Option<Spanned<[Duration; 2]>>,
+    }
 }
 
-/// A bound on a latency percentile, with optional scope.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LatencyExpect {
-    /// Which percentile, in (0, 100]: 50, 90, 99, 99.9.
-    pub percentile: Spanned<f64>,
-    /// Limit to one PoP (IATA code).
-    pub pop: Option<Spanned<String>>,
-    /// Limit to one class (`p0`..`p3`).
-    pub class: Option<Spanned<String>>,
-    /// `[start, end]` of simulated time; default the whole run after warm-up.
-    pub window: Option<Spanned<[Duration; 2]>>,
-    /// Must be less than this.
-    pub lt: Option<Duration>,
-    /// Must be at most this.
-    pub le: Option<Duration>,
-    /// Must be more than this.
-    pub gt: Option<Duration>,
-    /// Must be at least this.
-    pub ge: Option<Duration>,
+expectation! {
+    /// A bound on a latency percentile, with optional scope.
+    LatencyExpect, bound Duration {
+        /// Which percentile, in (0, 100]: 50, 90, 99, 99.9.
+        pub percentile: Spanned<f64>,
+        /// Limit to one PoP (IATA code).
+        pub pop: Option<Spanned<String>>,
+        /// Limit to one class (`p0`..`p3`).
+        pub class: Option<Spanned<String>>,
+        /// `[start, end]` of simulated time; default the whole run after warm-up.
+        pub window: Option<Spanned<[Duration; 2]>>,
+    }
 }
 
 /// `[anycast]`: client networks, health checks, route withdrawal and BGP

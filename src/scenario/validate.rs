@@ -444,7 +444,7 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
         let here = format!("expect[{}]", i + 1);
         let (window, bounds, percentile) = match e.get_ref() {
             ExpectSpec::Availability(r) | ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) => {
-                for (k, v) in [("lt", r.lt), ("le", r.le), ("gt", r.gt), ("ge", r.ge)] {
+                for (k, v) in r.bounds().named() {
                     if let Some(x) = v {
                         if !(0.0..=1.0).contains(&x) {
                             return Err(at(
@@ -455,22 +455,20 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                         }
                     }
                 }
-                (&r.window, [r.lt.is_some(), r.le.is_some(), r.gt.is_some(), r.ge.is_some()], None)
+                (&r.window, r.bounds().given(), None)
             }
-            ExpectSpec::MeanWait(d) => {
-                (&d.window, [d.lt.is_some(), d.le.is_some(), d.gt.is_some(), d.ge.is_some()], None)
-            }
+            ExpectSpec::MeanWait(d) => (&d.window, d.bounds().given(), None),
             ExpectSpec::Rto(f) | ExpectSpec::Detection(f) | ExpectSpec::Withdrawal(f) | ExpectSpec::Converged(f) => {
                 check_fault_ref(src, spec, &f.fault, &here)?;
                 if f.share.is_some() && !matches!(e.get_ref(), ExpectSpec::Converged(_)) {
                     let span = f.share.as_ref().map_or(e.span(), |s| s.span());
                     return Err(src.error_at(span, format!("{here}.share: applies to converged only")));
                 }
-                (&None, [f.lt.is_some(), f.le.is_some(), f.gt.is_some(), f.ge.is_some()], None)
+                (&None, f.bounds().given(), None)
             }
             ExpectSpec::Rpo(f) => {
                 check_fault_ref(src, spec, &f.fault, &here)?;
-                (&None, [f.lt.is_some(), f.le.is_some(), f.gt.is_some(), f.ge.is_some()], None)
+                (&None, f.bounds().given(), None)
             }
             ExpectSpec::ObjectRto(p) | ExpectSpec::KvStaleness(p) | ExpectSpec::DoWriteLatency(p) => {
                 let needs_fault = matches!(e.get_ref(), ExpectSpec::ObjectRto(_));
@@ -482,7 +480,7 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                     (Some(f), false) => return Err(at(src, f, format!("{here}.fault: applies to object_rto only"))),
                     (None, false) => {}
                 }
-                (&None, [p.lt.is_some(), p.le.is_some(), p.gt.is_some(), p.ge.is_some()], p.percentile.as_ref())
+                (&None, p.bounds().given(), p.percentile.as_ref())
             }
             ExpectSpec::MaxLevel(l) | ExpectSpec::LevelAt(l) => {
                 let is_at = matches!(e.get_ref(), ExpectSpec::LevelAt(_));
@@ -516,11 +514,11 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                         format!("{here}.level: {}; levels go from 0 to 4", t.level.get_ref()),
                     ));
                 }
-                (&None, [t.lt.is_some(), t.le.is_some(), t.gt.is_some(), t.ge.is_some()], None)
+                (&None, t.bounds().given(), None)
             }
             ExpectSpec::BackToLevel0(f) => {
                 check_fault_ref(src, spec, &f.fault, &here)?;
-                (&None, [f.lt.is_some(), f.le.is_some(), f.gt.is_some(), f.ge.is_some()], None)
+                (&None, f.bounds().given(), None)
             }
             ExpectSpec::LimiterOveradmission(l) => {
                 let which = l.limiter.get_ref();
@@ -531,7 +529,7 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                         format!("{here}.limiter: got \"{which}\"; expected \"kv\" or \"do\""),
                     ));
                 }
-                (&None, [l.lt.is_some(), l.le.is_some(), l.gt.is_some(), l.ge.is_some()], None)
+                (&None, l.bounds().given(), None)
             }
             ExpectSpec::RequestsLost(c)
             | ExpectSpec::WritesLost(c)
@@ -551,7 +549,7 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                     }
                     (None, false) => {}
                 }
-                for (k, v) in [("lt", c.lt), ("le", c.le), ("gt", c.gt), ("ge", c.ge)] {
+                for (k, v) in c.bounds().named() {
                     if let Some(x) = v {
                         if !(x.is_finite() && x >= 0.0) {
                             return Err(at(
@@ -562,11 +560,9 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                         }
                     }
                 }
-                (&None, [c.lt.is_some(), c.le.is_some(), c.gt.is_some(), c.ge.is_some()], None)
+                (&None, c.bounds().given(), None)
             }
-            ExpectSpec::Latency(l) => {
-                (&l.window, [l.lt.is_some(), l.le.is_some(), l.gt.is_some(), l.ge.is_some()], Some(&l.percentile))
-            }
+            ExpectSpec::Latency(l) => (&l.window, l.bounds().given(), Some(&l.percentile)),
         };
         if !bounds.iter().any(|b| *b) {
             return Err(at(src, e, format!("{here}: no bound given; add one of lt, le, gt, ge (e.g. ge = 0.999)")));
