@@ -52,6 +52,30 @@ fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
 }
 
+/// The files of a sweep's folder, by name, but the wall-clock record.
+fn result_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .filter(|n| n != "sweep-run.json" && !n.starts_with("part-"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Two sweep folders hold the same files with the same bytes (charts and
+/// report.html included).
+fn assert_same_results(a: &Path, b: &Path, why: &str) {
+    let names = result_files(a);
+    assert_eq!(names, result_files(b), "{why}: different files");
+    for n in ["sweep.json", "sweep.csv", "runs.csv", "report.html", "sweep_availability.svg", "pass_rate.png"] {
+        assert!(names.iter().any(|x| x == n), "{why}: {n} missing from {}", a.display());
+    }
+    for n in &names {
+        assert!(read(&a.join(n)) == read(&b.join(n)), "{n} differs: {why}");
+    }
+}
+
 const GRID: [&str; 2] = ["pops.LAB.servers=1,2", "traffic.rps=40,60"];
 
 #[test]
@@ -66,9 +90,7 @@ fn threads_do_not_change_the_results() {
     a.threads = Some(2);
     a.out = Some(two.clone());
     assert_eq!(sweep_command(&a), Ok(0));
-    for file in ["sweep.json", "sweep.csv", "runs.csv"] {
-        assert!(read(&one.join(file)) == read(&two.join(file)), "{file} differs between 1 and 2 threads");
-    }
+    assert_same_results(&one, &two, "1 vs 2 threads");
     let json: serde_json::Value = serde_json::from_slice(&read(&one.join("sweep.json"))).expect("sweep.json");
     assert_eq!(json["points"].as_array().map(Vec::len), Some(4));
     assert_eq!(json["runs"], 24);
@@ -103,9 +125,7 @@ fn three_shards_merge_into_the_unsharded_sweep() {
         merge_command(&MergeArgs { parts: files, out: Some(out.to_path_buf()), quiet: true })
     };
     assert_eq!(merge(vec![part(3), part(1), part(2)], &merged), Ok(0));
-    for file in ["sweep.json", "sweep.csv", "runs.csv"] {
-        assert!(read(&whole.join(file)) == read(&merged.join(file)), "{file}: merged differs from unsharded");
-    }
+    assert_same_results(&whole, &merged, "merged vs unsharded");
     // A folder stands for its parts.
     assert_eq!(merge(vec![parts.clone()], &d.join("merged2")), Ok(0));
     assert!(read(&whole.join("sweep.json")) == read(&d.join("merged2/sweep.json")));

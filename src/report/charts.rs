@@ -98,7 +98,7 @@ pub fn render_all(results_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     Ok(written)
 }
 
-fn register_font() -> Result<(), ChartError> {
+pub(super) fn register_font() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_TTF).is_ok());
     if ok {
@@ -377,17 +377,22 @@ fn read_levels(path: &Path) -> Result<Vec<LevelRow>, ChartError> {
 // ------------------------------------------------------------- rendering
 
 /// The result of drawing: any backend error, boxed.
-type Drawn = Result<(), Box<dyn std::error::Error>>;
+pub(super) type Drawn = Result<(), Box<dyn std::error::Error>>;
 
 /// Something that draws itself on a drawing area of `WIDTH` x `HEIGHT`.
-trait Chart {
+pub(super) trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static;
 }
 
 /// Writes `stem.svg` and `stem.png` in `dir` and records their paths.
-fn render<C: Chart>(dir: &Path, stem: &str, chart: &C, written: &mut Vec<PathBuf>) -> Result<(), ChartError> {
+pub(super) fn render<C: Chart>(
+    dir: &Path,
+    stem: &str,
+    chart: &C,
+    written: &mut Vec<PathBuf>,
+) -> Result<(), ChartError> {
     let svg_path = dir.join(format!("{stem}.svg"));
     let svg = render_svg(chart).map_err(|e| ChartError::new(&svg_path, format!("cannot draw: {e}")))?;
     save(&svg_path, svg.as_bytes())?;
@@ -436,17 +441,17 @@ fn render_png<C: Chart>(dir: &Path, stem: &str, chart: &C) -> Result<Vec<u8>, Bo
 
 // ------------------------------------------------------- layout and text
 
-const MARGIN: u32 = 16;
-const HEADER_H: i32 = 60;
+pub(super) const MARGIN: u32 = 16;
+pub(super) const HEADER_H: i32 = 60;
 const LANE_H: i32 = 18;
 const MAX_LANES: usize = 8;
-const LEGEND_W: u32 = 215;
-const X_AREA: u32 = 50;
-const GREY: RGBColor = RGBColor(96, 96, 96);
-const GRID: RGBColor = RGBColor(225, 225, 225);
-const FAULT_COLORS: [RGBColor; 4] =
+pub(super) const LEGEND_W: u32 = 215;
+pub(super) const X_AREA: u32 = 50;
+pub(super) const GREY: RGBColor = RGBColor(96, 96, 96);
+pub(super) const GRID: RGBColor = RGBColor(225, 225, 225);
+pub(super) const FAULT_COLORS: [RGBColor; 4] =
     [RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75), RGBColor(227, 119, 194)];
-const SERIES_COLORS: [RGBColor; 8] = [
+pub(super) const SERIES_COLORS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -458,18 +463,18 @@ const SERIES_COLORS: [RGBColor; 8] = [
 ];
 const OTHER_COLOR: RGBColor = RGBColor(150, 150, 150);
 
-fn font(size: u32) -> TextStyle<'static> {
+pub(super) fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font()).color(&BLACK)
 }
 
-fn font_colored(size: u32, color: RGBColor) -> TextStyle<'static> {
+pub(super) fn font_colored(size: u32, color: RGBColor) -> TextStyle<'static> {
     let mut style = TextStyle::from((FONT, size).into_font());
     style.color = color.to_backend_color();
     style
 }
 
 /// Title (large) and subtitle (small, grey) at the top left.
-fn draw_header<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, subtitle: &str) -> Drawn
+pub(super) fn draw_header<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, subtitle: &str) -> Drawn
 where
     DB::ErrorType: 'static,
 {
@@ -499,7 +504,7 @@ pub(crate) fn secs(s: f64) -> String {
 }
 
 /// A number for an axis tick: no trailing zeros, at most `digits` decimals.
-fn tick(v: f64, digits: usize) -> String {
+pub(super) fn tick(v: f64, digits: usize) -> String {
     let s = format!("{v:.digits$}");
     let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
     if s == "-0" {
@@ -511,14 +516,19 @@ fn tick(v: f64, digits: usize) -> String {
 
 /// How a legend entry is drawn.
 #[derive(Clone, Copy)]
-enum Swatch {
+pub(super) enum Swatch {
     Line(RGBColor),
     Dashed(RGBColor),
     Band(RGBColor),
 }
 
 /// The legend: a column to the right of the plot.
-fn draw_legend<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, x: i32, y: i32, items: &[(String, Swatch)]) -> Drawn
+pub(super) fn draw_legend<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    x: i32,
+    y: i32,
+    items: &[(String, Swatch)],
+) -> Drawn
 where
     DB::ErrorType: 'static,
 {

@@ -5,6 +5,8 @@ pub mod charts;
 pub mod files;
 pub mod html;
 pub mod summary;
+pub mod sweep_charts;
+pub mod sweep_html;
 
 use crate::metrics::Recorder;
 use std::fmt::Write as _;
@@ -106,9 +108,41 @@ pub fn terminal_table(s: &Summary) -> String {
     if !s.expectations.is_empty() {
         let _ = writeln!(t, "\nexpectations");
         for v in &s.expectations {
-            let mark = if v.passed { "PASS" } else { "FAIL" };
-            let _ = writeln!(t, "  {mark}  {}  (observed {})", v.text, v.observed_text);
+            let _ = writeln!(t, "  {}  {}  (observed {})", v.status.label(), v.text, v.observed_text);
         }
     }
     t
+}
+
+/// A number in at most 6 significant digits, for tables: `18`, `0.998592`,
+/// `2109.44`, `1.5000e-7` (scientific below 1e-4 and from 1e9).
+pub fn short_number(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let mag = x.abs().log10().floor();
+    if !(-4.0..9.0).contains(&mag) {
+        return format!("{x:.4e}");
+    }
+    let decimals = (5.0 - mag).max(0.0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_number;
+
+    #[test]
+    fn short_numbers_keep_six_digits() {
+        assert_eq!(short_number(0.998_592_123), "0.998592");
+        assert_eq!(short_number(18.0), "18");
+        assert_eq!(short_number(2109.4391), "2109.44");
+        assert_eq!(short_number(0.0), "0");
+        assert_eq!(short_number(1.5e-7), "1.5000e-7");
+    }
 }

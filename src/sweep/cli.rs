@@ -16,6 +16,7 @@
 
 use super::output::{self, write};
 use super::{load_plan, report, run, shard, PointReport, RunOptions, Settings, Shard, SweepError, SweepReport};
+use crate::report::short_number;
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -204,7 +205,7 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
     }
     let report = report(spec, &ran.records)?;
     let run_json = output::run_json(spec, ran.records.len(), ran.wall_s, Some(ran.threads), &[]);
-    let files = output::write_all(&out, spec, &report, &ran.records, &run_json)?;
+    let files = output::write_all(&out, spec, &report, &ran.records, &run_json, &plan.scenario_text)?;
     if !args.quiet {
         print!("{}", table(&report));
         println!("wall {:.2}s on {} threads: {rate:.2} runs/s", ran.wall_s, ran.threads);
@@ -234,7 +235,7 @@ pub fn merge_command(args: &MergeArgs) -> Result<u8, CliError> {
         .collect();
     let wall_s: f64 = merged.parts.iter().map(|(_, r)| r.wall_s).sum();
     let run_json = output::run_json(spec, merged.records.len(), wall_s, None, &parts);
-    let files = output::write_all(&out, spec, &report, &merged.records, &run_json)?;
+    let files = output::write_all(&out, spec, &report, &merged.records, &run_json, &merged.scenario_text)?;
     if !args.quiet {
         println!(
             "edgesim merge: {} of {} ({} x {} = {} runs, master seed {})",
@@ -280,26 +281,8 @@ fn headline(name: &str) -> bool {
     NAMES.contains(&name) || (name.starts_with("fault") && !name.contains(".timeline.")) || name.starts_with("expect")
 }
 
-/// A number in at most 6 significant digits.
-fn short(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let mag = x.abs().log10().floor();
-    if !(-4.0..9.0).contains(&mag) {
-        return format!("{x:.4e}");
-    }
-    let decimals = (5.0 - mag).max(0.0) as usize;
-    let s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
 fn opt(x: Option<f64>) -> String {
-    x.map_or("-".to_string(), short)
+    x.map_or("-".to_string(), short_number)
 }
 
 /// The per-point table: measure, mean [95% CI], p99; then expectation pass rates.
@@ -317,8 +300,12 @@ pub fn table(report: &SweepReport) -> String {
             for (name, s) in rows {
                 let ci = format!("[{}, {}]", opt(s.ci_low), opt(s.ci_high));
                 let missing = if s.missing > 0 { format!("  ({} runs without)", s.missing) } else { String::new() };
-                let _ =
-                    writeln!(out, "  {name:<width$}  {:>12}  {ci:<27}  {:>12}{missing}", short(s.mean), short(s.p99));
+                let _ = writeln!(
+                    out,
+                    "  {name:<width$}  {:>12}  {ci:<27}  {:>12}{missing}",
+                    short_number(s.mean),
+                    short_number(s.p99)
+                );
             }
         }
         for (i, e) in p.expectations.iter().enumerate() {
@@ -360,18 +347,4 @@ fn point_title(report: &SweepReport, p: &PointReport) -> String {
         p.runs,
         p.errors.seeds.count
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_numbers_keep_six_digits() {
-        assert_eq!(short(0.998_592_123), "0.998592");
-        assert_eq!(short(18.0), "18");
-        assert_eq!(short(2109.4391), "2109.44");
-        assert_eq!(short(0.0), "0");
-        assert_eq!(short(1.5e-7), "1.5000e-7");
-    }
 }

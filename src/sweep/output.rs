@@ -9,12 +9,16 @@
 //! - `runs.csv`: one row per run: `point`, the axes, `replication`, `seed`,
 //!   `error`, every measure (empty when the run did not give it) and each
 //!   expectation's status (`expect{i}.status`);
-//! - `sweep-run.json`: wall time, runs per second, threads.
+//! - `sweep-run.json`: wall time, runs per second, threads;
+//! - the charts ([`crate::report::sweep_charts`]) and `report.html`
+//!   ([`crate::report::sweep_html`]).
 //!
 //! Numbers are formatted by serde_json (shortest round-trip form).
 
 use super::{RunRecord, SweepError, SweepReport, SweepSpec};
 use crate::report::files::write_atomic;
+use crate::report::sweep_charts::render_sweep;
+use crate::report::sweep_html::write_sweep_report;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -130,23 +134,30 @@ pub fn create_dir(dir: &Path) -> Result<(), SweepError> {
         .map_err(|e| SweepError::Input(format!("--out {}: cannot create the folder: {e}", dir.display())))
 }
 
-/// Writes sweep.json, sweep.csv, runs.csv and sweep-run.json into `dir`
-/// (sweep.json last, so that a new sweep.json means the whole set is new);
-/// returns their paths.
+/// Writes sweep.csv, runs.csv, sweep-run.json, the charts, report.html
+/// (showing `scenario_text`) and sweep.json into `dir` (sweep.json last, so
+/// that a new sweep.json means the whole set is new); returns their paths.
 pub fn write_all(
     dir: &Path,
     spec: &SweepSpec,
     report: &SweepReport,
     records: &[RunRecord],
     run_json: &str,
+    scenario_text: &str,
 ) -> Result<Vec<PathBuf>, SweepError> {
     let json = sweep_json(report)?;
-    Ok(vec![
+    let mut files = vec![
         write(dir, "sweep.csv", sweep_csv(report).as_bytes())?,
         write(dir, "runs.csv", runs_csv(spec, records).as_bytes())?,
         write(dir, "sweep-run.json", run_json.as_bytes())?,
-        write(dir, "sweep.json", json.as_bytes())?,
-    ])
+    ];
+    let charts = render_sweep(dir, report, records).map_err(|e| SweepError::Input(format!("charts: {e}")))?;
+    let page = write_sweep_report(dir, report, &charts, scenario_text)
+        .map_err(|e| SweepError::Input(format!("report.html: {e}")))?;
+    files.extend(charts);
+    files.push(page);
+    files.push(write(dir, "sweep.json", json.as_bytes())?);
+    Ok(files)
 }
 
 #[cfg(test)]
