@@ -22,6 +22,7 @@ use super::charts::{
 use crate::scenario::units::parse_duration;
 use crate::sweep::stats::MeasureStats;
 use crate::sweep::{PointReport, RunRecord, SweepReport};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -230,27 +231,15 @@ impl Chart for EcdfChart<'_> {
         let title = format!("RTO of fault {} across replications (empirical CDF)", self.fault);
         draw_header(root, &title, &self.subtitle())?;
         let x = self.x_range();
-        let mut chart = ChartBuilder::on(root)
-            .margin_top(HEADER_H as u32 + 10)
-            .margin_left(MARGIN)
-            .margin_right(LEGEND_W)
-            .margin_bottom(8)
-            .x_label_area_size(X_AREA)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x.clone(), 0.0..1.02)?;
-        chart
-            .configure_mesh()
-            .x_desc("RTO (s after the fault)")
-            .y_desc("share of replications with RTO <= x")
-            .x_labels(12)
-            .y_labels(6)
-            .x_label_formatter(&|v| tick(*v, 2))
-            .y_label_formatter(&|v| tick(*v, 2))
-            .label_style(font(13))
-            .axis_desc_style(font(14))
-            .max_light_lines(0)
-            .bold_line_style(GRID)
-            .draw()?;
+        let axes = PlotAxes {
+            x_desc: "RTO (s after the fault)",
+            y_desc: "share of replications with RTO <= x",
+            x_labels: 12,
+            y_labels: 6,
+            digits: (2, 2),
+            y_area: 60,
+        };
+        let mut chart = plot(root, x.clone(), 0.0..1.02, &axes)?;
         let mut legend = Vec::new();
         for (i, s) in self.series.iter().enumerate() {
             let color = SERIES_COLORS[i % SERIES_COLORS.len()];
@@ -377,45 +366,26 @@ impl<'a> Across<'a> {
 
     /// Builds the plot with the x axis and a y range, draws the mesh;
     /// category names are written under their positions.
-    fn plot<'r, DB: DrawingBackend>(
+    fn plot_across<'r, DB: DrawingBackend>(
         &self,
         root: &'r DrawingArea<DB, Shift>,
         y: Range<f64>,
         y_desc: &str,
-    ) -> Result<
-        ChartContext<
-            'r,
-            DB,
-            Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-        >,
-        Box<dyn std::error::Error>,
-    >
+    ) -> Result<Plot<'r, DB>, Box<dyn std::error::Error>>
     where
         DB::ErrorType: 'static,
     {
         let categories = self.scale == XScale::Categories;
-        let mut chart = ChartBuilder::on(root)
-            .margin_top(HEADER_H as u32 + 10)
-            .margin_left(MARGIN)
-            .margin_right(LEGEND_W)
-            .margin_bottom(8)
-            .x_label_area_size(X_AREA)
-            .y_label_area_size(70)
-            .build_cartesian_2d(self.scale.range(self.values.len()), y)?;
         let x_desc = self.x_desc();
-        chart
-            .configure_mesh()
-            .x_desc(x_desc.as_str())
-            .y_desc(y_desc)
-            .x_labels(if categories { 0 } else { 10 })
-            .y_labels(8)
-            .x_label_formatter(&|v| tick(*v, 3))
-            .y_label_formatter(&|v| tick(*v, 4))
-            .label_style(font(13))
-            .axis_desc_style(font(14))
-            .max_light_lines(0)
-            .bold_line_style(GRID)
-            .draw()?;
+        let axes = PlotAxes {
+            x_desc: &x_desc,
+            y_desc,
+            x_labels: if categories { 0 } else { 10 },
+            y_labels: 8,
+            digits: (3, 4),
+            y_area: 70,
+        };
+        let chart = plot(root, self.scale.range(self.values.len()), y, &axes)?;
         if categories {
             let (_, ys) = chart.plotting_area().get_pixel_range();
             for (i, v) in self.values.iter().enumerate() {
@@ -426,6 +396,58 @@ impl<'a> Across<'a> {
         }
         Ok(chart)
     }
+}
+
+/// A chart with numbers across and up.
+type Plot<'r, DB> = ChartContext<'r, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Both axes of a sweep chart, as drawn.
+struct PlotAxes<'a> {
+    x_desc: &'a str,
+    y_desc: &'a str,
+    /// Tick labels wanted on each axis (0: none).
+    x_labels: usize,
+    y_labels: usize,
+    /// Decimals at most in the x and y tick labels.
+    digits: (usize, usize),
+    /// Width of the y tick labels, px.
+    y_area: u32,
+}
+
+/// A chart context below the header with the legend column on the right,
+/// its mesh drawn.
+fn plot<'r, DB: DrawingBackend>(
+    root: &'r DrawingArea<DB, Shift>,
+    x: Range<f64>,
+    y: Range<f64>,
+    axes: &PlotAxes,
+) -> Result<Plot<'r, DB>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart = ChartBuilder::on(root)
+        .margin_top(HEADER_H as u32 + 10)
+        .margin_left(MARGIN)
+        .margin_right(LEGEND_W)
+        .margin_bottom(8)
+        .x_label_area_size(X_AREA)
+        .y_label_area_size(axes.y_area)
+        .build_cartesian_2d(x, y)?;
+    let (xd, yd) = axes.digits;
+    chart
+        .configure_mesh()
+        .x_desc(axes.x_desc)
+        .y_desc(axes.y_desc)
+        .x_labels(axes.x_labels)
+        .y_labels(axes.y_labels)
+        .x_label_formatter(&|v| tick(*v, xd))
+        .y_label_formatter(&|v| tick(*v, yd))
+        .label_style(font(13))
+        .axis_desc_style(font(14))
+        .max_light_lines(0)
+        .bold_line_style(GRID)
+        .draw()?;
+    Ok(chart)
 }
 
 /// A y range holding `lo..hi` with a margin (and some height when flat).
@@ -500,7 +522,7 @@ impl Chart for ParameterChart<'_> {
             self.across.shown_note()
         );
         draw_header(root, &title, &subtitle)?;
-        let mut chart = self.across.plot(root, self.y_range(), self.title)?;
+        let mut chart = self.across.plot_across(root, self.y_range(), self.title)?;
         let mut legend = Vec::new();
         for j in 0..self.across.drawn_series() {
             let color = SERIES_COLORS[j % SERIES_COLORS.len()];
@@ -560,7 +582,7 @@ impl Chart for PassRateChart<'_> {
         let title = format!("Expectation pass rate against {}", self.across.x_desc());
         let subtitle = format!("share of {} replications per point that passed{only}", r.seeds_per_point);
         draw_header(root, &title, &subtitle)?;
-        let mut chart = self.across.plot(root, -0.03..1.05, "pass rate")?;
+        let mut chart = self.across.plot_across(root, -0.03..1.05, "pass rate")?;
         let mut legend = Vec::new();
         for (k, _) in self.expectations.iter().enumerate().take(SWEEP_SERIES) {
             let color = SERIES_COLORS[k % SERIES_COLORS.len()];
