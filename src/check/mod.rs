@@ -127,6 +127,13 @@ pub struct Expectation {
     pub upper: Option<Limit>,
 }
 
+impl Expectation {
+    /// An expectation on the whole run: no PoP, class, fault or probe.
+    fn unscoped(text: String, metric: Metric, (lower, upper): (Option<Limit>, Option<Limit>)) -> Self {
+        Expectation { text, metric, pop: None, class: None, fault: None, probe: None, lower, upper }
+    }
+}
+
 /// How an expectation came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -291,16 +298,9 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
             ExpectSpec::Availability(r) => {
                 let sc = scope(src, world, &r.pop, &r.class, &r.window)?;
                 let (lower, upper) = number_limits(r.bounds());
-                Expectation {
-                    text: describe("availability", world, &sc, lower, upper, false),
-                    metric: Metric::Availability,
-                    pop: sc.pop,
-                    class: None,
-                    fault: None,
-                    probe: add_probe(&sc),
-                    lower,
-                    upper,
-                }
+                let text = describe("availability", world, &sc, lower, upper, false);
+                let all = Expectation::unscoped(text, Metric::Availability, (lower, upper));
+                Expectation { pop: sc.pop, probe: add_probe(&sc), ..all }
             }
             ExpectSpec::Latency(l) => latency_expectation(src, world, l, &mut add_probe)?,
             ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) => {
@@ -311,16 +311,8 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
                 pop_only(src, e, name, &r.class, &r.window)?;
                 let sc = scope(src, world, &r.pop, &None, &None)?;
                 let (lower, upper) = number_limits(r.bounds());
-                Expectation {
-                    text: describe(name, world, &sc, lower, upper, false),
-                    metric,
-                    pop: sc.pop,
-                    class: None,
-                    fault: None,
-                    probe: None,
-                    lower,
-                    upper,
-                }
+                let text = describe(name, world, &sc, lower, upper, false);
+                Expectation { pop: sc.pop, ..Expectation::unscoped(text, metric, (lower, upper)) }
             }
             ExpectSpec::MeanWait(d) => mean_wait_expectation(src, world, e, d)?,
             ExpectSpec::Rto(f) => fault_expectation("rto", Metric::Rto, f),
@@ -351,16 +343,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
                 let level = *t.level.get_ref();
                 let mut text = format!("time_in_level {level}");
                 push_limits(&mut text, lower, upper, true);
-                Expectation {
-                    text,
-                    metric: Metric::TimeInLevel(level),
-                    pop: None,
-                    class: None,
-                    fault: None,
-                    probe: None,
-                    lower,
-                    upper,
-                }
+                Expectation::unscoped(text, Metric::TimeInLevel(level), (lower, upper))
             }
             ExpectSpec::BackToLevel0(f) => fault_expectation("back_to_level0", Metric::BackToLevel0, f),
             ExpectSpec::RetryAmplification(c) => {
@@ -385,16 +368,9 @@ fn latency_expectation(
     let sc = scope(src, world, &l.pop, &l.class, &l.window)?;
     let (lower, upper) = duration_limits(l.bounds());
     let q = *l.percentile.get_ref();
-    Ok(Expectation {
-        text: describe(&format!("latency p{q}"), world, &sc, lower, upper, true),
-        metric: Metric::Latency(q / 100.0),
-        pop: sc.pop,
-        class: None,
-        fault: None,
-        probe: add_probe(&sc),
-        lower,
-        upper,
-    })
+    let text = describe(&format!("latency p{q}"), world, &sc, lower, upper, true);
+    let all = Expectation::unscoped(text, Metric::Latency(q / 100.0), (lower, upper));
+    Ok(Expectation { pop: sc.pop, probe: add_probe(&sc), ..all })
 }
 
 fn mean_wait_expectation(
@@ -406,16 +382,8 @@ fn mean_wait_expectation(
     pop_only(src, e, "mean_wait", &d.class, &d.window)?;
     let sc = scope(src, world, &d.pop, &None, &None)?;
     let (lower, upper) = duration_limits(d.bounds());
-    Ok(Expectation {
-        text: describe("mean_wait", world, &sc, lower, upper, true),
-        metric: Metric::MeanWait,
-        pop: sc.pop,
-        class: None,
-        fault: None,
-        probe: None,
-        lower,
-        upper,
-    })
+    let text = describe("mean_wait", world, &sc, lower, upper, true);
+    Ok(Expectation { pop: sc.pop, ..Expectation::unscoped(text, Metric::MeanWait, (lower, upper)) })
 }
 
 fn fault_expectation(name: &str, metric: Metric, f: &FaultExpect) -> Expectation {
@@ -423,7 +391,7 @@ fn fault_expectation(name: &str, metric: Metric, f: &FaultExpect) -> Expectation
     let fault = *f.fault.get_ref() as usize;
     let mut text = format!("{name} of fault {fault}");
     push_limits(&mut text, lower, upper, true);
-    Expectation { text, metric, pop: None, class: None, fault: Some(fault - 1), probe: None, lower, upper }
+    Expectation { fault: Some(fault - 1), ..Expectation::unscoped(text, metric, (lower, upper)) }
 }
 
 fn percentile_expectation(name: &str, metric: fn(f64) -> Metric, p: &PercentileExpect) -> Expectation {
@@ -435,16 +403,7 @@ fn percentile_expectation(name: &str, metric: fn(f64) -> Metric, p: &PercentileE
         let _ = write!(text, " of fault {f}");
     }
     push_limits(&mut text, lower, upper, true);
-    Expectation {
-        text,
-        metric: metric(q / 100.0),
-        pop: None,
-        class: None,
-        fault: fault.map(|f| f - 1),
-        probe: None,
-        lower,
-        upper,
-    }
+    Expectation { fault: fault.map(|f| f - 1), ..Expectation::unscoped(text, metric(q / 100.0), (lower, upper)) }
 }
 
 fn limiter_expectation(l: &LimiterExpect) -> Expectation {
@@ -452,16 +411,7 @@ fn limiter_expectation(l: &LimiterExpect) -> Expectation {
     let kv = l.limiter.get_ref() == "kv";
     let mut text = format!("limiter_overadmission of {}", l.limiter.get_ref());
     push_limits(&mut text, lower, upper, false);
-    Expectation {
-        text,
-        metric: Metric::LimiterOveradmission(kv),
-        pop: None,
-        class: None,
-        fault: None,
-        probe: None,
-        lower,
-        upper,
-    }
+    Expectation::unscoped(text, Metric::LimiterOveradmission(kv), (lower, upper))
 }
 
 fn level_expectation(
@@ -492,7 +442,7 @@ fn level_expectation(
         }
         None => push_limits(&mut text, lower, upper, false),
     }
-    Ok(Expectation { text, metric, pop, class: None, fault: None, probe: None, lower, upper })
+    Ok(Expectation { pop, ..Expectation::unscoped(text, metric, (lower, upper)) })
 }
 
 /// The value at quantile `q` of `values` (nearest rank), `None` if empty.
@@ -535,7 +485,7 @@ fn count_expectation(
         let _ = write!(text, " for {}", CLASS_NAMES[k as usize]);
     }
     push_limits(&mut text, lower, upper, false);
-    Ok(Expectation { text, metric, pop, class, fault: fault.map(|f| f - 1), probe: None, lower, upper })
+    Ok(Expectation { pop, class, fault: fault.map(|f| f - 1), ..Expectation::unscoped(text, metric, (lower, upper)) })
 }
 
 fn push_limits(t: &mut String, lower: Option<Limit>, upper: Option<Limit>, unit_ms: bool) {
