@@ -91,6 +91,121 @@ fn migration_parallelism_spreads_object_rto() {
     assert_eq!(rto(&fast, "max"), 25.0);
 }
 
+/// Durable Objects that have run for a long time before the run starts:
+/// `objects` objects, half owned in NA (all restored at once), each written
+/// `writes_per_object` times a second, snapshots every `interval_s`, NA
+/// failing at `fault_s`.
+fn steady_scenario(objects: u32, writes_per_object: f64, interval_s: u64, phase: &str, fault_s: u64) -> String {
+    format!(
+        r#"
+[scenario]
+name = "do-steady"
+seed = 12
+duration = "{duration}s"
+{EDGE}
+[durable_objects]
+objects = {objects}
+regions = ["NA", "EU"]
+requests_per_s = {requests}
+write_share = 0.5
+snapshot_interval = "{interval_s}s"
+{phase}
+state_mb = 50
+restore_mb_per_s = 10
+replay_per_s = 10
+parallel_restores = {objects}
+wal_lag = {{ dist = "constant", value = "1ms" }}
+
+[[fault]]
+at = "{fault_s}s"
+kind = "do-region-down"
+region = "NA"
+"#,
+        duration = fault_s + 30,
+        requests = writes_per_object * objects as f64 / 0.5,
+    )
+}
+
+/// Each affected object's RTO, s, straight from the run's failover.
+fn object_rtos(text: &str) -> Vec<f64> {
+    let s = edgesim::scenario::parse("state-test.toml", text, ".".into()).expect("valid scenario");
+    let p = edgesim::prepare(s).expect("resolves");
+    let out = edgesim::simulate(&p, None).expect("runs");
+    let f = out.result.state.failovers[0].as_ref().expect("a DO failover");
+    let mut rtos: Vec<f64> = f.objects.iter().map(|o| (o.serving - f.at).as_secs_f64()).collect();
+    rtos.sort_by(f64::total_cmp);
+    rtos
+}
+
+#[test]
+fn durable_objects_start_with_snapshots_of_steady_state_age_and_their_wal() {
+    // In a long-running system an object's last snapshot at a fault at T is
+    // A = (age0 + T) mod I old, uniform on [0, I) when the age at the start
+    // is; its backup holds the N ~ Poisson(l A) entries written since (the
+    // 1 ms shipping lag loses l x 1 ms of them, nothing). Restores all run at
+    // once (parallel_restores = objects), so object RTO = detection 10 s +
+    // migration delay 5 s + 50 MB at 10 MB/s + N / replay + routing 5 s.
+    // N's law is uniform(0, l I) blurred by the Poisson spread: mean l I / 2,
+    // quartiles l I / 4, l I / 2, 3 l I / 4 (the blur, symmetric, does not
+    // move quantiles away from the ends).
+    let (objects, l, interval, fault) = (2000u32, 0.5, 3600.0, 120u64);
+    let replay = 10.0;
+    let fixed = 10.0 + 5.0 + 50.0 / 10.0 + 5.0;
+    let rtos = object_rtos(&steady_scenario(objects, l, interval as u64, "", fault));
+    let n = rtos.len() as f64;
+    assert_eq!(n, (objects / 2) as f64);
+    let span = l * interval; // entries written over a whole interval
+                             // Standard errors over n objects: of the mean, sd(N) / sqrt(n) with
+                             // Var N = l I / 2 + (l I)^2 / 12; of the q-quantile of a uniform of width
+                             // l I, sqrt(q (1 - q) / n) x l I. Tolerance: 4 of them, in seconds.
+    let sd_n = (span / 2.0 + span * span / 12.0).sqrt();
+    let mean = rtos.iter().sum::<f64>() / n;
+    let expected_mean = fixed + span / 2.0 / replay;
+    let tol_mean = 4.0 * sd_n / n.sqrt() / replay;
+    assert!((mean - expected_mean).abs() < tol_mean, "mean RTO {mean} s, hand {expected_mean} +- {tol_mean} s");
+    for q in [0.25, 0.5, 0.75] {
+        let measured = rtos[((q * n).ceil() as usize).clamp(1, rtos.len()) - 1];
+        let expected = fixed + q * span / replay;
+        let tol = 4.0 * (q * (1.0 - q) / n).sqrt() * span / replay;
+        assert!((measured - expected).abs() < tol, "q{q}: RTO {measured} s, hand {expected} +- {tol} s");
+    }
+    // Today's bug would replay at most l T = 60 entries (6 s): the median
+    // RTO would be about 28 s, not 115 s.
+    assert!(rtos[rtos.len() / 2] > fixed + l * fault as f64 / replay * 4.0);
+}
+
+#[test]
+fn a_fixed_snapshot_phase_sets_the_age_of_every_snapshot() {
+    // Snapshots at phase + k I: at the start the last one is I - phase old,
+    // and the first in the run is at `phase`. A fault at T < phase replays
+    // Poisson(l (I - phase + T)) entries; at T > phase, Poisson(l (T - phase)).
+    let (objects, l, interval, replay) = (400u32, 0.5, 600u64, 10.0);
+    let fixed = 10.0 + 5.0 + 5.0 + 5.0;
+    for (phase, fault) in [(300u64, 100u64), (300, 400)] {
+        let age = if fault < phase { interval - phase + fault } else { fault - phase } as f64;
+        let rtos =
+            object_rtos(&steady_scenario(objects, l, interval, &format!("snapshot_phase = \"{phase}s\""), fault));
+        let n = rtos.len() as f64;
+        let mean = rtos.iter().sum::<f64>() / n;
+        let expected = fixed + l * age / replay;
+        // N ~ Poisson(l age) for every object: sd sqrt(l age) / sqrt(n).
+        let tol = 4.0 * (l * age).sqrt() / n.sqrt() / replay;
+        assert!((mean - expected).abs() < tol, "phase {phase}, fault {fault}: mean {mean}, hand {expected} +- {tol}");
+    }
+}
+
+#[test]
+fn a_restore_or_replay_speed_of_zero_never_ends_instead_of_wrapping() {
+    use edgesim::engine::SimDuration;
+    use edgesim::state::durable::time_at_rate;
+    assert_eq!(time_at_rate(50e6, 10e6), Some(SimDuration::from_secs(5)));
+    assert_eq!(time_at_rate(0.0, 0.0), Some(SimDuration::ZERO), "nothing to do takes no time");
+    for rate in [0.0, -1.0, f64::NAN, 1e-300] {
+        assert_eq!(time_at_rate(50e6, rate), None, "at {rate}/s");
+    }
+    assert_eq!(time_at_rate(f64::INFINITY, 1.0), None);
+}
+
 fn shipped(file: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
     let s = edgesim::scenario::load(&path).expect("loads");

@@ -458,7 +458,12 @@ pub fn quantile(mut values: Vec<f64>, q: f64) -> Option<f64> {
 /// The recovery time of each object a region failure affected, ms.
 pub fn object_rtos_ms(result: &RunResult, fault: usize) -> Vec<f64> {
     match result.state.failovers.get(fault) {
-        Some(Some(f)) => f.objects.iter().map(|o| (o.serving - f.at).as_millis_f64()).collect(),
+        // An object that never comes back has no recovery time: infinite.
+        Some(Some(f)) => f
+            .objects
+            .iter()
+            .map(|o| if o.recovered() { (o.serving - f.at).as_millis_f64() } else { f64::INFINITY })
+            .collect(),
         _ => Vec::new(),
     }
 }

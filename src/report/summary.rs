@@ -188,10 +188,11 @@ fn do_failover(r: &RunResult, i: usize) -> Option<DoFailoverSummary> {
         ("first_routing_updated", "all_routing_updated", |m| m.serving),
     ];
     for (first, last, step) in steps {
-        if let Some(t) = f.objects.iter().map(step).min() {
+        // `SimTime::MAX` is a step that never ends: no time to show.
+        if let Some(t) = f.objects.iter().map(step).min().filter(|t| *t != SimTime::MAX) {
             timeline.insert(first, since(t));
         }
-        if let Some(t) = f.objects.iter().map(step).max() {
+        if let Some(t) = f.objects.iter().map(step).max().filter(|t| *t != SimTime::MAX) {
             timeline.insert(last, since(t));
         }
     }

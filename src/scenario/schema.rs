@@ -1018,7 +1018,7 @@ pub struct DurableObjectsSpec {
     /// Time between snapshots [1h].
     #[serde(default = "default_snapshot_interval")]
     pub snapshot_interval: Spanned<Duration>,
-    /// Time of every object's first snapshot [random per object].
+    /// Phase of every object's snapshots (at phase + k x interval; at the start the last one is (interval - phase) mod interval old, with the WAL written since) [uniform random age per object].
     pub snapshot_phase: Option<Duration>,
     /// State of an object at the start, MB [50].
     #[serde(default = "default_state_mb")]

@@ -117,6 +117,8 @@ struct LimiterPlane {
 
 /// The state plane of a run.
 pub(super) struct StatePlane {
+    /// The run's master seed (for the streams drawn from once, at the start).
+    seed: u64,
     arrivals: Stream,
     site_cdf: Vec<f64>,
     /// One-way base latency, site x state region, ns.
@@ -131,6 +133,12 @@ pub(super) struct StatePlane {
     limiter: Option<LimiterPlane>,
     reps: Vec<Replication>,
     failovers: Vec<Option<RegionFailover>>,
+}
+
+/// The write rate of one Durable Object, per second: requests pick their
+/// object uniformly and write with probability `write_share`.
+fn writes_per_object(cfg: &DoTraffic) -> f64 {
+    cfg.requests_per_s * cfg.write_share / cfg.model.objects.max(1) as f64
 }
 
 fn order(lat: [u64; 3]) -> [usize; 3] {
@@ -220,6 +228,7 @@ impl StatePlane {
             }
         });
         StatePlane {
+            seed,
             arrivals: rng::stream(seed, "state/arrivals"),
             site_cdf,
             site_order: site_region.iter().map(|l| order(*l)).collect(),
@@ -283,10 +292,11 @@ impl Sim<'_> {
             }
         }
         if let Some(d) = &mut self.state.dos {
-            let phases = d.model.snapshot_phases(&mut d.rng);
-            for (o, p) in phases.into_iter().enumerate() {
-                if SimTime::ZERO + p < self.end {
-                    self.queue.schedule_at(SimTime::ZERO + p, Event::DoSnapshot { obj: o as u32 });
+            let mut rng = rng::stream(self.state.seed, "state/durable-objects/steady-state");
+            let firsts = d.model.start_steady(writes_per_object(&d.cfg), &mut rng);
+            for (o, first) in firsts.into_iter().enumerate() {
+                if first < self.end {
+                    self.queue.schedule_at(first, Event::DoSnapshot { obj: o as u32 });
                 }
             }
         }

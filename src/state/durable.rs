@@ -5,6 +5,7 @@
 use crate::engine::dist::DurationDist;
 use crate::engine::rng::Stream;
 use crate::engine::{SimDuration, SimTime};
+use rand::Rng;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -95,6 +96,40 @@ pub struct ObjectMigration {
     pub serving: SimTime,
 }
 
+impl ObjectMigration {
+    /// False when a step can never end (a zero restore or replay speed):
+    /// then `restored`, `replayed` and `serving` are `SimTime::MAX`, which
+    /// is no time at all, not a recovery time.
+    pub fn recovered(&self) -> bool {
+        self.serving != SimTime::MAX
+    }
+}
+
+/// `amount / per_s` seconds, rounded to the nanosecond: zero for no
+/// amount; `None` when the time is not finite or does not fit the clock
+/// (a speed that is zero, negative or NaN, or an amount beyond any run).
+pub fn time_at_rate(amount: f64, per_s: f64) -> Option<SimDuration> {
+    if amount <= 0.0 {
+        return Some(SimDuration::ZERO);
+    }
+    let ns = (amount / per_s * 1e9).round();
+    // 2^64 ns is about 584 years; anything near it is not a time.
+    (ns.is_finite() && ns >= 0.0 && ns < u64::MAX as f64).then(|| SimDuration(ns as u64))
+}
+
+/// A Poisson draw of mean `mean` (zero for a mean that is not positive and
+/// finite; the mean itself, rounded, beyond what the sampler takes, where
+/// the spread is negligible).
+fn poisson(mean: f64, rng: &mut Stream) -> u64 {
+    if !(mean.is_finite() && mean > 0.0) {
+        return 0;
+    }
+    if mean >= 1e15 {
+        return mean.round().min(u64::MAX as f64) as u64;
+    }
+    rand_distr::Poisson::new(mean).map_or(0, |p| rand_distr::Distribution::sample(&p, rng) as u64)
+}
+
 /// What a region failure cost and how the objects came back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionFailover {
@@ -156,15 +191,35 @@ impl DurableObjects {
         DurableObjects { cfg, objects, region_up: vec![true; regions], writes_acked: 0 }
     }
 
-    /// The first snapshot time of each object, for the caller to schedule.
-    pub fn snapshot_phases(&self, rng: &mut Stream) -> Vec<SimDuration> {
+    /// Puts every object in the state a long-running system shows at t = 0
+    /// and returns each object's first snapshot time, for the caller to
+    /// schedule (then every `snapshot_interval`).
+    ///
+    /// An object's last snapshot is `age` old: uniform over
+    /// [0, snapshot_interval) per object, or `(interval - phase) mod interval`
+    /// for a fixed `snapshot_phase`. The WAL written since it, already
+    /// shipped to the backup, holds Poisson(`writes_per_s` x age) entries
+    /// (writes per second of one object), as the run's own Poisson writes
+    /// would have left it; the object's state is the snapshot
+    /// (`initial_bytes`) plus those entries. Draws from `rng` (a stream of
+    /// its own, so the start does not shift the run's other draws).
+    pub fn start_steady(&mut self, writes_per_s: f64, rng: &mut Stream) -> Vec<SimTime> {
         let interval = self.cfg.snapshot_interval.as_nanos().max(1);
-        (0..self.objects.len())
-            .map(|_| match self.cfg.snapshot_phase {
-                Some(p) => p,
-                None => SimDuration(rand::Rng::random_range(rng, 0..interval)),
-            })
-            .collect()
+        let write_bytes = self.cfg.write_bytes;
+        let mut first = Vec::with_capacity(self.objects.len());
+        for obj in &mut self.objects {
+            let age = match self.cfg.snapshot_phase {
+                Some(p) => (interval - p.as_nanos() % interval) % interval,
+                None => rng.random_range(0..interval),
+            };
+            let entries = poisson(writes_per_s * SimDuration(age).as_secs_f64(), rng);
+            obj.writes = entries;
+            obj.snap_entries = 0;
+            obj.snap_bytes = self.cfg.initial_bytes;
+            obj.bytes = self.cfg.initial_bytes + entries as f64 * write_bytes;
+            first.push(SimTime((interval - age) % interval));
+        }
+        first
     }
 
     /// The model's parameters.
@@ -237,14 +292,15 @@ impl DurableObjects {
         obj.snap_bytes = obj.bytes - obj.unshipped.len() as f64 * self.cfg.write_bytes;
     }
 
-    /// The time to restore a snapshot of `bytes`.
-    pub fn restore_time(&self, bytes: f64) -> SimDuration {
-        self.cfg.restore_overhead + SimDuration::from_secs_f64(bytes / self.cfg.restore_bytes_per_s)
+    /// The time to restore a snapshot of `bytes`; `None` if it never ends
+    /// (a restore speed that is not a positive finite number).
+    pub fn restore_time(&self, bytes: f64) -> Option<SimDuration> {
+        Some(self.cfg.restore_overhead + time_at_rate(bytes, self.cfg.restore_bytes_per_s)?)
     }
 
-    /// The time to replay `entries` WAL entries.
-    pub fn replay_time(&self, entries: u64) -> SimDuration {
-        SimDuration::from_secs_f64(entries as f64 / self.cfg.replay_entries_per_s)
+    /// The time to replay `entries` WAL entries; `None` if it never ends.
+    pub fn replay_time(&self, entries: u64) -> Option<SimDuration> {
+        time_at_rate(entries as f64, self.cfg.replay_entries_per_s)
     }
 
     /// Region `r` fails at `now`: count what is lost, and plan every
@@ -281,10 +337,12 @@ impl DurableObjects {
             } else {
                 pool.pop().map_or(start, |Reverse(t)| t.max(start))
             };
-            let restored = begin + self.restore_time(snap_bytes);
-            let replayed = restored + self.replay_time(entries);
+            // A step that never ends leaves the object down for good: its
+            // times are `SimTime::MAX` (see `ObjectMigration::recovered`).
+            let restored = self.restore_time(snap_bytes).map_or(SimTime::MAX, |d| begin + d);
+            let replayed = self.replay_time(entries).map_or(SimTime::MAX, |d| restored + d);
             pool.push(Reverse(replayed));
-            let serving = replayed + self.cfg.routing_update;
+            let serving = if replayed == SimTime::MAX { SimTime::MAX } else { replayed + self.cfg.routing_update };
             let obj = &mut self.objects[o];
             obj.serving_from = Some(serving);
             obj.owner = backup;
@@ -406,5 +464,39 @@ mod tests {
             f.objects.iter().map(|m| (m.restored - f.migration_started).as_nanos() / 1_000_000_000).collect();
         // Two at a time, 5 s each (no WAL to replay).
         assert_eq!(restored, vec![5, 5, 10, 10, 15, 15]);
+    }
+
+    #[test]
+    fn a_restore_at_zero_speed_never_serves_again() {
+        let mut c = cfg(AckMode::Local, 0);
+        c.restore_bytes_per_s = 0.0;
+        let mut d = DurableObjects::new(c, 2);
+        let f = d.region_down(0, SimTime(60_000_000_000));
+        let m = f.objects[0];
+        assert!(!m.recovered());
+        assert_eq!((m.restored, m.serving), (SimTime::MAX, SimTime::MAX));
+        let mut rng = stream(2, "x");
+        assert_eq!(d.request(0, SimTime(u64::MAX - 1), false, &mut rng), DoOutcome::Unavailable);
+    }
+
+    #[test]
+    fn the_steady_start_leaves_a_wal_as_long_as_the_snapshot_is_old() {
+        // Phase 900 s of 3600 s: the last snapshot is 2700 s old at t = 0;
+        // 0.5 writes/s leave Poisson(1350) entries, and the first snapshot
+        // in the run is at 900 s.
+        let mut c = cfg(AckMode::Local, 0);
+        c.objects = 200;
+        c.snapshot_phase = Some(SimDuration::from_secs(900));
+        let mut d = DurableObjects::new(c, 2);
+        let firsts = d.start_steady(0.5, &mut stream(3, "steady"));
+        assert!(firsts.iter().all(|&t| t == SimTime(900_000_000_000)));
+        let f = d.region_down(0, SimTime::ZERO);
+        let replayed: Vec<f64> = f.objects.iter().map(|m| (m.replayed - m.restored).as_secs_f64() * 1000.0).collect();
+        let mean = replayed.iter().sum::<f64>() / replayed.len() as f64;
+        // 100 objects: the mean of 100 Poisson(1350) draws is within 4 x
+        // sqrt(1350 / 100) of 1350.
+        assert!((mean - 1350.0).abs() < 4.0 * 13.5f64.sqrt(), "mean entries {mean}");
+        // The restore is of the snapshot, not of what was written since.
+        assert!(f.objects.iter().all(|m| m.restored - m.started == SimDuration::from_secs(5)));
     }
 }
