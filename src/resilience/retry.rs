@@ -51,22 +51,51 @@ impl RetryPolicy {
         self.waits.get(attempts.checked_sub(1)? as usize).copied()
     }
 
-    /// The wait with the policy's jitter drawn from `rng`; `previous` is the
-    /// last wait actually used (for decorrelated jitter).
-    pub fn jittered_wait_after(&self, attempts: u32, previous: SimDuration, rng: &mut Stream) -> Option<SimDuration> {
+    /// The wait before attempt `attempts + 1` with the policy's jitter:
+    /// full, a uniform draw in [0, w]; equal, w/2 plus a uniform draw in
+    /// [0, w/2] (w the listed wait, both drawn from `rng`); decorrelated,
+    /// the `attempts`-th sleep of the request's own chain (see
+    /// [`decorrelated_sleeps`]), which `key` names: every retry of one
+    /// request passes the same key, so each sleep follows the one the
+    /// request actually slept before it. `None` when the policy gives up.
+    pub fn jittered_wait_after(&self, attempts: u32, key: u64, rng: &mut Stream) -> Option<SimDuration> {
         let w = self.wait_after(attempts)?.as_nanos();
-        let draw = |rng: &mut Stream, lo: u64, hi: u64| if hi > lo { rng.random_range(lo..=hi) } else { lo };
         Some(SimDuration(match self.jitter {
             Jitter::None => w,
-            Jitter::Full => draw(rng, 0, w),
-            Jitter::Equal => w / 2 + draw(rng, 0, w - w / 2),
+            Jitter::Full => between(rng, 0, w),
+            Jitter::Equal => w / 2 + between(rng, 0, w - w / 2),
             Jitter::Decorrelated => {
                 let base = self.waits.first().map_or(0, |d| d.as_nanos());
                 let cap = self.waits.last().map_or(0, |d| d.as_nanos());
-                draw(rng, base, previous.as_nanos().max(base).saturating_mul(3)).min(cap.max(base))
+                let mut chain = crate::engine::rng::stream(key, "retry/decorrelated");
+                let nth = decorrelated_sleeps(base, cap, &mut chain).nth(attempts as usize - 1);
+                nth.unwrap_or(base)
             }
         }))
     }
+}
+
+/// A uniform draw in [lo, hi] ns (`lo` when `hi <= lo`).
+fn between(rng: &mut Stream, lo: u64, hi: u64) -> u64 {
+    if hi > lo {
+        rng.random_range(lo..=hi)
+    } else {
+        lo
+    }
+}
+
+/// The sleeps of decorrelated jitter, ns, as published (M. Brooker,
+/// "Exponential Backoff And Jitter", AWS Architecture Blog, 2015):
+/// `sleep = min(cap, random_between(base, sleep * 3))`, the first from
+/// `sleep = base`. Each lies in [base, min(cap, 3 x the previous sleep)];
+/// `cap` below `base` counts as `base`.
+pub fn decorrelated_sleeps(base: u64, cap: u64, rng: &mut Stream) -> impl Iterator<Item = u64> + '_ {
+    let cap = cap.max(base);
+    let mut sleep = base;
+    std::iter::repeat_with(move || {
+        sleep = between(rng, base, sleep.saturating_mul(3)).min(cap);
+        sleep
+    })
 }
 
 /// A retry budget: each first attempt earns `ratio` of a retry, each retry
@@ -124,30 +153,115 @@ mod tests {
         assert_eq!((imm.wait_after(2), imm.wait_after(3)), (Some(SimDuration::ZERO), None));
     }
 
-    fn jittered(j: Jitter) -> Vec<u64> {
-        let ms = |v| crate::scenario::units::Duration(SimDuration::from_millis(v));
-        let p = RetryPolicy::from_spec(&RetrySpec::Exponential {
-            backoff: vec![ms(100), ms(300), ms(1000)],
+    fn policy(j: Jitter, waits_ms: &[u64]) -> RetryPolicy {
+        let ms = |v: &u64| crate::scenario::units::Duration(SimDuration::from_millis(*v));
+        RetryPolicy::from_spec(&RetrySpec::Exponential {
+            backoff: waits_ms.iter().map(ms).collect(),
             jitter: j,
             budget: None,
-        });
+        })
+    }
+
+    /// `n` draws of the wait after 2 failed attempts (listed wait 300 ms).
+    fn jittered(j: Jitter, n: u64) -> Vec<f64> {
+        let p = policy(j, &[100, 300, 1000]);
         let mut rng = stream(1, "jitter");
-        (0..2000)
-            .map(|_| p.jittered_wait_after(2, SimDuration::from_millis(100), &mut rng).map_or(0, |d| d.as_nanos()))
-            .collect()
+        (0..n).map(|key| p.jittered_wait_after(2, key, &mut rng).map_or(f64::NAN, |d| d.as_millis_f64())).collect()
+    }
+
+    fn mean(v: &[f64]) -> f64 {
+        v.iter().sum::<f64>() / v.len() as f64
     }
 
     #[test]
-    fn jitter_spreads_the_wait_within_its_bounds() {
-        let mean = |v: &[u64]| v.iter().sum::<u64>() as f64 / v.len() as f64 / 1e6;
-        assert!(jittered(Jitter::None).iter().all(|&w| w == 300_000_000));
-        let full = jittered(Jitter::Full);
-        assert!(full.iter().all(|&w| w <= 300_000_000));
-        assert!((mean(&full) - 150.0).abs() < 10.0, "{}", mean(&full));
-        let equal = jittered(Jitter::Equal);
-        assert!(equal.iter().all(|&w| (150_000_000..=300_000_000).contains(&w)));
-        let dec = jittered(Jitter::Decorrelated);
-        assert!(dec.iter().all(|&w| (100_000_000..=300_000_000).contains(&w)));
+    fn full_and_equal_jitter_keep_their_definitions() {
+        // Full: uniform on [0, w], mean w / 2, sd w / sqrt 12. Equal: w / 2 +
+        // uniform on [0, w / 2], mean 3 w / 4, sd w / (2 sqrt 12). Means
+        // within 4 standard errors over n draws.
+        let (w, n) = (300.0, 20_000);
+        assert!(jittered(Jitter::None, 10).iter().all(|&d| d == w));
+        let full = jittered(Jitter::Full, n);
+        assert!(full.iter().all(|&d| (0.0..=w).contains(&d)));
+        let se = w / 12f64.sqrt() / (n as f64).sqrt();
+        assert!((mean(&full) - w / 2.0).abs() < 4.0 * se, "full: mean {}", mean(&full));
+        let equal = jittered(Jitter::Equal, n);
+        assert!(equal.iter().all(|&d| (w / 2.0..=w).contains(&d)));
+        assert!((mean(&equal) - 0.75 * w).abs() < 4.0 * se / 2.0, "equal: mean {}", mean(&equal));
+    }
+
+    /// The sleeps of `keys` requests' decorrelated chains, ms, one row per
+    /// request, one column per retry, read through the policy.
+    fn chains(waits_ms: &[u64], keys: u64) -> Vec<Vec<f64>> {
+        let p = policy(Jitter::Decorrelated, waits_ms);
+        let mut rng = stream(1, "unused by decorrelated jitter");
+        (0..keys)
+            .map(|key| {
+                (1..=p.max_retries())
+                    .map(|a| p.jittered_wait_after(a, key, &mut rng).map_or(f64::NAN, |d| d.as_millis_f64()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// E[min(cap, U(base, 3 s))]: (base + 3 s) / 2 below the cap; above it
+    /// the part of the uniform beyond the cap counts as the cap.
+    fn expected_next(base: f64, cap: f64, s: f64) -> f64 {
+        let hi = 3.0 * s;
+        if hi <= cap {
+            (base + hi) / 2.0
+        } else {
+            ((cap * cap - base * base) / 2.0 + cap * (hi - cap)) / (hi - base)
+        }
+    }
+
+    #[test]
+    fn decorrelated_sleeps_follow_the_previous_actual_sleep() {
+        // base 100 ms, cap 5 s (the first and last listed waits).
+        let waits = [100, 300, 1000, 2000, 3000, 5000];
+        let (base, cap): (f64, f64) = (100.0, 5000.0);
+        let rows = chains(&waits, 20_000);
+        // Every sleep in [base, min(cap, 3 x the previous sleep)], the
+        // first's previous being base.
+        for row in &rows {
+            let mut prev = base;
+            for &s in row {
+                assert!(s >= base && s <= cap.min(3.0 * prev) + 1e-6, "{s} after {prev}: {row:?}");
+                prev = s;
+            }
+        }
+        // The next sleep given this one: its mean is expected_next(s_n).
+        // Residuals s_{n+1} - expected_next(s_n) average 0 in every third of
+        // s_n's range, within 4 standard errors (the conditional sd is at
+        // most (3 s_n - base) / sqrt 12).
+        let pairs: Vec<(f64, f64)> = rows.iter().flat_map(|r| r.windows(2).map(|w| (w[0], w[1]))).collect();
+        for (lo, hi) in [(base, 400.0), (400.0, 1500.0), (1500.0, cap + 1.0)] {
+            let bin: Vec<&(f64, f64)> = pairs.iter().filter(|(s, _)| (lo..hi).contains(s)).collect();
+            assert!(bin.len() > 1000, "{} pairs in [{lo}, {hi})", bin.len());
+            let resid: Vec<f64> = bin.iter().map(|(s, t)| t - expected_next(base, cap, *s)).collect();
+            let var: f64 = bin.iter().map(|(s, _)| (3.0 * s - base).powi(2) / 12.0).sum::<f64>() / bin.len() as f64;
+            let se = (var / bin.len() as f64).sqrt();
+            assert!(mean(&resid).abs() < 4.0 * se, "[{lo}, {hi}): mean residual {} ms, se {se}", mean(&resid));
+        }
+        // Hence consecutive sleeps are positively correlated.
+        let (xs, ys): (Vec<f64>, Vec<f64>) = pairs.iter().copied().unzip();
+        let (mx, my) = (mean(&xs), mean(&ys));
+        let cov = pairs.iter().map(|(x, y)| (x - mx) * (y - my)).sum::<f64>();
+        let vx = xs.iter().map(|x| (x - mx).powi(2)).sum::<f64>();
+        let vy = ys.iter().map(|y| (y - my).powi(2)).sum::<f64>();
+        let corr = cov / (vx * vy).sqrt();
+        assert!(corr > 0.3, "correlation of consecutive sleeps {corr}");
+    }
+
+    #[test]
+    fn a_requests_decorrelated_chain_is_the_same_whenever_it_is_read() {
+        let p = policy(Jitter::Decorrelated, &[100, 300, 1000]);
+        let (mut a, mut b) = (stream(1, "a"), stream(2, "b"));
+        for key in 0..100 {
+            assert_eq!(p.jittered_wait_after(3, key, &mut a), p.jittered_wait_after(3, key, &mut b));
+        }
+        // Different requests, different chains.
+        let firsts: std::collections::BTreeSet<_> = (0..100).map(|k| p.jittered_wait_after(1, k, &mut a)).collect();
+        assert!(firsts.len() > 90);
     }
 
     #[test]

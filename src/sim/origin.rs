@@ -273,8 +273,9 @@ impl Sim<'_> {
 
     fn origin_retry(&mut self, now: SimTime, pop: u32, attempt: u8, req: Request) {
         let o = self.origin_plane();
-        let previous = o.cfg.retry.wait_after(attempt as u32).unwrap_or(SimDuration::ZERO);
-        let wait = o.cfg.retry.jittered_wait_after(attempt as u32 + 1, previous, &mut o.rng);
+        // The fetch's own chain of decorrelated sleeps: one key per client attempt.
+        let key = req.first_sent_ns.rotate_left(17) ^ ((req.net as u64) << 32 | req.slot as u64);
+        let wait = o.cfg.retry.jittered_wait_after(attempt as u32 + 1, key, &mut o.rng);
         let allowed = match (&mut o.budget, wait) {
             (Some(b), Some(_)) => {
                 let ok = b.spend();
