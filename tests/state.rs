@@ -264,19 +264,54 @@ fn staleness_never_exceeds_lag_plus_ttl_plus_the_network() {
     assert!(max <= 12_000.0 + network_ms, "max staleness {max} ms");
 }
 
+/// The share of stale reads by the renewal argument, for one PoP cache in
+/// front of its own primary (no replication lag: only the cache is stale).
+/// Per key, reads arrive as a Poisson process of rate r, writes of rate l.
+/// A miss fetches a current value and starts a cycle: the copy serves every
+/// read for the TTL T (r T of them on average), then the next read misses.
+/// So a share r T / (1 + r T) of reads are hits, at an age uniform on
+/// [0, T) (Poisson reads see time averages), stale if a write came since:
+/// P(stale | hit) = 1 - E[exp(-l a)] = 1 - (1 - exp(-l T)) / (l T).
+fn renewal_stale_share(r: f64, l: f64, t: f64) -> f64 {
+    let hit = r * t / (1.0 + r * t);
+    hit * (1.0 - (1.0 - (-l * t).exp()) / (l * t))
+}
+
 #[test]
-fn the_share_of_stale_reads_matches_a_hand_calculation() {
-    // One PoP and its own primary: only the cache makes reads stale. Each
-    // key is written as a Poisson process of rate l; a cached copy of age a
-    // (uniform on [0, T) when reads are frequent) is stale if a write came
-    // since: P(stale) = 1 - E[exp(-l a)] = 1 - (1 - exp(-l T)) / (l T).
-    let (keys, writes, ttl) = (100.0, 10.0, 10.0);
-    let lt: f64 = writes / keys * ttl;
-    let expected = 1.0 - (1.0 - (-lt).exp()) / lt;
-    let v = run(&kv_scenario(100, writes, 10_000.0, "0s", "10s", r#"["IAD"]"#));
-    let stale = v["state"]["kv"]["stale_read_share"].as_f64().expect("share");
-    assert!((stale - expected).abs() < 0.02, "stale share {stale}, hand calculation {expected}");
-    let _ = ttl;
+fn the_share_of_stale_reads_follows_the_renewal_form_in_every_regime() {
+    // Regimes of reads per key per TTL (r T) around 1, with l T = 1 and
+    // T = 10 s. The tolerance is absolute, 0.005; the run must read enough
+    // that the binomial standard error of the measured share is at most
+    // 0.001 (5 of them in the tolerance, room for reads of one cached copy
+    // being correlated). The older formula without the hit share, right only
+    // for r T >> 1, is off by more than the tolerance up to r T = 10; at
+    // r T = 100 the two agree within it.
+    let (t, lt) = (10.0, 1.0);
+    let l = lt / t;
+    let mut table = String::from("| r T | keys | reads/s | writes/s | measured | renewal form | rT >> 1 form | hits measured | hits r T/(1+r T) |\n");
+    for (rt, keys) in [(0.1, 10_000u32), (1.0, 10_000), (10.0, 3_000), (100.0, 1_000)] {
+        let r = rt / t;
+        let (reads, writes) = (r * keys as f64, l * keys as f64);
+        let v = run(&kv_scenario(keys, writes, reads, "0s", "10s", r#"["IAD"]"#));
+        let kv = &v["state"]["kv"];
+        let stale = kv["stale_read_share"].as_f64().expect("share");
+        let hits = kv["cache_hit_ratio"].as_f64().expect("hits");
+        let n = kv["reads"].as_f64().expect("reads");
+        let expected = renewal_stale_share(r, l, t);
+        let many_reads_form = 1.0 - (1.0 - (-lt).exp()) / lt;
+        let se = (expected * (1.0 - expected) / n).sqrt();
+        table += &format!(
+            "| {rt} | {keys} | {reads} | {writes} | {stale:.4} | {expected:.4} | {many_reads_form:.4} | {hits:.4} | {:.4} |\n",
+            rt / (1.0 + rt)
+        );
+        assert!(se <= 0.001, "r T = {rt}: {n} reads, binomial se {se}");
+        assert!((stale - expected).abs() < 0.005, "r T = {rt}: stale share {stale}, renewal form {expected}");
+        assert!((hits - rt / (1.0 + rt)).abs() < 0.005, "r T = {rt}: hit share {hits}");
+        if rt <= 10.0 {
+            assert!((many_reads_form - expected).abs() > 0.005, "r T = {rt} tells the two forms apart");
+        }
+    }
+    eprintln!("{table}");
 }
 
 #[test]
