@@ -72,12 +72,48 @@ for = "5s"
     )
 }
 
+fn peak(v: &Value) -> f64 {
+    // The busiest 100 ms of fetch attempts at the origin, per second.
+    v["origin"]["peak_attempts_per_s"].as_u64().expect("peak") as f64
+}
+
 #[test]
-fn jitter_spreads_the_retries_of_a_synchronised_failure() {
-    let peak = |v: &Value| v["origin"]["peak_attempts_per_s"].as_u64().expect("peak");
-    let plain = run_text(&blip("none"));
-    let full = run_text(&blip("full"));
-    assert!(peak(&full) < peak(&plain), "peak with full jitter {} vs none {}", peak(&full), peak(&plain));
+fn jitter_lowers_the_peak_after_a_synchronised_reset() {
+    // The origin going down resets every fetch waiting there at one
+    // instant: thousands of fetches fail together. Without jitter all of
+    // them retry exactly 200 ms later, in the same 100 ms bin. Full jitter
+    // draws each wait uniformly from [0, 200 ms]: the batch spreads over two
+    // bins, about half the peak. Decorrelated jitter draws the first sleep
+    // from [base, 3 base] = [200, 600 ms]: four bins, about a quarter. Equal
+    // jitter, [100, 200 ms], is one bin wide and straddles two: lower, by
+    // how much depends on where the bins fall. Margins above the halves and
+    // quarters leave room for the fetches that arrive anyway.
+    let plain = peak(&run_text(&blip("none")));
+    let full = peak(&run_text(&blip("full")));
+    let equal = peak(&run_text(&blip("equal")));
+    let decorrelated = peak(&run_text(&blip("decorrelated")));
+    assert!(full < 0.6 * plain, "peak with full jitter {full} vs none {plain}");
+    assert!(decorrelated < 0.35 * plain, "peak with decorrelated jitter {decorrelated} vs none {plain}");
+    assert!(equal < plain, "peak with equal jitter {equal} vs none {plain}");
+}
+
+#[test]
+fn full_jitter_raises_the_peak_under_a_slow_origin() {
+    // A slow origin resets nothing at once: each fetch times out 1 s after
+    // its own send, so retries already follow the Poisson first attempts and
+    // there is no batch for jitter to spread. The peak comes when the
+    // origin's queue fills (its servers held 3 s per fetch): from then on a
+    // fetch is refused at once, and every fetch still in its chain sends its
+    // remaining attempts within the sum of the waits left instead of a
+    // timeout each. Full jitter halves the expected wait (w / 2), so those
+    // attempts come in about half the time: a higher peak, not a lower one.
+    let text = shipped_text("retry-storm.toml");
+    let listed = r#"backoff = ["100ms", "300ms", "1s"] }"#;
+    assert!(text.contains(listed), "retry-storm.toml lists its backoff as the test expects");
+    let jittered = text.replace(listed, r#"backoff = ["100ms", "300ms", "1s"], jitter = "full" }"#);
+    let plain = peak(&run_text(&text));
+    let full = peak(&run_text(&jittered));
+    assert!(full > 1.05 * plain, "slow origin: peak with full jitter {full} vs none {plain}");
 }
 
 #[test]
