@@ -114,7 +114,7 @@ pub fn time_at_rate(amount: f64, per_s: f64) -> Option<SimDuration> {
     }
     let ns = (amount / per_s * 1e9).round();
     // 2^64 ns is about 584 years; anything near it is not a time.
-    (ns.is_finite() && ns >= 0.0 && ns < u64::MAX as f64).then(|| SimDuration(ns as u64))
+    (ns.is_finite() && ns >= 0.0 && ns < u64::MAX as f64).then_some(SimDuration(ns as u64))
 }
 
 /// A Poisson draw of mean `mean` (zero for a mean that is not positive and
