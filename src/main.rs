@@ -533,6 +533,9 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
         plan.file("--trace", t);
     }
     plan.check()?;
+    if let Some(t) = &o.trace {
+        make_parent("--trace", t)?;
+    }
     let set = ResultsSet::begin("--out", &out_dir, "run", &name, &|_| false)?;
     // A trace inside the results folder is part of the set.
     let trace_in_set = o.trace.as_ref().is_some_and(|t| {
@@ -736,7 +739,7 @@ fn load_all(args: &[PathBuf], seed: Option<u64>) -> Result<Vec<Loaded>, Failure>
     Ok(loaded)
 }
 
-/// Rejects an output file path that is a folder, and makes its parent.
+/// Rejects an output file path that is a folder.
 fn output_file(flag: &str, path: &Path, example: &str) -> Result<(), Failure> {
     let text = path.to_string_lossy();
     if path.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || path.file_name().is_none() {
@@ -746,9 +749,14 @@ fn output_file(flag: &str, path: &Path, example: &str) -> Result<(), Failure> {
             path.join(example).display()
         )));
     }
+    Ok(())
+}
+
+/// Makes the folder of an output file (after the plan is checked, before any run).
+fn make_parent(flag: &str, path: &Path) -> Result<(), Failure> {
     if let Some(parent) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(parent)
-            .map_err(|e| input_error(format!("{flag} {}: cannot create its folder: {e}", path.display())))?;
+            .map_err(|e| output_error(format!("{flag} {}: cannot create its folder: {e}", path.display())))?;
     }
     Ok(())
 }
@@ -800,6 +808,11 @@ fn check(a: CheckArgs) -> Result<u8, Failure> {
         output_file("--json", j, "verdict.json")?;
     }
     check_plan(&a, &loaded)?;
+    for (flag, path) in [("--junit", &a.junit), ("--json", &a.json)] {
+        if let Some(p) = path {
+            make_parent(flag, p)?;
+        }
+    }
     let tolerance = Tolerance {
         abs_s: a.tolerance_abs.unwrap_or(Tolerance::default().abs_s),
         rel: a.tolerance_rel.unwrap_or(Tolerance::default().rel),
