@@ -538,21 +538,24 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
     }
     let set = ResultsSet::begin("--out", &out_dir, "run", &name, &|_| false)?;
     // A trace inside the results folder is part of the set.
-    let trace_in_set = o.trace.as_ref().is_some_and(|t| {
-        outputs::resolve(t).parent() == Some(outputs::resolve(&out_dir).as_path())
-    });
+    let trace_in_set =
+        o.trace.as_ref().is_some_and(|t| outputs::resolve(t).parent() == Some(outputs::resolve(&out_dir).as_path()));
     let mut trace_file = match &o.trace {
         Some(t) => {
             let at = match (trace_in_set, t.file_name()) {
                 (true, Some(file)) => set.dir().join(file),
                 _ => t.clone(),
             };
-            Some(AtomicFile::create(&at).map_err(|e| output_error(format!("--trace {}: cannot create: {e}", t.display())))?)
+            Some(
+                AtomicFile::create(&at)
+                    .map_err(|e| output_error(format!("--trace {}: cannot create: {e}", t.display())))?,
+            )
         }
         None => None,
     };
     let trace = trace_file.as_mut().map(|w| w as &mut dyn Write);
-    let not_written = o.trace.as_ref().map_or(String::new(), |t| format!("; the trace {} was not written", t.display()));
+    let not_written =
+        o.trace.as_ref().map_or(String::new(), |t| format!("; the trace {} was not written", t.display()));
     let (outcome, wall_s) = match simulate(&prepared, trace, &name, o.quiet || o.trace_hash) {
         Ok(done) => done,
         Err(RunStop::Interrupted(at)) => {
@@ -935,7 +938,8 @@ fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, serde_j
             dir.display()
         )));
     }
-    let remake = |l: &Loaded| format!("make it again with `edgesim baseline {} --out {}`", l.path.display(), dir.display());
+    let remake =
+        |l: &Loaded| format!("make it again with `edgesim baseline {} --out {}`", l.path.display(), dir.display());
     let marker = outputs::read_marker(dir);
     let mut out = Vec::new();
     let mut problems = Vec::new();

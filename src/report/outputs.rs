@@ -203,9 +203,8 @@ impl OutputsPlan {
     /// folder that is or holds an input, an output file inside a folder
     /// replaced as a whole, is an input error naming both paths.
     pub fn check(&self) -> Result<(), OutputError> {
-        let clash = |a: &Named, b: &Named, why: &str| {
-            Err(OutputError::input(format!("{} and {} {why}", a.show(), b.show())))
-        };
+        let clash =
+            |a: &Named, b: &Named, why: &str| Err(OutputError::input(format!("{} and {} {why}", a.show(), b.show())));
         for (i, f) in self.files.iter().enumerate() {
             for input in &self.inputs {
                 if f.real == input.real {
@@ -282,11 +281,15 @@ impl OutputsPlan {
 pub struct ListedFile {
     /// Its name in the folder.
     pub name: String,
-    /// Its size, bytes.
-    pub bytes: u64,
-    /// FNV-1a 64 of its bytes, 16 hex digits.
-    pub fnv1a64: String,
+    /// Its size, bytes (null for a file of wall-clock figures, [`VOLATILE`]).
+    pub bytes: Option<u64>,
+    /// FNV-1a 64 of its bytes, 16 hex digits (null as `bytes`).
+    pub fnv1a64: Option<String>,
 }
+
+/// Files of wall-clock figures: listed by name only, so that the same
+/// results give the same marker, byte for byte.
+pub const VOLATILE: [&str; 2] = ["run.json", "sweep-run.json"];
 
 /// `edgesim-results.json`: what wrote a results folder and every file in it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -336,7 +339,10 @@ pub fn read_marker(dir: &Path) -> Result<Option<Marker>, String> {
     let v: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not an edgesim results marker (not JSON: {e})", path.display()))?;
     if v.get("kind").and_then(|k| k.as_str()) != Some(MARKER_KIND) {
-        return Err(format!("{}: not an edgesim results marker (expected \"kind\": \"{MARKER_KIND}\")", path.display()));
+        return Err(format!(
+            "{}: not an edgesim results marker (expected \"kind\": \"{MARKER_KIND}\")",
+            path.display()
+        ));
     }
     let version = v.get("schema_version").and_then(|k| k.as_u64());
     if version != Some(u64::from(MARKER_SCHEMA_VERSION)) {
@@ -357,7 +363,8 @@ pub fn verify_listed(dir: &Path, marker: &Marker, name: &str) -> Result<Vec<u8>,
         format!("{}: not listed in {} (edgesim did not write it there)", path.display(), dir.join(MARKER).display())
     })?;
     let bytes = fs::read(&path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    if bytes.len() as u64 != listed.bytes || fnv1a64(&bytes) != listed.fnv1a64 {
+    let (Some(size), Some(hash)) = (listed.bytes, &listed.fnv1a64) else { return Ok(bytes) };
+    if bytes.len() as u64 != size || &fnv1a64(&bytes) != hash {
         return Err(format!(
             "{}: {} bytes with hash {}, but {} lists {} bytes with hash {}: the file was truncated or changed \
              after edgesim wrote it",
@@ -365,8 +372,8 @@ pub fn verify_listed(dir: &Path, marker: &Marker, name: &str) -> Result<Vec<u8>,
             bytes.len(),
             fnv1a64(&bytes),
             MARKER,
-            listed.bytes,
-            listed.fnv1a64
+            size,
+            hash
         ));
     }
     Ok(bytes)
@@ -549,9 +556,8 @@ impl ResultsSet {
         let previous = inspect(flag, target, keep)?;
         let real = resolve(target);
         let parent = real.parent().map(Path::to_path_buf).unwrap_or_default();
-        fs::create_dir_all(&parent).map_err(|e| {
-            OutputError::write(format!("{flag} {}: cannot create its folder: {e}", target.display()))
-        })?;
+        fs::create_dir_all(&parent)
+            .map_err(|e| OutputError::write(format!("{flag} {}: cannot create its folder: {e}", target.display())))?;
         let fresh = leftover_name(&real, "new", std::process::id())
             .ok_or_else(|| OutputError::input(format!("{flag} {}: not a folder path", target.display())))?;
         let _ = fs::remove_dir_all(&fresh);
@@ -670,7 +676,9 @@ impl ResultsSet {
             }
             let bytes = fs::read(e.path()).map_err(cannot)?;
             fs::File::open(e.path()).and_then(|f| f.sync_all()).map_err(cannot)?;
-            files.push(ListedFile { name, bytes: bytes.len() as u64, fnv1a64: fnv1a64(&bytes) });
+            let volatile = VOLATILE.contains(&name.as_str());
+            let (size, hash) = if volatile { (None, None) } else { (Some(bytes.len() as u64), Some(fnv1a64(&bytes))) };
+            files.push(ListedFile { name, bytes: size, fnv1a64: hash });
         }
         files.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(files)
@@ -755,7 +763,14 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them
     // like rename(2) does.
     let r = unsafe {
-        libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE)
+        libc::syscall(
+            libc::SYS_renameat2,
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
     };
     if r == 0 {
         Ok(())
@@ -887,15 +902,34 @@ mod tests {
         let _ = fs::remove_dir_all(&d);
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn exchange_swaps_two_folders_where_the_file_system_has_it() {
+        let d = temp("exchange");
+        let (a, b) = (d.join("a"), d.join("b"));
+        fs::create_dir_all(&a).expect("dir");
+        fs::create_dir_all(&b).expect("dir");
+        fs::write(a.join("x"), b"a").expect("write");
+        fs::write(b.join("x"), b"b").expect("write");
+        match exchange(&a, &b) {
+            Ok(()) => {
+                assert_eq!(fs::read(a.join("x")).expect("read"), b"b");
+                assert_eq!(fs::read(b.join("x")).expect("read"), b"a");
+            }
+            Err(e) => assert!(unsupported(&e), "{e}"),
+        }
+        let _ = fs::remove_dir_all(&d);
+    }
+
     #[test]
     fn a_leftover_aside_folder_is_restored() {
         let d = temp("recover");
         let target = d.join("r");
-        // A dead process's aside folder (pid 0 never names a live edgesim... use an unlikely pid).
-        let aside = d.join(".r.edgesim-old-4000000");
+        // Leftovers of dead processes (pids above Linux's largest, 4194304, are never alive).
+        let aside = d.join(".r.edgesim-old-4194400");
         fs::create_dir_all(&aside).expect("dir");
         fs::write(aside.join("x"), b"old").expect("write");
-        let stale = d.join(".r.edgesim-new-4000001");
+        let stale = d.join(".r.edgesim-new-4194401");
         fs::create_dir_all(&stale).expect("dir");
         assert!(recover(&target).is_some());
         assert_eq!(fs::read(target.join("x")).expect("restored"), b"old");

@@ -271,7 +271,11 @@ fn write_part(out: &Path, s: Shard, json: &str) -> Result<PathBuf, CliError> {
         if !head.contains(shard::PART_KIND) {
             return Err(CliError {
                 code: EXIT_INPUT,
-                message: format!("--out {}: holds {}, which is not a part file; not replaced", out.display(), path.display()),
+                message: format!(
+                    "--out {}: holds {}, which is not a part file; not replaced",
+                    out.display(),
+                    path.display()
+                ),
             });
         }
     }
@@ -321,7 +325,8 @@ pub fn merge_command(args: &MergeArgs) -> Result<u8, CliError> {
     paths.set_folder_carrying_inputs("--out", &out, &SWEEP_FILES);
     paths.check()?;
     let spec = &merged.spec;
-    let set = ResultsSet::begin("--out", &out, "merge", &spec.scenario_name, &is_part_name)?;
+    // Marked as a sweep: the merged folder is what the unsharded sweep writes, marker included.
+    let set = ResultsSet::begin("--out", &out, "sweep", &spec.scenario_name, &is_part_name)?;
     let report = report(spec, &merged.records)?;
     let parts: Vec<serde_json::Value> = merged
         .parts
