@@ -478,6 +478,14 @@ impl Previous {
 /// are carried over). Anything else is an input error naming `flag`.
 pub fn inspect(flag: &str, target: &Path, keep: &dyn Fn(&str) -> bool) -> Result<Previous, OutputError> {
     let shown = format!("{flag} {}", target.display());
+    let real = resolve(target);
+    if real.parent().is_none() || std::env::current_dir().is_ok_and(|cwd| within(&resolve(&cwd), &real)) {
+        return Err(OutputError::input(format!(
+            "{shown}: is the current folder or holds it; a results folder is replaced as a whole, so give it a \
+             folder of its own (such as {})",
+            target.join("results").display()
+        )));
+    }
     let meta = match fs::metadata(target) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Previous::Absent),
@@ -890,6 +898,8 @@ mod tests {
         fs::write(target.join("notes.txt"), b"mine").expect("write");
         let e = ResultsSet::begin("--out", &target, "run", "three", &|_| false).err().expect("refused");
         assert!(e.code == 2 && e.message.contains("notes.txt"), "{e}");
+        let e = inspect("--out", Path::new("."), &|_| false).expect_err("the current folder");
+        assert!(e.message.contains("current folder"), "{e}");
         let user = d.join("user");
         fs::create_dir_all(&user).expect("dir");
         fs::write(user.join("thesis.tex"), b"x").expect("write");
