@@ -5,12 +5,13 @@ use edgesim::check::baseline::{self, Tolerance};
 use edgesim::check::verdict::{CheckReport, ScenarioVerdict};
 use edgesim::check::{junit, Status, Verdict};
 use edgesim::engine::{SimDuration, SimTime};
-use edgesim::report::{self, files::write_atomic};
+use edgesim::report::outputs::{self, Committed, OutputError, OutputsPlan, Previous, ResultsSet};
+use edgesim::report::{self, files::write_atomic, files::AtomicFile};
 use edgesim::world::catalog::{self, Region};
 use edgesim::{Outcome, Prepared};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::fs::{self, File};
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::fs;
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,8 +23,35 @@ const EXIT_OK: u8 = 0;
 const EXIT_FAILED: u8 = 1;
 /// Exit code: invalid input or usage.
 const EXIT_INPUT: u8 = 2;
+/// Exit code: an output could not be written (disk full, permission denied, or stdout closed).
+const EXIT_OUTPUT: u8 = outputs::EXIT_OUTPUT;
 /// Exit code: stopped by Ctrl-C (SIGINT), 128 + 2 as shells report it.
 const EXIT_INTERRUPTED: u8 = 130;
+
+/// `println!` that never panics: stdout goes through [`outputs::print`],
+/// which records its first error (a closed pipe, a full disk).
+macro_rules! outln {
+    () => {
+        outputs::print("\n")
+    };
+    ($($t:tt)*) => {
+        outputs::print(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// `print!` that never panics (see [`outln`]).
+macro_rules! out {
+    ($($t:tt)*) => {
+        outputs::print(&format!($($t)*))
+    };
+}
+
+/// `eprintln!` that never panics (a closed stderr is ignored).
+macro_rules! errln {
+    ($($t:tt)*) => {
+        outputs::eprint(&format!("{}\n", format_args!($($t)*)))
+    };
+}
 
 /// Set by Ctrl-C; the running simulation's observer sees it and stops.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -36,8 +64,10 @@ const PROGRESS_AFTER: Duration = Duration::from_secs(1);
     name = "edgesim",
     version,
     about = "A deterministic discrete-event simulator of a global edge network",
-    after_help = "Exit codes: 0 every expectation holds; 1 an expectation failed; 2 invalid input or usage; 130 \
-                  interrupted by Ctrl-C.\n\nExamples:\n  edgesim run scenarios/single-pop.toml\n  edgesim check \
+    after_help = "Exit codes: 0 every expectation holds; 1 an expectation failed; 2 invalid input or usage; 3 an \
+                  output could not be written (disk full, permission denied, stdout closed); 130 interrupted by \
+                  Ctrl-C.\n\nA results folder is replaced as a whole: after a kill, Ctrl-C or full disk it holds \
+                  the previous run or the new one, never a mix.\n\nExamples:\n  edgesim run scenarios/single-pop.toml\n  edgesim check \
                   scenarios/ --junit junit.xml"
 )]
 struct Cli {
@@ -50,7 +80,8 @@ enum Command {
     /// Run one scenario, print a table, write results/<name>/ (summary.json, CSVs, charts, report.html).
     #[command(
         after_help = "Exit codes: 0 every expectation holds; 1 one failed or was inconclusive; 2 invalid input or \
-                      usage; 130 interrupted by Ctrl-C (earlier results are left as they were).\n\nExample:\n  \
+                      usage; 3 an output could not be written (results left as they were); 130 interrupted by Ctrl-C \
+                      (results left as they were, or complete: the message says which).\n\nExample:\n  \
                       edgesim run scenarios/single-pop.toml --seed 7 --out /tmp/sp --trace /tmp/sp/events.jsonl"
     )]
     Run {
@@ -83,14 +114,17 @@ enum Command {
                       parsed before any runs: one bad file is exit 2 and nothing runs. Each run writes \
                       <out>/<scenario name>/.\n\nExit codes: 0 every expectation holds; 1 one failed, was \
                       inconclusive (unless --allow-inconclusive) or a baseline drifted; 2 invalid input or usage \
-                      (a bad scenario, flag or path, a missing baseline); 130 interrupted by Ctrl-C.\n\nExamples:\n  \
+                      (a bad scenario, flag or path, a missing baseline); 3 an output could not be written (disk full, \
+                      stdout closed: every scenario still runs and the JUnit and JSON are written); 130 interrupted \
+                      by Ctrl-C.\n\nExamples:\n  \
                       edgesim check scenarios/ --junit junit.xml --json verdict.json\n  edgesim check \
                       scenarios/pop-failure.toml --baseline baselines --tolerance-abs 2s --tolerance-rel 0.05")]
     Check(CheckArgs),
     /// Run scenarios and store each summary as DIR/<scenario name>.json, for `check --baseline DIR`.
     #[command(
         after_help = "Exit codes: 0 every baseline stored (whatever the expectations say: `check` judges them); \
-                      2 invalid input or usage; 130 interrupted by Ctrl-C (baselines stored before it stay).\n\n\
+                      2 invalid input or usage; 3 an output could not be written; 130 interrupted by Ctrl-C (the \
+                      folder's baselines are left as they were: they are replaced together).\n\n\
                       Example:\n  edgesim baseline scenarios/ --out baselines"
     )]
     Baseline {
@@ -109,7 +143,8 @@ enum Command {
     },
     /// Redraw the charts and report.html of a results folder from its saved files.
     #[command(
-        after_help = "Exit codes: 0 drawn; 2 not a results folder, or its files cannot be read.\n\nExample:\n  \
+        after_help = "Exit codes: 0 drawn; 2 not a results folder, or its files are not the ones edgesim wrote there; 3 \
+                      the charts could not be written.\n\nExample:\n  \
                             edgesim plot results/pop-failure"
     )]
     Plot {
@@ -207,6 +242,17 @@ fn interrupted(message: impl Into<String>) -> Failure {
     Failure { code: EXIT_INTERRUPTED, message: message.into() }
 }
 
+/// An output that could not be written (exit 3).
+fn output_error(message: impl Into<String>) -> Failure {
+    Failure { code: EXIT_OUTPUT, message: message.into() }
+}
+
+impl From<OutputError> for Failure {
+    fn from(e: OutputError) -> Self {
+        Failure { code: e.code, message: e.message }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(cli.command, Command::Run { .. } | Command::Check(_) | Command::Baseline { .. }) {
@@ -229,13 +275,29 @@ fn main() -> ExitCode {
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Catalog { region, format } => list_catalog(region.as_deref(), format),
     };
-    match result {
-        Ok(code) => ExitCode::from(code),
+    let code = match result {
+        Ok(code) => code,
         Err(f) => {
             let label = if f.code == EXIT_INTERRUPTED { "interrupted" } else { "error" };
-            eprintln!("{label}: {}", f.message);
-            ExitCode::from(f.code)
+            errln!("{label}: {}", f.message);
+            f.code
         }
+    };
+    ExitCode::from(with_stdout_state(code))
+}
+
+/// A closed or full stdout turns exit 0 or 1 into [`EXIT_OUTPUT`], with a
+/// message saying that the work went on to the end.
+fn with_stdout_state(code: u8) -> u8 {
+    match outputs::stdout_error() {
+        Some(why) if code == EXIT_OK || code == EXIT_FAILED => {
+            errln!(
+                "error: {why}: printing stopped there, but the work went on to the end and every file was written \
+                 (the exit code would have been {code}); exit {EXIT_OUTPUT}"
+            );
+            EXIT_OUTPUT
+        }
+        _ => code,
     }
 }
 
@@ -248,7 +310,7 @@ fn install_interrupt_handler() {
         }
     });
     if let Err(e) = installed {
-        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted run may end without a message");
+        errln!("warning: cannot catch Ctrl-C ({e}); an interrupted run may end without a message");
     }
 }
 
@@ -351,31 +413,55 @@ fn simulate(p: &Prepared, trace: Option<&mut dyn Write>, prefix: &str, quiet: bo
     }
 }
 
-/// Writes one run's result files into `dir`, each atomically: scenario.toml
-/// (a copy of the file, for `plot`), the CSVs (timeseries, pops_timeseries,
-/// levels), run.json, and summary.json
-/// last, so that a new summary.json means the whole set is new.
-fn write_results(dir: &Path, p: &Prepared, outcome: &Outcome, wall_s: f64) -> Result<(), Failure> {
+/// Writes one run's result files into its set: scenario.toml (a copy of
+/// the file, for `plot`), the CSVs (timeseries, pops_timeseries, levels),
+/// run.json and summary.json. The set is swapped in whole later.
+fn write_results(set: &ResultsSet, p: &Prepared, outcome: &Outcome, wall_s: f64) -> Result<(), Failure> {
     let summary = &outcome.summary;
     let json = serde_json::to_string_pretty(summary)
         .map_err(|e| input_error(format!("cannot encode summary.json: {e}")))?
         + "\n";
-    let write = |file: &str, bytes: &[u8]| {
-        let path = dir.join(file);
-        write_atomic(&path, bytes).map_err(|e| input_error(format!("cannot write {}: {e}", path.display())))
-    };
-    write("scenario.toml", p.scenario.source.text.as_bytes())?;
-    write("timeseries.csv", report::timeseries_csv(&outcome.result.recorder).as_bytes())?;
+    set.write("scenario.toml", p.scenario.source.text.as_bytes())?;
+    set.write("timeseries.csv", report::timeseries_csv(&outcome.result.recorder).as_bytes())?;
     let codes: Vec<String> = p.world.pops.iter().map(|pop| pop.code.clone()).collect();
-    write("pops_timeseries.csv", report::pop_series_csv(&outcome.result.pop_series, &codes).as_bytes())?;
-    write("levels.csv", report::levels_csv(&outcome.result.levels, &codes).as_bytes())?;
-    write("run.json", run_json(summary, wall_s).as_bytes())?;
-    write("summary.json", json.as_bytes())
+    set.write("pops_timeseries.csv", report::pop_series_csv(&outcome.result.pop_series, &codes).as_bytes())?;
+    set.write("levels.csv", report::levels_csv(&outcome.result.levels, &codes).as_bytes())?;
+    set.write("run.json", run_json(summary, wall_s).as_bytes())?;
+    set.write("summary.json", json.as_bytes())?;
+    Ok(())
 }
 
-/// Creates a results folder (before a run, so that a bad path fails fast).
-fn create_dir(flag: &str, dir: &Path) -> Result<(), Failure> {
-    fs::create_dir_all(dir).map_err(|e| input_error(format!("{flag} {}: cannot create the folder: {e}", dir.display())))
+/// The names a run writes in its results folder (charts included).
+fn run_file_names() -> Vec<String> {
+    let mut names: Vec<String> =
+        ["scenario.toml", "timeseries.csv", "pops_timeseries.csv", "levels.csv", "run.json", "summary.json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    names.push("report.html".into());
+    names.push(outputs::MARKER.into());
+    for (stem, _) in report::html::CHARTS {
+        names.push(format!("{stem}.svg"));
+        names.push(format!("{stem}.png"));
+    }
+    names
+}
+
+/// Adds a scenario's files to a plan's inputs: the file itself and the
+/// catalog CSV it names, if any.
+fn add_scenario_inputs(plan: &mut OutputsPlan, path: &Path, scenario: &edgesim::scenario::Scenario) {
+    plan.input("the scenario file", path);
+    if let Some(c) = &scenario.spec.topology.catalog {
+        let c = c.get_ref();
+        if c != "builtin" && c != "none" {
+            plan.input("the catalog file", &scenario.dir.join(c));
+        }
+    }
+}
+
+/// What a message says of a folder left as it was.
+fn left_as_it_was(dir: &Path, previous: &Previous) -> String {
+    format!("results left as they were in {}: {}", dir.display(), previous.describe())
 }
 
 /// `run.json`: the wall-clock figures that summary.json must not hold.
@@ -395,20 +481,22 @@ fn run_json(s: &report::Summary, wall_s: f64) -> String {
     format!("{value:#}\n")
 }
 
-/// Draws the charts and report.html of a results folder; returns the files.
-fn draw_charts(dir: &Path, scenario_toml: &str) -> Result<Vec<PathBuf>, String> {
-    let mut files = report::charts::render_all(dir).map_err(|e| format!("charts in {}: {e}", dir.display()))?;
-    let html =
-        report::html::write_report(dir, scenario_toml).map_err(|e| format!("report.html in {}: {e}", dir.display()))?;
+/// Draws the charts and report.html of a results folder; returns the
+/// files. `shown` is how messages name the folder.
+fn draw_charts(dir: &Path, shown: &Path, scenario_toml: &str) -> Result<Vec<PathBuf>, String> {
+    let mut files = report::charts::render_all(dir).map_err(|e| format!("charts in {}: {e}", shown.display()))?;
+    let html = report::html::write_report(dir, scenario_toml)
+        .map_err(|e| format!("report.html in {}: {e}", shown.display()))?;
     files.push(html);
     Ok(files)
 }
 
 /// [`draw_charts`] after a run: a failure is a warning (the results are
 /// written and `edgesim plot` can retry), not a verdict.
-fn draw_after_run(dir: &Path, scenario_toml: &str) {
-    if let Err(e) = draw_charts(dir, scenario_toml) {
-        eprintln!("warning: {e}; the results are written, `edgesim plot {}` retries", dir.display());
+fn draw_after_run(set: &ResultsSet, scenario_toml: &str) {
+    if let Err(e) = draw_charts(set.dir(), set.target(), scenario_toml) {
+        let e = e.replace(&set.dir().display().to_string(), &set.target().display().to_string());
+        errln!("warning: {e}; the results are written, `edgesim plot {}` retries", set.target().display());
     }
 }
 
@@ -435,37 +523,87 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
     let prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
     let name = prepared.scenario.name().to_string();
     let out_dir = o.out.unwrap_or_else(|| Path::new("results").join(&name));
-    create_dir("--out", &out_dir)?;
+    let mut plan = OutputsPlan::new();
+    add_scenario_inputs(&mut plan, path, &prepared.scenario);
+    let reserved = run_file_names();
+    let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
+    plan.set_folder("--out", &out_dir, &reserved, &["--trace"]);
+    if let Some(t) = &o.trace {
+        output_file("--trace", t, "events.jsonl")?;
+        plan.file("--trace", t);
+    }
+    plan.check()?;
+    if let Some(t) = &o.trace {
+        make_parent("--trace", t)?;
+    }
+    let set = ResultsSet::begin("--out", &out_dir, "run", &name, &|_| false)?;
+    // A trace inside the results folder is part of the set.
+    let trace_in_set =
+        o.trace.as_ref().is_some_and(|t| outputs::resolve(t).parent() == Some(outputs::resolve(&out_dir).as_path()));
     let mut trace_file = match &o.trace {
-        Some(t) => Some(BufWriter::new(
-            File::create(t).map_err(|e| input_error(format!("--trace {}: cannot create: {e}", t.display())))?,
-        )),
+        Some(t) => {
+            let at = match (trace_in_set, t.file_name()) {
+                (true, Some(file)) => set.dir().join(file),
+                _ => t.clone(),
+            };
+            Some(
+                AtomicFile::create(&at)
+                    .map_err(|e| output_error(format!("--trace {}: cannot create: {e}", t.display())))?,
+            )
+        }
         None => None,
     };
     let trace = trace_file.as_mut().map(|w| w as &mut dyn Write);
+    let not_written =
+        o.trace.as_ref().map_or(String::new(), |t| format!("; the trace {} was not written", t.display()));
     let (outcome, wall_s) = match simulate(&prepared, trace, &name, o.quiet || o.trace_hash) {
         Ok(done) => done,
         Err(RunStop::Interrupted(at)) => {
-            let torn = o.trace.as_ref().map_or(String::new(), |t| format!("; the trace {} is incomplete", t.display()));
             return Err(interrupted(format!(
-                "{name} stopped at {at} of {} simulated; nothing was written, the results in {} are as they \
-                 were{torn}",
+                "{name} stopped at {at} of {} simulated; {}{not_written}",
                 prepared.scenario.duration(),
-                out_dir.display()
+                left_as_it_was(&out_dir, set.previous())
             )));
         }
-        Err(RunStop::Io(e)) => return Err(input_error(format!("--trace: cannot write: {e}"))),
+        Err(RunStop::Io(e)) => {
+            let t = o.trace.as_deref().unwrap_or(Path::new("?"));
+            return Err(output_error(format!(
+                "--trace {}: cannot write: {e}; {}",
+                t.display(),
+                left_as_it_was(&out_dir, set.previous())
+            )));
+        }
     };
-    write_results(&out_dir, &prepared, &outcome, wall_s)?;
-    if was_interrupted() {
-        return Err(interrupted(format!("after the run; its results in {} are complete", out_dir.display())));
-    }
+    write_results(&set, &prepared, &outcome, wall_s)?;
     if o.charts {
-        draw_after_run(&out_dir, &prepared.scenario.source.text);
+        draw_after_run(&set, &prepared.scenario.source.text);
+    }
+    let cannot_trace = |e: io::Error, t: &Path| format!("--trace {}: cannot write: {e}", t.display());
+    if trace_in_set {
+        if let (Some(f), Some(t)) = (trace_file.take(), &o.trace) {
+            f.commit().map_err(|e| {
+                output_error(format!("{}; {}", cannot_trace(e, t), left_as_it_was(&out_dir, set.previous())))
+            })?;
+        }
+    }
+    let previous = set.previous().clone();
+    if set.commit(&was_interrupted)? == Committed::LeftAsItWas {
+        return Err(interrupted(format!(
+            "after the run, before its results were put in place; {}{not_written}",
+            left_as_it_was(&out_dir, &previous)
+        )));
+    }
+    if let (Some(f), Some(t)) = (trace_file.take(), &o.trace) {
+        f.commit().map_err(|e| {
+            output_error(format!("{}; the results in {} are complete", cannot_trace(e, t), out_dir.display()))
+        })?;
+    }
+    if was_interrupted() {
+        return Err(interrupted(format!("after the run; results complete in {}", out_dir.display())));
     }
     let summary = &outcome.summary;
     if o.trace_hash {
-        println!("{}", summary.trace_hash);
+        outln!("{}", summary.trace_hash);
     } else if !o.quiet {
         print_run(&prepared, summary, wall_s, &out_dir);
     }
@@ -474,7 +612,7 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
 }
 
 fn print_run(p: &Prepared, s: &report::Summary, wall_s: f64, out_dir: &Path) {
-    println!(
+    outln!(
         "edgesim run: {} (seed {}, {} simulated, {} PoPs, {} client sites)\n",
         s.scenario,
         s.seed,
@@ -484,29 +622,29 @@ fn print_run(p: &Prepared, s: &report::Summary, wall_s: f64, out_dir: &Path) {
     );
     // The table without its expectations: they are printed below, with their status.
     let table = report::Summary { expectations: Vec::new(), ..s.clone() };
-    print!("{}", report::terminal_table(&table));
+    out!("{}", report::terminal_table(&table));
     if !s.expectations.is_empty() {
-        println!("\nexpectations");
+        outln!("\nexpectations");
         for v in &s.expectations {
-            println!("{}", expectation_line(v));
+            outln!("{}", expectation_line(v));
         }
     }
-    println!();
+    outln!();
     if !s.expectations.is_empty() {
         let held = s.expectations.iter().filter(|v| v.status == Status::Pass).count();
         let unsure = s.expectations.iter().filter(|v| v.status == Status::Inconclusive).count();
         let unsure = if unsure > 0 { format!(" ({unsure} inconclusive)") } else { String::new() };
-        println!("{held} of {} expectations hold{unsure}.", s.expectations.len());
+        outln!("{held} of {} expectations hold{unsure}.", s.expectations.len());
     }
     let requests = s.requests.issued + s.requests.unfinished;
-    println!(
+    outln!(
         "wall {:.2}s: {:.2} M events/s, {:.2} M simulated requests/s, trace {}",
         wall_s,
         s.events_handled as f64 / wall_s.max(1e-9) / 1e6,
         requests as f64 / wall_s.max(1e-9) / 1e6,
         s.trace_hash
     );
-    println!("results in {}", out_dir.display());
+    outln!("results in {}", out_dir.display());
 }
 
 // ---------------------------------------------------------------------------
@@ -583,7 +721,7 @@ fn load_all(args: &[PathBuf], seed: Option<u64>) -> Result<Vec<Loaded>, Failure>
             Ok(prepared) => loaded.push(Loaded { path: path.clone(), prepared }),
             Err(e) => {
                 bad += 1;
-                eprintln!("error: {e}");
+                errln!("error: {e}");
             }
         }
     }
@@ -604,7 +742,7 @@ fn load_all(args: &[PathBuf], seed: Option<u64>) -> Result<Vec<Loaded>, Failure>
     Ok(loaded)
 }
 
-/// Rejects an output file path that is a folder, and makes its parent.
+/// Rejects an output file path that is a folder.
 fn output_file(flag: &str, path: &Path, example: &str) -> Result<(), Failure> {
     let text = path.to_string_lossy();
     if path.is_dir() || text.ends_with('/') || text.ends_with(std::path::MAIN_SEPARATOR) || path.file_name().is_none() {
@@ -614,15 +752,54 @@ fn output_file(flag: &str, path: &Path, example: &str) -> Result<(), Failure> {
             path.join(example).display()
         )));
     }
+    Ok(())
+}
+
+/// Makes the folder of an output file (after the plan is checked, before any run).
+fn make_parent(flag: &str, path: &Path) -> Result<(), Failure> {
     if let Some(parent) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(parent)
-            .map_err(|e| input_error(format!("{flag} {}: cannot create its folder: {e}", path.display())))?;
+            .map_err(|e| output_error(format!("{flag} {}: cannot create its folder: {e}", path.display())))?;
     }
     Ok(())
 }
 
 fn file_label(p: &Path) -> String {
     p.display().to_string()
+}
+
+/// The plan of `check`: every scenario (and catalog, and baseline) is an
+/// input; --out holds each scenario's set and index.html; --junit, --json.
+fn check_plan(a: &CheckArgs, loaded: &[Loaded]) -> Result<(), Failure> {
+    let mut plan = OutputsPlan::new();
+    for l in loaded {
+        add_scenario_inputs(&mut plan, &l.path, &l.prepared.scenario);
+        if let Some(dir) = &a.baseline {
+            plan.input("--baseline", &dir.join(format!("{}.json", l.name())));
+        }
+    }
+    plan.container("--out", &a.out, &["index.html"]);
+    let reserved = run_file_names();
+    let reserved: Vec<&str> = reserved.iter().map(String::as_str).collect();
+    for l in loaded {
+        plan.set_folder("--out", &a.out.join(l.name()), &reserved, &[]);
+    }
+    if let Some(j) = &a.junit {
+        plan.file("--junit", j);
+    }
+    if let Some(j) = &a.json {
+        plan.file("--json", j);
+    }
+    plan.check()?;
+    // Every scenario's folder must be one edgesim may replace, before any runs.
+    for l in loaded {
+        let dir = a.out.join(l.name());
+        if let Some(note) = outputs::recover(&dir) {
+            errln!("note: {note}");
+        }
+        outputs::inspect("--out", &dir, &|_| false)?;
+    }
+    Ok(())
 }
 
 fn check(a: CheckArgs) -> Result<u8, Failure> {
@@ -633,9 +810,10 @@ fn check(a: CheckArgs) -> Result<u8, Failure> {
     if let Some(j) = &a.json {
         output_file("--json", j, "verdict.json")?;
     }
-    if let (Some(j), Some(k)) = (&a.junit, &a.json) {
-        if j == k {
-            return Err(input_error(format!("--junit and --json both name {}; give two files", j.display())));
+    check_plan(&a, &loaded)?;
+    for (flag, path) in [("--junit", &a.junit), ("--json", &a.json)] {
+        if let Some(p) = path {
+            make_parent(flag, p)?;
         }
     }
     let tolerance = Tolerance {
@@ -646,37 +824,42 @@ fn check(a: CheckArgs) -> Result<u8, Failure> {
         Some(dir) => Some(load_baselines(dir, &loaded)?),
         None => None,
     };
-    create_dir("--out", &a.out)?;
     let n = loaded.len();
     if !a.quiet {
         let seed = a.seed.map_or("each file's seed".to_string(), |s| format!("seed {s}"));
-        println!("edgesim check: {n} scenario{} ({seed}), results in {}/<name>/\n", plural(n), a.out.display());
+        outln!("edgesim check: {n} scenario{} ({seed}), results in {}/<name>/\n", plural(n), a.out.display());
     }
     let mut verdicts = Vec::new();
     for (i, l) in loaded.iter().enumerate() {
         let name = l.name();
         let dir = a.out.join(name);
+        let earlier = format!("{i} of {n} scenarios ran before it and their results are complete");
         if was_interrupted() {
-            return Err(interrupted(format!(
-                "before {name}: {i} of {n} scenarios ran and wrote their results; no JUnit or JSON verdict was written"
-            )));
+            return Err(interrupted(format!("before {name}: {earlier}; no JUnit or JSON verdict was written")));
         }
+        let set = ResultsSet::begin("--out", &dir, "check", name, &|_| false)?;
         let (outcome, wall_s) = match simulate(&l.prepared, None, &format!("[{}/{n}] {name}", i + 1), a.quiet) {
             Ok(done) => done,
             Err(RunStop::Interrupted(at)) => {
                 return Err(interrupted(format!(
-                    "{name} stopped at {at} of {} simulated: its results in {} are as they were; {i} of {n} \
-                     scenarios ran before it; no JUnit or JSON verdict was written",
+                    "{name} stopped at {at} of {} simulated: {}; {earlier}; no JUnit or JSON verdict was written",
                     l.prepared.scenario.duration(),
-                    dir.display()
+                    left_as_it_was(&dir, set.previous())
                 )))
             }
-            Err(RunStop::Io(e)) => return Err(input_error(format!("{name}: {e}"))),
+            Err(RunStop::Io(e)) => return Err(output_error(format!("{name}: {e}"))),
         };
-        create_dir("--out", &dir)?;
-        write_results(&dir, &l.prepared, &outcome, wall_s)?;
+        write_results(&set, &l.prepared, &outcome, wall_s)?;
         if !a.no_charts {
-            draw_after_run(&dir, &l.prepared.scenario.source.text);
+            draw_after_run(&set, &l.prepared.scenario.source.text);
+        }
+        let previous = set.previous().clone();
+        if set.commit(&was_interrupted)? == Committed::LeftAsItWas {
+            return Err(interrupted(format!(
+                "after {name} ran, before its results were put in place: {}; {earlier}; no JUnit or JSON verdict \
+                 was written",
+                left_as_it_was(&dir, &previous)
+            )));
         }
         let diff = match &baselines {
             Some(b) => {
@@ -700,20 +883,32 @@ fn check(a: CheckArgs) -> Result<u8, Failure> {
         verdicts.push(v);
     }
     let report = CheckReport::new(verdicts, a.allow_inconclusive);
+    let mut unwritten = Vec::new();
     if !a.no_charts {
-        write_index(&a.out, &report);
+        if let Err(e) = write_index(&a.out, &report) {
+            unwritten.push(e);
+        }
     }
     if let Some(path) = &a.junit {
         let xml = junit::to_xml(&report).map_err(input_error)?;
-        write_atomic(path, xml.as_bytes())
-            .map_err(|e| input_error(format!("--junit {}: cannot write: {e}", path.display())))?;
+        if let Err(e) = write_atomic(path, xml.as_bytes()) {
+            unwritten.push(format!("--junit {}: cannot write: {e}", path.display()));
+        }
     }
     if let Some(path) = &a.json {
         let json = report.to_json().map_err(|e| input_error(format!("cannot encode the verdicts: {e}")))?;
-        write_atomic(path, json.as_bytes())
-            .map_err(|e| input_error(format!("--json {}: cannot write: {e}", path.display())))?;
+        if let Err(e) = write_atomic(path, json.as_bytes()) {
+            unwritten.push(format!("--json {}: cannot write: {e}", path.display()));
+        }
     }
     print_total(&report);
+    if !unwritten.is_empty() {
+        return Err(output_error(format!(
+            "{}; every scenario ran and its results are complete (the check's status: {})",
+            unwritten.join("; "),
+            report.status.label()
+        )));
+    }
     if was_interrupted() {
         return Err(interrupted("after the last scenario; every result and verdict file is complete"));
     }
@@ -728,9 +923,14 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// Reads `DIR/<name>.json` for every scenario before any runs; a missing or
-/// unreadable one is an input error.
+/// Reads `DIR/<name>.json` for every scenario before any runs; a missing,
+/// unreadable, changed or foreign one is an input error. The folder's
+/// marker must say `edgesim baseline` wrote it, and list each file with
+/// its size and hash.
 fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, serde_json::Value)>, Failure> {
+    if let Some(note) = outputs::recover(dir) {
+        errln!("note: {note}");
+    }
     if !dir.is_dir() {
         return Err(input_error(format!(
             "--baseline {}: no such folder; make one with `edgesim baseline SCENARIO... --out {}`",
@@ -738,6 +938,9 @@ fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, serde_j
             dir.display()
         )));
     }
+    let remake =
+        |l: &Loaded| format!("make it again with `edgesim baseline {} --out {}`", l.path.display(), dir.display());
+    let marker = outputs::read_marker(dir);
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for l in loaded {
@@ -752,7 +955,23 @@ fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, serde_j
             ));
             continue;
         }
-        match baseline::load(&file, l.name()) {
+        let checked = match &marker {
+            Err(e) => Err(e.clone()),
+            Ok(None) => Err(format!(
+                "{}: not an edgesim baselines folder (no {}); {}",
+                dir.display(),
+                outputs::MARKER,
+                remake(l)
+            )),
+            Ok(Some(m)) if m.command != "baseline" => Err(format!(
+                "{}: holds the results of `edgesim {}`, not baselines; {}",
+                dir.display(),
+                m.command,
+                remake(l)
+            )),
+            Ok(Some(m)) => outputs::verify_listed(dir, m, &format!("{}.json", l.name())).map(|_| ()),
+        };
+        match checked.and_then(|()| baseline::load(&file, l.name())) {
             Ok(v) => out.push((file, v)),
             Err(e) => problems.push(e),
         }
@@ -762,7 +981,7 @@ fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, serde_j
         1 => Err(input_error(format!("--baseline: {}; nothing was run", problems[0]))),
         k => {
             for p in &problems {
-                eprintln!("error: --baseline: {p}");
+                errln!("error: --baseline: {p}");
             }
             Err(input_error(format!("--baseline: {k} baselines are missing or unreadable; nothing was run")))
         }
@@ -774,23 +993,23 @@ fn print_scenario(v: &ScenarioVerdict, allow_inconclusive: bool, quiet: bool) {
     if quiet && v.status == Status::Pass {
         return;
     }
-    println!("{} ({}, seed {})", v.scenario, v.file, v.seed);
+    outln!("{} ({}, seed {})", v.scenario, v.file, v.seed);
     for e in &v.expectations {
         if quiet && e.status == Status::Pass {
             continue;
         }
         let line = expectation_line(e);
         if e.status.breaks(allow_inconclusive) {
-            println!("{line}  [seed {}; replay: {}]", v.seed, v.replay);
+            outln!("{line}  [seed {}; replay: {}]", v.seed, v.replay);
         } else {
-            println!("{line}");
+            outln!("{line}");
         }
     }
     if let Some(d) = &v.baseline {
         if !quiet || d.drifted > 0 {
-            print!("{}", baseline::table(d, "  "));
+            out!("{}", baseline::table(d, "  "));
             if d.drifted > 0 {
-                println!("  baseline drift: replay with `{}`", v.replay);
+                outln!("  baseline drift: replay with `{}`", v.replay);
             }
         }
     }
@@ -798,7 +1017,7 @@ fn print_scenario(v: &ScenarioVerdict, allow_inconclusive: bool, quiet: bool) {
         (Status::Inconclusive, true) => "PASS (inconclusive allowed)",
         (s, _) => s.label(),
     };
-    println!(
+    outln!(
         "  => {} {verdict}: {} passed, {} failed, {} inconclusive{}  ({:.2}s; results in {})\n",
         v.scenario,
         v.passed,
@@ -817,7 +1036,7 @@ fn print_total(r: &CheckReport) {
     } else {
         String::new()
     };
-    println!(
+    outln!(
         "total {}: {} scenario{}, {} failed; {} expectations: {} passed, {} failed, {} inconclusive{}{drift}",
         r.status.label(),
         t.scenarios,
@@ -832,7 +1051,7 @@ fn print_total(r: &CheckReport) {
 }
 
 /// `<out>/index.html`, linking every scenario's report.
-fn write_index(out: &Path, r: &CheckReport) {
+fn write_index(out: &Path, r: &CheckReport) -> Result<(), String> {
     let entries: Vec<report::html::IndexEntry> = r
         .scenarios
         .iter()
@@ -845,57 +1064,61 @@ fn write_index(out: &Path, r: &CheckReport) {
             inconclusive: s.inconclusive,
         })
         .collect();
-    if let Err(e) = report::html::write_index(out, &entries) {
-        eprintln!("warning: index.html in {}: {e}", out.display());
-    }
+    report::html::write_index(out, &entries)
+        .map(|_| ())
+        .map_err(|e| format!("{}: cannot write: {e}", out.join("index.html").display()))
 }
 
 fn make_baselines(args: &[PathBuf], out: &Path, seed: Option<u64>, quiet: bool) -> Result<u8, Failure> {
     let loaded = load_all(args, seed)?;
-    create_dir("--out", out)?;
+    let mut plan = OutputsPlan::new();
+    for l in &loaded {
+        add_scenario_inputs(&mut plan, &l.path, &l.prepared.scenario);
+    }
+    let files: Vec<String> = loaded.iter().map(|l| format!("{}.json", l.name())).collect();
+    let mut reserved: Vec<&str> = files.iter().map(String::as_str).collect();
+    reserved.push(outputs::MARKER);
+    plan.set_folder("--out", out, &reserved, &[]);
+    plan.check()?;
+    let names: Vec<&str> = loaded.iter().map(Loaded::name).collect();
+    // Baselines of other scenarios already in the folder are kept.
+    let set = ResultsSet::begin("--out", out, "baseline", &names.join(", "), &|f| {
+        f.ends_with(".json") && !files.iter().any(|g| g == f)
+    })?;
     let n = loaded.len();
+    let mut lines = Vec::new();
     for (i, l) in loaded.iter().enumerate() {
         let name = l.name();
-        let file = out.join(format!("{name}.json"));
+        let file = format!("{name}.json");
         if was_interrupted() {
-            return Err(interrupted(format!("before {name}: {i} of {n} baselines stored")));
+            return Err(interrupted(format!("before {name}: baselines {}", left_as_it_was(out, set.previous()))));
         }
         let (outcome, _) = match simulate(&l.prepared, None, &format!("[{}/{n}] {name}", i + 1), quiet) {
             Ok(done) => done,
             Err(RunStop::Interrupted(at)) => {
                 return Err(interrupted(format!(
-                    "{name} stopped at {at}: {} is as it was; {i} of {n} baselines stored before it",
-                    file.display()
+                    "{name} stopped at {at}: nothing was stored, baselines {}",
+                    left_as_it_was(out, set.previous())
                 )))
             }
-            Err(RunStop::Io(e)) => return Err(input_error(format!("{name}: {e}"))),
+            Err(RunStop::Io(e)) => return Err(output_error(format!("{name}: {e}"))),
         };
         let json = serde_json::to_string_pretty(&outcome.summary)
             .map_err(|e| input_error(format!("cannot encode the summary of {name}: {e}")))?
             + "\n";
-        write_atomic(&file, json.as_bytes())
-            .map_err(|e| input_error(format!("cannot write {}: {e}", file.display())))?;
-        if !quiet {
-            let s = &outcome.summary;
-            let rtos: Vec<String> = s
-                .faults
-                .iter()
-                .enumerate()
-                .map(|(k, f)| match f.rto_s {
-                    Some(r) => format!("fault {} rto {r:.3}s", k + 1),
-                    None => format!("fault {} not recovered", k + 1),
-                })
-                .collect();
-            let broken = s.expectations.iter().filter(|v| v.status != Status::Pass).count();
-            let note = if broken > 0 { format!("; note: {broken} expectations do not pass") } else { String::new() };
-            println!(
-                "stored {} (seed {}, latency p99 {:.3}ms{}{}{note})",
-                file.display(),
-                s.seed,
-                s.latency_ms.all.p99,
-                if rtos.is_empty() { "" } else { ", " },
-                rtos.join(", ")
-            );
+        let path = set.write(&file, json.as_bytes())?;
+        lines.push(baseline_line(&path, &outcome.summary));
+    }
+    let previous = set.previous().clone();
+    if set.commit(&was_interrupted)? == Committed::LeftAsItWas {
+        return Err(interrupted(format!(
+            "after the last scenario, before the baselines were put in place: nothing was stored, baselines {}",
+            left_as_it_was(out, &previous)
+        )));
+    }
+    if !quiet {
+        for l in lines {
+            outln!("{l}");
         }
     }
     if was_interrupted() {
@@ -904,23 +1127,101 @@ fn make_baselines(args: &[PathBuf], out: &Path, seed: Option<u64>, quiet: bool) 
     Ok(EXIT_OK)
 }
 
+/// The line `baseline` prints for a stored baseline.
+fn baseline_line(file: &Path, s: &report::Summary) -> String {
+    let rtos: Vec<String> = s
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(k, f)| match f.rto_s {
+            Some(r) => format!("fault {} rto {r:.3}s", k + 1),
+            None => format!("fault {} not recovered", k + 1),
+        })
+        .collect();
+    let broken = s.expectations.iter().filter(|v| v.status != Status::Pass).count();
+    let note = if broken > 0 { format!("; note: {broken} expectations do not pass") } else { String::new() };
+    format!(
+        "stored {} (seed {}, latency p99 {:.3}ms{}{}{note})",
+        file.display(),
+        s.seed,
+        s.latency_ms.all.p99,
+        if rtos.is_empty() { "" } else { ", " },
+        rtos.join(", ")
+    )
+}
+
 // ---------------------------------------------------------------------------
 // Plot, validate, catalog.
 
-fn plot(dir: &Path) -> Result<u8, Failure> {
+/// Whether a file of a run's results folder is data that `plot` keeps
+/// (not a chart or page it draws again).
+fn is_run_data(name: &str) -> bool {
+    !(name.ends_with(".svg") || name.ends_with(".png") || name == "report.html" || name == outputs::MARKER)
+}
+
+/// Checks a results folder for `plot`: its marker says `run` or `check`
+/// wrote it, every data file is the one listed, summary.json has this
+/// edgesim's layout. Returns the marker.
+fn check_results_folder(dir: &Path) -> Result<outputs::Marker, Failure> {
     if !dir.is_dir() {
         return Err(input_error(format!("{}: no such results folder", dir.display())));
     }
-    if !dir.join("summary.json").is_file() {
+    let marker = outputs::read_marker(dir).map_err(input_error)?.ok_or_else(|| {
+        input_error(format!(
+            "{}: not an edgesim results folder (no {}); give a folder that `edgesim run` or `edgesim check` wrote",
+            dir.display(),
+            outputs::MARKER
+        ))
+    })?;
+    if marker.command != "run" && marker.command != "check" {
         return Err(input_error(format!(
-            "{}: holds no summary.json; give a folder that `edgesim run` or `edgesim check` wrote",
-            dir.display()
+            "{}: holds what `edgesim {}` wrote; plot redraws a folder of `edgesim run` or `edgesim check`",
+            dir.display(),
+            marker.command
         )));
     }
-    let scenario_toml = match fs::read_to_string(dir.join("scenario.toml")) {
+    for name in ["summary.json", "timeseries.csv"] {
+        if marker.file(name).is_none() {
+            return Err(input_error(format!(
+                "{}: its {} lists no {name}; expected a run's results",
+                dir.display(),
+                outputs::MARKER
+            )));
+        }
+    }
+    for f in marker.files.iter().filter(|f| is_run_data(&f.name)) {
+        outputs::verify_listed(dir, &marker, &f.name).map_err(input_error)?;
+    }
+    let summary = dir.join("summary.json");
+    let v: serde_json::Value = fs::read(&summary)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| input_error(format!("{}: not JSON; expected a run's summary", summary.display())))?;
+    let version = v.get("schema_version").and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(report::summary::SCHEMA_VERSION)) {
+        return Err(input_error(format!(
+            "{}: summary layout version {} but this edgesim reads version {}; run the scenario again",
+            summary.display(),
+            version.map_or("unknown".to_string(), |v| v.to_string()),
+            report::summary::SCHEMA_VERSION
+        )));
+    }
+    Ok(marker)
+}
+
+/// `plot`: redraws the charts and report.html into a fresh copy of the
+/// folder's data and swaps it in, so that only charts it drew are shown.
+fn plot(dir: &Path) -> Result<u8, Failure> {
+    if let Some(note) = outputs::recover(dir) {
+        errln!("note: {note}");
+    }
+    let marker = check_results_folder(dir)?;
+    let listed = |n: &str| is_run_data(n) && marker.file(n).is_some();
+    let set = ResultsSet::begin("results folder", dir, &marker.command, &marker.scenario, &listed)?;
+    let scenario_toml = match fs::read_to_string(set.dir().join("scenario.toml")) {
         Ok(text) => text,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            eprintln!(
+            errln!(
                 "warning: {} holds no scenario.toml (an older run); the report will not show the scenario",
                 dir.display()
             );
@@ -928,9 +1229,12 @@ fn plot(dir: &Path) -> Result<u8, Failure> {
         }
         Err(e) => return Err(input_error(format!("{}: cannot read scenario.toml: {e}", dir.display()))),
     };
-    let files = draw_charts(dir, &scenario_toml).map_err(input_error)?;
+    let files = draw_charts(set.dir(), dir, &scenario_toml)
+        .map_err(|e| input_error(e.replace(&set.dir().display().to_string(), &dir.display().to_string())))?;
+    let files: Vec<PathBuf> = files.iter().map(|f| set.final_path(f)).collect();
+    set.commit(&|| false)?;
     for f in files {
-        println!("{}", f.display());
+        outln!("{}", f.display());
     }
     Ok(EXIT_OK)
 }
@@ -940,7 +1244,7 @@ fn validate(paths: &[PathBuf]) -> Result<u8, Failure> {
     for path in paths {
         let checked = edgesim::scenario::load(path).and_then(edgesim::prepare);
         match checked {
-            Ok(p) => println!(
+            Ok(p) => outln!(
                 "ok    {} ({}: {} PoPs, {} client sites, {} expectations)",
                 path.display(),
                 p.scenario.name(),
@@ -950,7 +1254,7 @@ fn validate(paths: &[PathBuf]) -> Result<u8, Failure> {
             ),
             Err(e) => {
                 bad += 1;
-                eprintln!("error: {e}");
+                errln!("error: {e}");
             }
         }
     }
@@ -1004,8 +1308,6 @@ fn list_catalog(region: Option<&str>, format: CatalogFormat) -> Result<u8, Failu
             out.push_str(&format!("{n} PoPs\n"));
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`edgesim catalog | head`) is not an error worth reporting.
-    let _ = stdout.write_all(out.as_bytes());
+    out!("{out}");
     Ok(EXIT_OK)
 }

@@ -123,14 +123,47 @@ pub fn load(path: &Path, scenario: &str) -> Result<Value, String> {
         std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the baseline: {e}", path.display()))?;
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| format!("{}: not a baseline (summary.json) file: {e}", path.display()))?;
-    if !v.get("schema_version").is_some_and(Value::is_u64) {
+    let Some(version) = v.get("schema_version").and_then(Value::as_u64) else {
         return Err(format!("{}: not a baseline (summary.json) file: no schema_version", path.display()));
+    };
+    if version != u64::from(SUMMARY_SCHEMA_VERSION) {
+        return Err(format!(
+            "{}: summary layout version {version} but this edgesim compares version {SUMMARY_SCHEMA_VERSION}; \
+             make the baseline again with `edgesim baseline`",
+            path.display()
+        ));
     }
     match v.get("scenario").and_then(Value::as_str) {
-        Some(name) if name == scenario => Ok(v),
-        Some(name) => Err(format!("{}: is the baseline of scenario \"{name}\", not \"{scenario}\"", path.display())),
-        None => Err(format!("{}: not a baseline (summary.json) file: no scenario name", path.display())),
+        Some(name) if name != scenario => {
+            return Err(format!("{}: is the baseline of scenario \"{name}\", not \"{scenario}\"", path.display()))
+        }
+        Some(_) => {}
+        None => return Err(format!("{}: not a baseline (summary.json) file: no scenario name", path.display())),
     }
+    check_shape(&v).map_err(|e| format!("{}: not a baseline (summary.json) file: {e}", path.display()))?;
+    Ok(v)
+}
+
+/// The summary layout this edgesim writes and compares.
+const SUMMARY_SCHEMA_VERSION: u32 = crate::report::summary::SCHEMA_VERSION;
+
+/// What [`compare`] reads is there with its type: `seed` a whole number,
+/// `faults` an array of objects, `latency_ms` an object of numbers.
+fn check_shape(v: &Value) -> Result<(), String> {
+    if !v.get("seed").is_some_and(Value::is_u64) {
+        return Err("expected \"seed\", a whole number".into());
+    }
+    let faults = v.get("faults").and_then(Value::as_array).ok_or("expected \"faults\", an array")?;
+    if let Some(i) = faults.iter().position(|f| !f.is_object()) {
+        return Err(format!("faults[{i}] is not an object"));
+    }
+    let latency = v.get("latency_ms").and_then(Value::as_object).ok_or("expected \"latency_ms\", an object")?;
+    for q in LATENCY_KEYS {
+        if !latency.get(q).is_some_and(|x| x.is_number() || x.is_null()) {
+            return Err(format!("expected latency_ms.{q}, a number"));
+        }
+    }
+    Ok(())
 }
 
 struct Rows {
@@ -320,7 +353,7 @@ mod tests {
 
     fn summary(rto: Option<f64>, detected: f64, p99: f64) -> Value {
         json!({
-            "schema_version": 1,
+            "schema_version": SUMMARY_SCHEMA_VERSION,
             "scenario": "s",
             "seed": 42,
             "latency_ms": { "p50": 5.0, "p90": 8.0, "p99": p99, "p999": 100.0 },
@@ -379,6 +412,14 @@ mod tests {
         assert!(load(&p, "t").is_err_and(|e| e.contains("not \"t\"")));
         std::fs::write(&p, "{\"a\": 1}").expect("write");
         assert!(load(&p, "s").is_err());
+        let mut other = summary(None, 1.0, 2.0);
+        other["schema_version"] = json!(SUMMARY_SCHEMA_VERSION + 1);
+        std::fs::write(&p, other.to_string()).expect("write");
+        assert!(load(&p, "s").is_err_and(|e| e.contains("layout version")));
+        let mut torn = summary(None, 1.0, 2.0);
+        torn["latency_ms"] = json!("fast");
+        std::fs::write(&p, torn.to_string()).expect("write");
+        assert!(load(&p, "s").is_err_and(|e| e.contains("latency_ms")));
         assert!(load(&dir.join("none.json"), "s").is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }

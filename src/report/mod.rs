@@ -4,6 +4,7 @@
 pub mod charts;
 pub mod files;
 pub mod html;
+pub mod outputs;
 pub mod summary;
 pub mod sweep_charts;
 pub mod sweep_html;

@@ -14,8 +14,10 @@
 //! Command::Merge(a) => edgesim::sweep::cli::merge_command(&a),
 //! ```
 
-use super::output::{self, write};
+use super::output::{self, is_part_name, SWEEP_FILES};
 use super::{load_plan, report, run, shard, PointReport, RunOptions, Settings, Shard, SweepError, SweepReport};
+use crate::report::files::write_atomic;
+use crate::report::outputs::{self, Committed, OutputError, OutputsPlan, ResultsSet};
 use crate::report::short_number;
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -26,6 +28,8 @@ use std::sync::Once;
 pub const EXIT_OK: u8 = 0;
 /// Exit code: invalid input or usage.
 pub const EXIT_INPUT: u8 = 2;
+/// Exit code: an output could not be written (disk full, permission denied, stdout closed).
+pub const EXIT_OUTPUT: u8 = outputs::EXIT_OUTPUT;
 /// Exit code: stopped by Ctrl-C.
 pub const EXIT_INTERRUPTED: u8 = 130;
 
@@ -98,7 +102,7 @@ pub struct MergeArgs {
 /// A failure that ends the command: its exit code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliError {
-    /// 2 for invalid input or usage, 130 when interrupted.
+    /// 2 for invalid input or usage, 3 when an output cannot be written, 130 when interrupted.
     pub code: u8,
     /// What went wrong, naming the file or flag.
     pub message: String,
@@ -111,6 +115,26 @@ impl From<SweepError> for CliError {
             SweepError::Interrupted(message) => CliError { code: EXIT_INTERRUPTED, message },
         }
     }
+}
+
+impl From<OutputError> for CliError {
+    fn from(e: OutputError) -> Self {
+        CliError { code: e.code, message: e.message }
+    }
+}
+
+/// `println!` that never panics: stdout goes through [`outputs::print`].
+macro_rules! outln {
+    ($($t:tt)*) => {
+        outputs::print(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// `print!` that never panics.
+macro_rules! out {
+    ($($t:tt)*) => {
+        outputs::print(&format!($($t)*))
+    };
 }
 
 impl std::fmt::Display for CliError {
@@ -156,14 +180,27 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
     let plan = load_plan(&args.scenario, &settings)?;
     let spec = &plan.spec;
     let out = args.out.clone().unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", spec.scenario_name)));
-    output::create_dir(&out)?;
+    let mut plan_paths = OutputsPlan::new();
+    plan_paths.input("the scenario file", &args.scenario);
+    let set = match args.shard {
+        Some(s) => {
+            plan_paths.container("--out", &out, &[]).file("--out", &out.join(s.file_name()));
+            plan_paths.check()?;
+            None
+        }
+        None => {
+            plan_paths.set_folder("--out", &out, &SWEEP_FILES, &[]);
+            plan_paths.check()?;
+            Some(ResultsSet::begin("--out", &out, "sweep", &spec.scenario_name, &|_| false)?)
+        }
+    };
     let runs = match args.shard {
         Some(s) => (0..spec.jobs()).filter(|j| s.owns(*j)).count(),
         None => spec.jobs(),
     };
     if !args.quiet {
         let shard = args.shard.map_or(String::new(), |s| format!(", shard {s}: {runs} runs"));
-        println!(
+        outln!(
             "edgesim sweep: {} ({} x {} = {} runs{shard}, master seed {})",
             spec.scenario_name,
             plural(plan.points.len(), "point"),
@@ -179,9 +216,19 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
         progress: !args.quiet && io::stderr().is_terminal(),
         stop: Some(&STOP),
     };
-    let ran = run(&plan, &opts)?;
+    let ran = match run(&plan, &opts) {
+        Ok(ran) => ran,
+        Err(SweepError::Interrupted(m)) => {
+            let left = set.as_ref().map_or(String::new(), |s| {
+                format!("; results left as they were in {}: {}", out.display(), s.previous().describe())
+            });
+            return Err(CliError { code: EXIT_INTERRUPTED, message: format!("{m}{left}") });
+        }
+        Err(e) => return Err(e.into()),
+    };
     let rate = ran.records.len() as f64 / ran.wall_s.max(1e-9);
-    if let Some(s) = args.shard {
+    let Some(set) = set else {
+        let s = args.shard.ok_or_else(|| CliError { code: EXIT_INPUT, message: "no shard".into() })?;
         let part = shard::Part::new(
             spec,
             &plan.scenario_text,
@@ -189,33 +236,79 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
             &ran.records,
             shard::PartRun { wall_s: ran.wall_s, threads: ran.threads },
         );
-        let path = write(&out, &s.file_name(), part.to_json()?.as_bytes())?;
+        let path = write_part(&out, s, &part.to_json()?)?;
         if !args.quiet {
             let errors = ran.records.iter().filter(|r| r.error.is_some()).count();
-            println!(
+            outln!(
                 "part {s}: {} runs ({errors} errors) in {:.2}s on {} threads, {rate:.2} runs/s",
                 ran.records.len(),
                 ran.wall_s,
                 ran.threads
             );
-            println!("wrote {}", path.display());
-            println!("when all {} parts are done: edgesim merge {} --out {}", s.n, out.display(), out.display());
+            outln!("wrote {}", path.display());
+            outln!("when all {} parts are done: edgesim merge {} --out {}", s.n, out.display(), out.display());
         }
         return Ok(EXIT_OK);
-    }
+    };
     let report = report(spec, &ran.records)?;
     let run_json = output::run_json(spec, ran.records.len(), ran.wall_s, Some(ran.threads), &[]);
-    let files = output::write_all(&out, spec, &report, &ran.records, &run_json, &plan.scenario_text)?;
+    let files = output::write_all(&set, spec, &report, &ran.records, &run_json, &plan.scenario_text)?;
+    commit(set, &out)?;
     if !args.quiet {
-        print!("{}", table(&report));
-        println!("wall {:.2}s on {} threads: {rate:.2} runs/s", ran.wall_s, ran.threads);
+        out!("{}", table(&report));
+        outln!("wall {:.2}s on {} threads: {rate:.2} runs/s", ran.wall_s, ran.threads);
         print_files(&files);
     }
     Ok(EXIT_OK)
 }
 
+/// Writes a shard's part file into `out` (created if need be), atomically;
+/// a file of that name that is not a part file is never replaced.
+fn write_part(out: &Path, s: Shard, json: &str) -> Result<PathBuf, CliError> {
+    let path = out.join(s.file_name());
+    if path.exists() && shard::read_part(&path).is_err() {
+        let head: String = std::fs::read_to_string(&path).unwrap_or_default().chars().take(200).collect();
+        if !head.contains(shard::PART_KIND) {
+            return Err(CliError {
+                code: EXIT_INPUT,
+                message: format!(
+                    "--out {}: holds {}, which is not a part file; not replaced",
+                    out.display(),
+                    path.display()
+                ),
+            });
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| CliError {
+        code: EXIT_OUTPUT,
+        message: format!("--out {}: cannot create the folder: {e}", out.display()),
+    })?;
+    write_atomic(&path, json.as_bytes()).map_err(|e| CliError {
+        code: EXIT_OUTPUT,
+        message: format!("cannot write {}: {e}; the part file is as it was", path.display()),
+    })?;
+    Ok(path)
+}
+
+/// Swaps a written sweep set in; Ctrl-C before the swap leaves the folder as it was.
+fn commit(set: ResultsSet, out: &Path) -> Result<(), CliError> {
+    let previous = set.previous().describe();
+    match set.commit(&|| STOP.load(Ordering::SeqCst))? {
+        Committed::Complete => Ok(()),
+        Committed::LeftAsItWas => Err(CliError {
+            code: EXIT_INTERRUPTED,
+            message: format!(
+                "after the sweep ran, before its results were put in place; results left as they were in {}: \
+                 {previous}",
+                out.display()
+            ),
+        }),
+    }
+}
+
 /// `edgesim merge`: checks the parts belong together, reassembles their
-/// records and writes what the unsharded sweep would have.
+/// records and writes what the unsharded sweep would have. Part files in
+/// the output folder are carried into the new set.
 pub fn merge_command(args: &MergeArgs) -> Result<u8, CliError> {
     let merged = shard::merge(&args.parts)?;
     let out = match (&args.out, args.parts.first()) {
@@ -225,8 +318,15 @@ pub fn merge_command(args: &MergeArgs) -> Result<u8, CliError> {
         (None, None) => PathBuf::new(),
     };
     let out = if out.as_os_str().is_empty() { PathBuf::from(".") } else { out };
-    output::create_dir(&out)?;
+    let mut paths = OutputsPlan::new();
+    for p in shard::expand_parts(&args.parts)? {
+        paths.input("the part file", &p);
+    }
+    paths.set_folder_carrying_inputs("--out", &out, &SWEEP_FILES);
+    paths.check()?;
     let spec = &merged.spec;
+    // Marked as a sweep: the merged folder is what the unsharded sweep writes, marker included.
+    let set = ResultsSet::begin("--out", &out, "sweep", &spec.scenario_name, &is_part_name)?;
     let report = report(spec, &merged.records)?;
     let parts: Vec<serde_json::Value> = merged
         .parts
@@ -235,9 +335,10 @@ pub fn merge_command(args: &MergeArgs) -> Result<u8, CliError> {
         .collect();
     let wall_s: f64 = merged.parts.iter().map(|(_, r)| r.wall_s).sum();
     let run_json = output::run_json(spec, merged.records.len(), wall_s, None, &parts);
-    let files = output::write_all(&out, spec, &report, &merged.records, &run_json, &merged.scenario_text)?;
+    let files = output::write_all(&set, spec, &report, &merged.records, &run_json, &merged.scenario_text)?;
+    commit(set, &out)?;
     if !args.quiet {
-        println!(
+        outln!(
             "edgesim merge: {} of {} ({} x {} = {} runs, master seed {})",
             plural(merged.parts.len(), "part"),
             spec.scenario_name,
@@ -246,7 +347,7 @@ pub fn merge_command(args: &MergeArgs) -> Result<u8, CliError> {
             spec.jobs(),
             spec.master_seed
         );
-        print!("{}", table(&report));
+        out!("{}", table(&report));
         print_files(&files);
     }
     Ok(EXIT_OK)
@@ -263,7 +364,7 @@ fn plural(n: usize, what: &str) -> String {
 
 fn print_files(files: &[PathBuf]) {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
-    println!("wrote {}", names.join(", "));
+    outln!("wrote {}", names.join(", "));
 }
 
 /// Whether the terminal table shows a measure (sweep.json has them all).

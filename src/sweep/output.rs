@@ -1,5 +1,5 @@
-//! A sweep's files, each written atomically
-//! ([`crate::report::files::write_atomic`]):
+//! A sweep's files, written as one set ([`crate::report::outputs::ResultsSet`]:
+//! a fresh folder swapped in whole, with its marker `edgesim-results.json`):
 //!
 //! - `sweep.json`: [`SweepReport`], deterministic (no wall-clock figure);
 //! - `sweep.csv`: tidy, one row per grid point x measure: `point`, one
@@ -16,12 +16,12 @@
 //! Numbers are formatted by serde_json (shortest round-trip form).
 
 use super::{RunRecord, SweepError, SweepReport, SweepSpec};
-use crate::report::files::write_atomic;
+use crate::report::outputs::{OutputError, ResultsSet, MARKER};
 use crate::report::sweep_charts::render_sweep;
 use crate::report::sweep_html::write_sweep_report;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// A number as serde_json writes it; empty for none (or not finite).
 fn num(v: Option<f64>) -> String {
@@ -121,48 +121,56 @@ pub fn run_json(
     format!("{value:#}\n")
 }
 
-/// Writes `bytes` to `dir/name` atomically; the error names the file.
-pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, SweepError> {
-    let path = dir.join(name);
-    write_atomic(&path, bytes).map_err(|e| SweepError::Input(format!("cannot write {}: {e}", path.display())))?;
-    Ok(path)
-}
-
-/// Creates the output folder; the error names the flag.
-pub fn create_dir(dir: &Path) -> Result<(), SweepError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| SweepError::Input(format!("--out {}: cannot create the folder: {e}", dir.display())))
-}
+/// The names a sweep writes directly in its folder (charts aside).
+pub const SWEEP_FILES: [&str; 6] = ["sweep.json", "sweep.csv", "runs.csv", "sweep-run.json", "report.html", MARKER];
 
 /// Writes sweep.csv, runs.csv, sweep-run.json, the charts, report.html
-/// (showing `scenario_text`) and sweep.json into `dir` (sweep.json last, so
-/// that a new sweep.json means the whole set is new); returns their paths.
+/// (showing `scenario_text`) and sweep.json into the set; returns their
+/// paths as they will be once the set is committed.
 pub fn write_all(
-    dir: &Path,
+    set: &ResultsSet,
     spec: &SweepSpec,
     report: &SweepReport,
     records: &[RunRecord],
     run_json: &str,
     scenario_text: &str,
-) -> Result<Vec<PathBuf>, SweepError> {
-    let json = sweep_json(report)?;
+) -> Result<Vec<PathBuf>, OutputError> {
+    let json = sweep_json(report).map_err(|e| OutputError::input(e.to_string()))?;
     let mut files = vec![
-        write(dir, "sweep.csv", sweep_csv(report).as_bytes())?,
-        write(dir, "runs.csv", runs_csv(spec, records).as_bytes())?,
-        write(dir, "sweep-run.json", run_json.as_bytes())?,
+        set.write("sweep.csv", sweep_csv(report).as_bytes())?,
+        set.write("runs.csv", runs_csv(spec, records).as_bytes())?,
+        set.write("sweep-run.json", run_json.as_bytes())?,
     ];
-    let charts = render_sweep(dir, report, records).map_err(|e| SweepError::Input(format!("charts: {e}")))?;
-    let page = write_sweep_report(dir, report, &charts, scenario_text)
-        .map_err(|e| SweepError::Input(format!("report.html: {e}")))?;
-    files.extend(charts);
-    files.push(page);
-    files.push(write(dir, "sweep.json", json.as_bytes())?);
+    let shown = |e: String| e.replace(&set.dir().display().to_string(), &set.target().display().to_string());
+    let charts = render_sweep(set.dir(), report, records)
+        .map_err(|e| OutputError::write(shown(format!("charts in {}: {e}", set.target().display()))))?;
+    let page = write_sweep_report(set.dir(), report, &charts, scenario_text)
+        .map_err(|e| OutputError::write(shown(format!("report.html in {}: {e}", set.target().display()))))?;
+    files.extend(charts.iter().map(|c| set.final_path(c)));
+    files.push(set.final_path(&page));
+    files.push(set.write("sweep.json", json.as_bytes())?);
     Ok(files)
+}
+
+/// Whether a file name is a part file's: `part-K-of-N.json`.
+pub fn is_part_name(name: &str) -> bool {
+    name.strip_prefix("part-")
+        .and_then(|r| r.strip_suffix(".json"))
+        .and_then(|r| r.split_once("-of-"))
+        .is_some_and(|(k, n)| k.parse::<u32>().is_ok() && n.parse::<u32>().is_ok())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn part_names_are_recognised() {
+        assert!(is_part_name("part-2-of-3.json"));
+        for n in ["part-2-of-3.json.tmp", "part-x-of-3.json", "sweep.json", "part-2.json"] {
+            assert!(!is_part_name(n), "{n}");
+        }
+    }
 
     #[test]
     fn csv_fields_are_quoted_when_needed() {

@@ -211,7 +211,55 @@ pub fn read_part(path: &Path) -> Result<Part, SweepError> {
             "{name}: its scenario text does not match its hash (the file was edited)"
         )));
     }
+    check_counts(path, &part).map_err(|e| SweepError::Input(format!("{name}: {e}")))?;
     Ok(part)
+}
+
+/// The `K` and `N` a part file's name states, if it is named `part-K-of-N.json`.
+fn named_shard(path: &Path) -> Option<(u32, u32)> {
+    let name = path.file_name()?.to_str()?;
+    let (k, n) = name.strip_prefix("part-")?.strip_suffix(".json")?.split_once("-of-")?;
+    Some((k.parse().ok()?, n.parse().ok()?))
+}
+
+/// A part's numbers agree: 1 <= K <= N (and its name says the same), at
+/// least one seed, as many jobs as the spec makes, and each record's
+/// job, point, replication and seed are those of the sweep.
+fn check_counts(path: &Path, part: &Part) -> Result<(), String> {
+    let Shard { k, n } = part.shard;
+    if k == 0 || n == 0 || k > n {
+        return Err(format!("holds shard {k}/{n}; expected K/N with 1 <= K <= N"));
+    }
+    if let Some((nk, nn)) = named_shard(path) {
+        if (nk, nn) != (k, n) {
+            return Err(format!("its name says part {nk} of {nn} but it holds part {k}/{n} (the file was renamed)"));
+        }
+    }
+    let spec = &part.spec;
+    if spec.seeds == 0 {
+        return Err("states 0 seeds per point; expected at least 1".into());
+    }
+    if part.jobs != spec.jobs() {
+        return Err(format!("states {} jobs but its grid and seeds make {}", part.jobs, spec.jobs()));
+    }
+    let points = spec.points();
+    for r in &part.records {
+        let (point, replication) = spec.job(r.job);
+        let label = points.get(point).map(super::Point::label);
+        let expected = label.as_deref().map(|l| spec.seed(l, replication));
+        if r.job >= part.jobs || (point, replication) != (r.point, r.replication) || expected != Some(r.seed) {
+            return Err(format!(
+                "the record of job {} (point {}, replication {}, seed {}) is not one of this sweep's runs \
+                 (expected seed {}): the file was edited or is corrupt",
+                r.job,
+                r.point,
+                r.replication,
+                r.seed,
+                expected.map_or("none: no such job".to_string(), |s| s.to_string())
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The first field in which two specs differ, for a message.
