@@ -53,8 +53,11 @@ pub struct Estimate {
 const EVENTS_PER_REQUEST: f64 = 4.0;
 /// Events an origin fetch adds to a request.
 const EVENTS_PER_FETCH: f64 = 4.0;
-/// Bytes per event waiting in the queue (the event and its key).
-const BYTES_PER_QUEUED_EVENT: f64 = 80.0;
+/// Bytes per event waiting in the queue: the event, its key and slot
+/// (measured: ~76 bytes per pending timeout in `mmc-c16-rho90`).
+fn bytes_per_queued_event() -> f64 {
+    (std::mem::size_of::<crate::sim::Event>() + 20) as f64
+}
 /// Bytes per sample of the per-PoP series.
 const BYTES_PER_POP_SAMPLE: f64 = 32.0;
 
@@ -135,13 +138,14 @@ fn memory_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
         crate::sim::PopSeries::new(p.world.pops.len(), s.duration(), s.bucket(), cfg.tick).width_ns() as f64 / 1e9;
     let h2 = histogram_counters(2);
     let h3 = histogram_counters(3);
-    let in_flight = rps * secs(crate::budget::lifetime(cfg.client_timeout, &cfg.retry)).max(1e-3);
+    // Every attempt holds its timeout event in the queue until it fires.
+    let in_flight = rps * secs(cfg.client_timeout).min(d).max(1e-3);
     let mut parts = vec![
         ("time-series buckets", buckets * (48.0 + 4.0 * h2)),
         ("per-PoP series", pops * (d / series).ceil() * BYTES_PER_POP_SAMPLE),
         ("latency histograms", 8.0 * (8.0 * h3 * (6.0 + p.probes.len() as f64) + 8.0 * h2 * pops)),
         ("PoP and site tables", 12.0 * pops * pops + 8.0 * sites * pops + 64.0 * networks),
-        ("requests in flight", in_flight * 3.0 * BYTES_PER_QUEUED_EVENT),
+        ("requests in flight", in_flight * bytes_per_queued_event()),
         ("fault records", p.faults.len() as f64 * (d * 16.0 + networks * 8.0 + 3.0 * 8.0 * h3)),
     ];
     if let Some(o) = &cfg.durable_objects {
@@ -184,11 +188,12 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The limits the flags give, defaults for those left out.
-    pub fn new(max_events: Option<u64>, max_memory: Option<u64>) -> Self {
+    /// The limits `--max-events N` and `--max-memory MIB` give, defaults
+    /// for those left out.
+    pub fn from_flags(max_events: Option<u64>, max_memory_mib: Option<u64>) -> Self {
         Limits {
             max_events: max_events.unwrap_or(DEFAULT_MAX_EVENTS),
-            max_memory: max_memory.unwrap_or(DEFAULT_MAX_MEMORY),
+            max_memory: max_memory_mib.map_or(DEFAULT_MAX_MEMORY, |m| m.saturating_mul(1 << 20)),
         }
     }
 }
@@ -207,11 +212,10 @@ fn parts_text(parts: &[(&'static str, u64)]) -> String {
 }
 
 /// Checks a prepared run's estimate against `limits`: `Err` names the
-/// estimate, what it is made of, and the flag that raises the limit. On
-/// success the run is held to `limits.max_events` while it runs.
-pub fn admit(p: &mut Prepared, limits: Limits) -> Result<Estimate, String> {
+/// estimate, what it is made of, and the flag that raises the limit.
+pub fn check(p: &Prepared, limits: Limits) -> Result<Estimate, String> {
     let e = estimate(p);
-    let name = p.scenario.name().to_string();
+    let name = p.scenario.name();
     if e.events > limits.max_events {
         return Err(format!(
             "{name}: the run would handle about {} events ({}), more than the budget of {}; raise it with \
@@ -225,15 +229,32 @@ pub fn admit(p: &mut Prepared, limits: Limits) -> Result<Estimate, String> {
     if e.memory_bytes > limits.max_memory {
         return Err(format!(
             "{name}: the run would need about {} MiB ({}), more than the budget of {} MiB; raise it with \
-             --max-memory {} (bytes; or shorten the run or shrink the model)",
+             --max-memory {} (MiB; or shorten the run or shrink the model)",
             e.memory_bytes >> 20,
             e.memory_parts.iter().take(3).map(|(n, v)| format!("{n} {} MiB", v >> 20)).collect::<Vec<_>>().join(", "),
             limits.max_memory >> 20,
-            e.memory_bytes.saturating_mul(2)
+            (e.memory_bytes >> 20).saturating_mul(2).max(1)
         ));
     }
+    Ok(e)
+}
+
+/// [`check`], then holds the run to `limits.max_events` while it runs.
+pub fn admit(p: &mut Prepared, limits: Limits) -> Result<Estimate, String> {
+    let e = check(p, limits)?;
     p.max_events = Some(limits.max_events);
     Ok(e)
+}
+
+/// [`admit`] for every run of a command, before any runs: every refusal,
+/// one a line.
+pub fn admit_all<'a>(runs: impl Iterator<Item = &'a mut Prepared>, limits: Limits) -> Result<(), String> {
+    let refused: Vec<String> = runs.filter_map(|p| admit(p, limits).err()).collect();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}\nnothing was run", refused.join("\n")))
+    }
 }
 
 #[cfg(test)]

@@ -77,6 +77,12 @@ enum Command {
         /// Print only errors (and no progress bar).
         #[arg(long, short)]
         quiet: bool,
+        /// Refuse a run estimated past N events, stop one that gets there [default: 6e8].
+        #[arg(long, value_name = "N")]
+        max_events: Option<u64>,
+        /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
+        #[arg(long, value_name = "MIB")]
+        max_memory: Option<u64>,
     },
     /// Run scenarios and judge their expectations, for CI (JUnit XML, a JSON verdict, baselines).
     #[command(after_help = "A FOLDER stands for every *.toml under it (recursively, sorted by path). Every file is \
@@ -174,6 +180,12 @@ struct CheckArgs {
     /// Print only what is not a pass, and the total (no progress bar).
     #[arg(long, short)]
     quiet: bool,
+    /// Refuse a run estimated past N events, stop one that gets there [default: 6e8].
+    #[arg(long, value_name = "N")]
+    max_events: Option<u64>,
+    /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
+    #[arg(long, value_name = "MIB")]
+    max_memory: Option<u64>,
 }
 
 fn parse_tolerance_abs(s: &str) -> Result<f64, String> {
@@ -213,8 +225,9 @@ fn main() -> ExitCode {
         install_interrupt_handler();
     }
     let result = match cli.command {
-        Command::Run { scenario, seed, out, trace, trace_hash, allow_inconclusive, no_charts, quiet } => {
-            let opts = RunOpts { seed, out, trace, trace_hash, allow_inconclusive, charts: !no_charts, quiet };
+        Command::Run { scenario, seed, out, trace, trace_hash, allow_inconclusive, no_charts, quiet, max_events, max_memory } => {
+            let limits = edgesim::budget::Limits::from_flags(max_events, max_memory);
+            let opts = RunOpts { seed, out, trace, trace_hash, allow_inconclusive, charts: !no_charts, quiet, limits };
             run(&scenario, opts)
         }
         Command::Check(args) => check(args),
@@ -425,6 +438,7 @@ struct RunOpts {
     allow_inconclusive: bool,
     charts: bool,
     quiet: bool,
+    limits: edgesim::budget::Limits,
 }
 
 fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
@@ -432,7 +446,8 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
     if let Some(seed) = o.seed {
         scenario.set_seed(seed);
     }
-    let prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
+    let mut prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
+    edgesim::budget::admit(&mut prepared, o.limits).map_err(input_error)?;
     let name = prepared.scenario.name().to_string();
     let out_dir = o.out.unwrap_or_else(|| Path::new("results").join(&name));
     create_dir("--out", &out_dir)?;
@@ -454,6 +469,7 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
                 out_dir.display()
             )));
         }
+        Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => return Err(input_error(format!("{name}: {e}"))),
         Err(RunStop::Io(e)) => return Err(input_error(format!("--trace: cannot write: {e}"))),
     };
     write_results(&out_dir, &prepared, &outcome, wall_s)?;
@@ -626,7 +642,9 @@ fn file_label(p: &Path) -> String {
 }
 
 fn check(a: CheckArgs) -> Result<u8, Failure> {
-    let loaded = load_all(&a.scenarios, a.seed)?;
+    let mut loaded = load_all(&a.scenarios, a.seed)?;
+    let limits = edgesim::budget::Limits::from_flags(a.max_events, a.max_memory);
+    edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
     if let Some(j) = &a.junit {
         output_file("--junit", j, "junit.xml")?;
     }
@@ -851,7 +869,9 @@ fn write_index(out: &Path, r: &CheckReport) {
 }
 
 fn make_baselines(args: &[PathBuf], out: &Path, seed: Option<u64>, quiet: bool) -> Result<u8, Failure> {
-    let loaded = load_all(args, seed)?;
+    let mut loaded = load_all(args, seed)?;
+    let limits = edgesim::budget::Limits::from_flags(None, None);
+    edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
     create_dir("--out", out)?;
     let n = loaded.len();
     for (i, l) in loaded.iter().enumerate() {

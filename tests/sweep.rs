@@ -45,6 +45,7 @@ fn args(scenario: &Path, out: &Path, seeds: u32, sets: &[&str]) -> SweepArgs {
         seed: None,
         max_events: None,
         quiet: true,
+        max_memory: None,
     }
 }
 
