@@ -11,8 +11,8 @@ use crate::sim::ModelConfig;
 use crate::Prepared;
 
 /// Events a run may handle unless `--max-events` says otherwise: about 3x
-/// the largest shipped scenario (`level-2-cpu`, ~2.0e8 events).
-pub const DEFAULT_MAX_EVENTS: u64 = 600_000_000;
+/// the largest shipped scenario (`validation/mmc-c16-rho50`, 3.5e7 events).
+pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000;
 /// Memory a run may need unless `--max-memory` says otherwise, bytes (1 GiB).
 pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
 

@@ -77,7 +77,7 @@ enum Command {
         /// Print only errors (and no progress bar).
         #[arg(long, short)]
         quiet: bool,
-        /// Refuse a run estimated past N events, stop one that gets there [default: 6e8].
+        /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
         #[arg(long, value_name = "N")]
         max_events: Option<u64>,
         /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
@@ -180,7 +180,7 @@ struct CheckArgs {
     /// Print only what is not a pass, and the total (no progress bar).
     #[arg(long, short)]
     quiet: bool,
-    /// Refuse a run estimated past N events, stop one that gets there [default: 6e8].
+    /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
     #[arg(long, value_name = "N")]
     max_events: Option<u64>,
     /// Refuse a run estimated to need more than this memory, MiB [default: 1024].

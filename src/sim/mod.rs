@@ -910,3 +910,39 @@ impl<'a> Sim<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t_s: f64, pop: u32, arrivals: u32, cpu: f32, servers: u32, shed_level: u8) -> PopSample {
+        PopSample { t_s, pop, servers, arrivals, shed: 0, spilled: 0, cpu, shed_level }
+    }
+
+    #[test]
+    fn pop_series_sums_control_periods_into_buckets() {
+        let s = SimDuration::from_secs;
+        let mut series = PopSeries::new(2, s(6), s(3), s(1));
+        assert_eq!(series.width_ns(), s(3).as_nanos());
+        for t in 1..=6 {
+            series.push(sample(t as f64, 0, t, t as f32 / 10.0, 10 + t, (t == 2) as u8));
+            series.push(sample(t as f64, 1, 1, 0.5, 4, 0));
+        }
+        let rows = series.finish();
+        assert_eq!(rows.len(), 4);
+        let pop0: Vec<&PopSample> = rows.iter().filter(|r| r.pop == 0).collect();
+        // Ticks 1-3 end at 3 s, ticks 4-6 at 6 s.
+        assert_eq!((pop0[0].t_s, pop0[0].arrivals, pop0[0].servers, pop0[0].shed_level), (3.0, 1 + 2 + 3, 13, 1));
+        assert!((pop0[0].cpu - (0.1 + 0.2 + 0.3) / 3.0).abs() < 1e-6);
+        assert_eq!((pop0[1].t_s, pop0[1].arrivals, pop0[1].servers, pop0[1].shed_level), (6.0, 4 + 5 + 6, 16, 0));
+    }
+
+    #[test]
+    fn a_long_run_keeps_a_bounded_series() {
+        let day = SimDuration::from_secs(86_400);
+        let series = PopSeries::new(309, day, SimDuration::from_secs(1), SimDuration::from_secs(1));
+        assert!(day.as_nanos().div_ceil(series.width_ns()) <= MAX_POP_BUCKETS);
+        // Whole control periods.
+        assert_eq!(series.width_ns() % SimDuration::from_secs(1).as_nanos(), 0);
+    }
+}

@@ -66,7 +66,7 @@ pub struct SweepArgs {
     /// Replace the scenario's master seed (replication seeds derive from it).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Refuse the sweep if a run is estimated past N events; a replication that gets there is recorded as an error (checked every 65,536 events) [default: 6e8].
+    /// Refuse the sweep if a run is estimated past N events; a replication that gets there is recorded as an error (checked every 65,536 events) [default: 1e8].
     #[arg(long, value_name = "N")]
     pub max_events: Option<u64>,
     /// Print only errors (and no progress bar).
