@@ -225,7 +225,18 @@ fn main() -> ExitCode {
         install_interrupt_handler();
     }
     let result = match cli.command {
-        Command::Run { scenario, seed, out, trace, trace_hash, allow_inconclusive, no_charts, quiet, max_events, max_memory } => {
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            trace,
+            trace_hash,
+            allow_inconclusive,
+            no_charts,
+            quiet,
+            max_events,
+            max_memory,
+        } => {
             let limits = edgesim::budget::Limits::from_flags(max_events, max_memory);
             let opts = RunOpts { seed, out, trace, trace_hash, allow_inconclusive, charts: !no_charts, quiet, limits };
             run(&scenario, opts)
@@ -469,7 +480,9 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
                 out_dir.display()
             )));
         }
-        Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => return Err(input_error(format!("{name}: {e}"))),
+        Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
+            return Err(input_error(format!("{name}: {e}")))
+        }
         Err(RunStop::Io(e)) => return Err(input_error(format!("--trace: cannot write: {e}"))),
     };
     write_results(&out_dir, &prepared, &outcome, wall_s)?;
