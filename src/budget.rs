@@ -26,12 +26,12 @@ pub fn lifetime(timeout: SimDuration, retry: &RetryPolicy) -> SimDuration {
 
 /// How long a run goes on after its end: the longest life of a client
 /// request or a Durable Object request (origin fetches live within their
-/// client's attempts), plus one nanosecond so that the last timeout of a
-/// request sent just before the end is still handled.
+/// client's attempts). Requests are sent strictly before the end, so each
+/// one's last timeout comes strictly before the end of the drain.
 pub fn drain(cfg: &ModelConfig) -> SimDuration {
     let client = lifetime(cfg.client_timeout, &cfg.retry);
     let objects = cfg.durable_objects.as_ref().map_or(SimDuration::ZERO, |d| lifetime(d.timeout, &d.retry));
-    SimDuration(client.max(objects).as_nanos().saturating_add(1))
+    client.max(objects)
 }
 
 /// A run's estimated work, with what it is made of.

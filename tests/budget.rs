@@ -160,3 +160,21 @@ fn a_run_past_its_event_budget_stops_with_the_time_reached() {
     let text = err.to_string();
     assert!(text.contains("--max-events") && text.contains(&format!("{}", stop.reached)), "{text}");
 }
+
+#[test]
+fn the_cli_stops_a_run_that_outgrows_its_estimate_with_exit_2() {
+    // A retry storm makes more attempts than the estimate foresees: a
+    // budget between the two is admitted, then reached while running.
+    let path = Path::new("scenarios/retry-storm.toml");
+    let (estimate, actual) = estimate_and_actual(path);
+    assert!(estimate < actual, "the storm outgrows its estimate ({estimate} vs {actual})");
+    let limit = ((estimate + actual) / 2).to_string();
+    let out = std::env::temp_dir().join(format!("edgesim-budget-storm-{}", std::process::id()));
+    let file = path.to_string_lossy();
+    let (code, err) =
+        edgesim(&["run", &file, "--out", out.to_str().expect("utf-8"), "--no-charts", "-q", "--max-events", &limit]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("more than {limit} events")) && err.contains("--max-events"), "{err}");
+    assert!(err.contains("stopped at") && err.contains("of 240s simulated"), "{err}");
+    assert!(!out.join("summary.json").exists(), "nothing written");
+}

@@ -82,7 +82,7 @@ pub fn terminal_table(s: &Summary) -> String {
     );
     let _ = writeln!(
         t,
-        "           drain {}s after the end: {} finished in it, {} given up at its end (failed)",
+        "           drain {:.3}s after the end: {} finished in it, {} given up at its end (failed)",
         r.drain_s, r.finished_in_drain, r.given_up_at_end
     );
     let l = &s.latency_ms.all;
