@@ -17,6 +17,7 @@
 //! println!("availability {:?}", outcome.summary.availability);
 //! ```
 
+pub mod budget;
 pub mod check;
 pub mod edge;
 pub mod engine;
@@ -55,6 +56,9 @@ pub struct Prepared {
     pub expectations: Vec<Expectation>,
     /// The scopes those expectations watch.
     pub probes: Vec<Probe>,
+    /// Stop the run past this many events (set by [`budget::admit`]); no
+    /// limit if `None`.
+    pub max_events: Option<u64>,
 }
 
 /// What a run produced.
@@ -76,7 +80,7 @@ pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
     let faults = edge::faults::resolve(&scenario, &world)?;
     let (expectations, probes) = check::resolve(&scenario, &world)?;
     let config = ModelConfig::from_scenario(&scenario, &world)?;
-    Ok(Prepared { scenario, world, pools, faults, config, expectations, probes })
+    Ok(Prepared { scenario, world, pools, faults, config, expectations, probes, max_events: None })
 }
 
 /// Runs a prepared scenario and judges its expectations; with `trace`,
@@ -88,6 +92,8 @@ pub fn simulate(p: &Prepared, trace: Option<&mut dyn Write>) -> io::Result<Outco
 /// [`simulate`] under an observer: called every [`sim::PROGRESS_EVERY`]
 /// events with the simulated time reached and the events handled; returning
 /// `false` stops the run with an `Interrupted` error (nothing is judged).
+/// A run past `p.max_events` stops with an error that
+/// [`sim::budget_exceeded`] recognises.
 pub fn simulate_observed(
     p: &Prepared,
     trace: Option<&mut dyn Write>,
@@ -104,6 +110,7 @@ pub fn simulate_observed(
         warmup: s.warmup(),
         bucket: s.bucket(),
         probes: p.probes.clone(),
+        max_events: p.max_events,
     };
     let result = sim::run_observed(inputs, trace, observer)?;
     let verdicts = check::evaluate(&p.expectations, &result, &p.world);

@@ -108,6 +108,12 @@ enum Command {
         /// Print only errors (and no progress bar).
         #[arg(long, short)]
         quiet: bool,
+        /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
+        #[arg(long, value_name = "N")]
+        max_events: Option<u64>,
+        /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
+        #[arg(long, value_name = "MIB")]
+        max_memory: Option<u64>,
     },
     /// Run scenarios and judge their expectations, for CI (JUnit XML, a JSON verdict, baselines).
     #[command(after_help = "A FOLDER stands for every *.toml under it (recursively, sorted by path). Every file is \
@@ -209,6 +215,12 @@ struct CheckArgs {
     /// Print only what is not a pass, and the total (no progress bar).
     #[arg(long, short)]
     quiet: bool,
+    /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
+    #[arg(long, value_name = "N")]
+    max_events: Option<u64>,
+    /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
+    #[arg(long, value_name = "MIB")]
+    max_memory: Option<u64>,
 }
 
 fn parse_tolerance_abs(s: &str) -> Result<f64, String> {
@@ -259,8 +271,20 @@ fn main() -> ExitCode {
         install_interrupt_handler();
     }
     let result = match cli.command {
-        Command::Run { scenario, seed, out, trace, trace_hash, allow_inconclusive, no_charts, quiet } => {
-            let opts = RunOpts { seed, out, trace, trace_hash, allow_inconclusive, charts: !no_charts, quiet };
+        Command::Run {
+            scenario,
+            seed,
+            out,
+            trace,
+            trace_hash,
+            allow_inconclusive,
+            no_charts,
+            quiet,
+            max_events,
+            max_memory,
+        } => {
+            let limits = edgesim::budget::Limits::from_flags(max_events, max_memory);
+            let opts = RunOpts { seed, out, trace, trace_hash, allow_inconclusive, charts: !no_charts, quiet, limits };
             run(&scenario, opts)
         }
         Command::Check(args) => check(args),
@@ -513,6 +537,7 @@ struct RunOpts {
     allow_inconclusive: bool,
     charts: bool,
     quiet: bool,
+    limits: edgesim::budget::Limits,
 }
 
 fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
@@ -520,7 +545,8 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
     if let Some(seed) = o.seed {
         scenario.set_seed(seed);
     }
-    let prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
+    let mut prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
+    edgesim::budget::admit(&mut prepared, o.limits).map_err(input_error)?;
     let name = prepared.scenario.name().to_string();
     let out_dir = o.out.unwrap_or_else(|| Path::new("results").join(&name));
     let mut plan = OutputsPlan::new();
@@ -564,6 +590,9 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
                 prepared.scenario.duration(),
                 left_as_it_was(&out_dir, set.previous())
             )));
+        }
+        Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
+            return Err(input_error(format!("{name}: {e}")))
         }
         Err(RunStop::Io(e)) => {
             let t = o.trace.as_deref().unwrap_or(Path::new("?"));
@@ -803,7 +832,9 @@ fn check_plan(a: &CheckArgs, loaded: &[Loaded]) -> Result<(), Failure> {
 }
 
 fn check(a: CheckArgs) -> Result<u8, Failure> {
-    let loaded = load_all(&a.scenarios, a.seed)?;
+    let mut loaded = load_all(&a.scenarios, a.seed)?;
+    let limits = edgesim::budget::Limits::from_flags(a.max_events, a.max_memory);
+    edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
     if let Some(j) = &a.junit {
         output_file("--junit", j, "junit.xml")?;
     }
@@ -846,6 +877,9 @@ fn check(a: CheckArgs) -> Result<u8, Failure> {
                     l.prepared.scenario.duration(),
                     left_as_it_was(&dir, set.previous())
                 )))
+            }
+            Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
+                return Err(input_error(format!("{name}: {e}")))
             }
             Err(RunStop::Io(e)) => return Err(output_error(format!("{name}: {e}"))),
         };
@@ -1070,7 +1104,9 @@ fn write_index(out: &Path, r: &CheckReport) -> Result<(), String> {
 }
 
 fn make_baselines(args: &[PathBuf], out: &Path, seed: Option<u64>, quiet: bool) -> Result<u8, Failure> {
-    let loaded = load_all(args, seed)?;
+    let mut loaded = load_all(args, seed)?;
+    let limits = edgesim::budget::Limits::from_flags(None, None);
+    edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
     let mut plan = OutputsPlan::new();
     for l in &loaded {
         add_scenario_inputs(&mut plan, &l.path, &l.prepared.scenario);
@@ -1100,6 +1136,9 @@ fn make_baselines(args: &[PathBuf], out: &Path, seed: Option<u64>, quiet: bool) 
                     "{name} stopped at {at}: nothing was stored, baselines {}",
                     left_as_it_was(out, set.previous())
                 )))
+            }
+            Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
+                return Err(input_error(format!("{name}: {e}")))
             }
             Err(RunStop::Io(e)) => return Err(output_error(format!("{name}: {e}"))),
         };

@@ -233,12 +233,12 @@ fn too_few_samples_is_inconclusive_and_fails_unless_allowed() {
 }
 
 #[test]
-fn a_step_the_run_ended_too_soon_to_see_is_inconclusive_unless_the_bound_is_already_broken() {
+fn a_recovery_not_seen_before_the_end_fails_every_rto_bound() {
     let d = temp_dir("censored");
     let file = d.join("never-recovers.toml");
     // The only PoP dies at 5 s and never comes back: no RTO within the run.
-    // The run had 30 - 5 - 10 (hold) = 15 s to see one: `le 5s` is broken
-    // for sure, `le 60s` cannot be told.
+    // A recovery not seen is not on time: `le 5s` and `le 60s` both fail
+    // (even with --allow-inconclusive), saying that it never recovered.
     let scenario = tiny("never-recovers", &["rto = { fault = 1, le = \"5s\" }", "rto = { fault = 1, le = \"60s\" }"])
         .replace("duration = \"10s\"", "duration = \"30s\"")
         .replace("pops = [\"SJC\", \"LAX\"]", "pops = [\"SJC\"]")
@@ -250,10 +250,13 @@ fn a_step_the_run_ended_too_soon_to_see_is_inconclusive_unless_the_bound_is_alre
         serde_json::from_slice(&std::fs::read(d.join("r/summary.json")).expect("summary")).expect("JSON");
     let e = &summary["expectations"];
     assert_eq!(e[0]["status"], "fail", "{e}");
-    assert_eq!(e[1]["status"], "inconclusive", "{e}");
+    assert_eq!(e[1]["status"], "fail", "{e}");
     assert!(e[1]["observed"].is_null(), "{e}");
+    assert!(e[1]["observed_text"].as_str().is_some_and(|t| t.starts_with("never recovered before the end")), "{e}");
     let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(out.lines().any(|l| l.contains("INCONCLUSIVE") && l.contains("rto of fault 1 <= 60s")), "{out}");
+    assert!(out.lines().any(|l| l.contains("FAIL") && l.contains("rto of fault 1 <= 60s")), "{out}");
+    let o = edgesim(&["run", s(&file), "--out", s(&d.join("r")), "--no-charts", "--allow-inconclusive"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&d);
 }
 

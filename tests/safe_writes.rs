@@ -67,7 +67,18 @@ fn start_long_run(work: &Path, results: &Path) -> Child {
     std::fs::write(&scenario, LONG).expect("write scenario");
     let trace = work.join("trace.jsonl");
     let mut child = bin()
-        .args(["run", s(&scenario), "--out", s(results), "--trace", s(&trace), "--no-charts"])
+        // 2.9e8 events: past the default work budget, on purpose.
+        .args([
+            "run",
+            s(&scenario),
+            "--out",
+            s(results),
+            "--trace",
+            s(&trace),
+            "--no-charts",
+            "--max-events",
+            "1000000000",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

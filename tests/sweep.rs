@@ -45,6 +45,7 @@ fn args(scenario: &Path, out: &Path, seeds: u32, sets: &[&str]) -> SweepArgs {
         seed: None,
         max_events: None,
         quiet: true,
+        max_memory: None,
     }
 }
 
@@ -247,22 +248,19 @@ fn a_bad_set_is_a_clear_error() {
 }
 
 #[test]
-fn max_events_is_an_error_of_the_replication_not_of_the_sweep() {
+fn a_sweep_estimated_past_max_events_is_refused_before_any_run() {
     let d = temp_dir("max-events");
-    // 30 s at 50/s is a few thousand events (the limit is checked after the
-    // run); 20 min is over 65,536 (the observer stops the run).
+    // 30 s at 50/s is a few thousand events, 20 min over a hundred thousand:
+    // both past a budget of 1,000, so the sweep is refused (exit 2) with
+    // each point's estimate and the flag, and nothing is written.
     let f = mm1(&d, "30s", "5s");
     let mut a = args(&f, &d.join("out"), 2, &["scenario.duration=30s,20m"]);
     a.max_events = Some(1000);
-    assert_eq!(sweep_command(&a), Ok(0));
-    let json: serde_json::Value = serde_json::from_slice(&read(&d.join("out/sweep.json"))).expect("sweep.json");
-    assert_eq!(json["errors"], 4);
-    for p in 0..2 {
-        let errors = &json["points"][p]["errors"];
-        assert_eq!(errors["count"], 2);
-        assert_eq!(errors["messages"]["exceeded --max-events 1000"], 2);
-        assert_eq!(errors["seeds"].as_array().map(Vec::len), Some(2));
-    }
+    let e = sweep_command(&a).expect_err("refused");
+    assert_eq!(e.code, 2, "{}", e.message);
+    assert_eq!(e.message.matches("--max-events").count(), 2, "{}", e.message);
+    assert!(e.message.ends_with("nothing was run"), "{}", e.message);
+    assert!(!d.join("out/sweep.json").exists());
     a.max_events = Some(1_000_000);
     assert_eq!(sweep_command(&a), Ok(0));
     let json: serde_json::Value = serde_json::from_slice(&read(&d.join("out/sweep.json"))).expect("sweep.json");

@@ -65,6 +65,7 @@ fn sweep(dir: &Path, seeds: u32, sets: &[&str]) -> PathBuf {
         seed: None,
         max_events: None,
         quiet: true,
+        max_memory: None,
     };
     assert_eq!(sweep_command(&args), Ok(0));
     out

@@ -666,16 +666,38 @@ pub fn bound_text(e: &Expectation) -> String {
 }
 
 /// For a fault step that did not happen within the run: the time (ms) the
-/// run still had after the fault, a value the step is known to exceed.
-fn censored_at(e: &Expectation, result: &RunResult) -> Option<f64> {
+/// run still had after the fault (the step is later than that), and what
+/// did not happen, in words.
+fn censored_at(e: &Expectation, result: &RunResult) -> Option<(f64, &'static str)> {
     let rec = result.faults.get(e.fault?)?;
     let left = (result.end - rec.at).as_millis_f64();
-    match e.metric {
-        // A recovery is only seen once it has held for RTO_HOLD.
-        Metric::Rto => Some((left - crate::metrics::faults::RTO_HOLD.as_millis_f64()).max(0.0)),
-        Metric::Detection | Metric::Withdrawal | Metric::BackToLevel0 => Some(left),
-        Metric::Converged(_) if rec.affected_networks > 0 => Some(left),
-        _ => None,
+    let what = match e.metric {
+        Metric::Rto => "never recovered",
+        Metric::Detection => "never detected",
+        Metric::Withdrawal => "route never withdrawn",
+        Metric::BackToLevel0 => "never back to level 0",
+        Metric::Converged(_) if rec.affected_networks > 0 => "never converged",
+        _ => return None,
+    };
+    Some((left, what))
+}
+
+/// The verdict on a fault step that did not happen before the end of the
+/// run, `left` ms after the fault: an upper bound fails (a step not seen
+/// is not on time); a lower bound holds if the run outlasted it.
+fn censored_verdict(e: &Expectation, left: f64, what: &str) -> (Status, String) {
+    let mut text = format!("{what} before the end ({} after the fault)", fmt_value(e.metric, left));
+    if e.metric == Metric::Rto {
+        let hold = crate::metrics::faults::RTO_HOLD;
+        let _ = write!(text, "; a recovery counts once it has held for {hold}");
+    }
+    if e.upper.is_some() {
+        (Status::Fail, text)
+    } else if e.lower.is_some_and(|l| left >= l.value) {
+        (Status::Pass, text)
+    } else {
+        text.push_str("; run longer to tell");
+        (Status::Inconclusive, text)
     }
 }
 
@@ -732,21 +754,9 @@ fn judge(e: &Expectation, result: &RunResult, world: &World) -> Verdict {
             },
         ),
         (None, None) => match censored_at(e, result) {
-            // The step is later than `c`: that alone can break an upper
-            // bound or meet a lower one; otherwise the run was too short.
-            Some(c) => {
-                let late = format!("{} after the fault", fmt_value(e.metric, c));
-                if e.upper.is_some_and(|u| c >= u.value) {
-                    verdict(Status::Fail, None, format!("did not happen within the run (not by {late})"))
-                } else if e.upper.is_none() && e.lower.is_some_and(|l| c >= l.value) {
-                    verdict(Status::Pass, None, format!("did not happen within the run (not by {late})"))
-                } else {
-                    verdict(
-                        Status::Inconclusive,
-                        None,
-                        format!("did not happen by the end of the run, {late}; run longer to tell"),
-                    )
-                }
+            Some((left, what)) => {
+                let (status, text) = censored_verdict(e, left, what);
+                verdict(status, None, text)
             }
             None => verdict(
                 Status::Inconclusive,

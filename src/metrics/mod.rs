@@ -235,6 +235,14 @@ impl Recorder {
         }
     }
 
+    /// `n` measured requests still open when the run (drain included)
+    /// ended: failed, as timeouts, in the totals only (their send times,
+    /// PoPs and classes are not known here).
+    pub fn give_up(&mut self, n: u64) {
+        self.total.issued += n;
+        self.failed_by_reason[FailReason::Timeout as usize] += n;
+    }
+
     /// A request sent at `sent` failed at `pop` for `reason`.
     #[inline]
     pub fn failure(&mut self, sent: SimTime, pop: u32, class: u8, reason: FailReason) {

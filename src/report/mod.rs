@@ -75,12 +75,16 @@ pub fn terminal_table(s: &Summary) -> String {
     let r = &s.requests;
     let _ = writeln!(
         t,
-        "requests   issued {}  succeeded {}  failed {}  unfinished {}  availability {}",
+        "requests   issued {}  succeeded {}  failed {}  availability {}",
         r.issued,
         r.succeeded,
         r.failed,
-        r.unfinished,
         s.availability.map_or("n/a".to_string(), |a| format!("{a:.6}"))
+    );
+    let _ = writeln!(
+        t,
+        "           drain {:.3}s after the end: {} finished in it, {} given up at its end (failed)",
+        r.drain_s, r.finished_in_drain, r.given_up_at_end
     );
     let l = &s.latency_ms.all;
     let _ = writeln!(

@@ -68,6 +68,13 @@ pub struct Summary {
     pub passed: bool,
 }
 
+/// How a run counts requests still unfinished at its end (summary.json
+/// `requests.accounting`).
+pub const ACCOUNTING: &str = "requests count by send time, once, by their final outcome; at the end clients stop \
+     sending and the run goes on for drain_s (the longest a request can live: every attempt timed out, every retry \
+     wait taken) so that each request sent before the end succeeds or is given up by its client; one still open \
+     after the drain fails (given_up_at_end, reason timeout); nothing is left out, so unfinished is 0";
+
 /// Request counts over the measured window.
 #[derive(Debug, Clone, Serialize)]
 pub struct Requests {
@@ -77,8 +84,22 @@ pub struct Requests {
     pub succeeded: u64,
     /// Failures.
     pub failed: u64,
-    /// Sent in the window with no outcome by the end (not in `issued`).
+    /// Sent in the window with no outcome at all (not in `issued`): always
+    /// 0 since the drain; kept so that `issued + unfinished` is every
+    /// request sent.
     pub unfinished: u64,
+    /// How long the run went on after its end (clients sending nothing new)
+    /// so that every request sent before the end could finish: the longest
+    /// a request can live under the client (and Durable Object) timeouts
+    /// and retry policies, s.
+    pub drain_s: f64,
+    /// Requests (in `issued`) whose outcome came during the drain.
+    pub finished_in_drain: u64,
+    /// Requests (in `issued` and `failed`, reason `timeout`) still open when
+    /// the drain ended.
+    pub given_up_at_end: u64,
+    /// How requests unfinished at the end are counted, in words.
+    pub accounting: &'static str,
     /// By class.
     pub by_class: BTreeMap<&'static str, ClassRequests>,
     /// Failures by reason.
@@ -102,6 +123,9 @@ pub struct FaultSummary {
     pub timeline: BTreeMap<&'static str, f64>,
     /// Recovery time, s (null when not recovered within the run).
     pub rto_s: Option<f64>,
+    /// False when the affected traffic never recovered before the end of
+    /// the run (`rto_s` is then null and an RTO bound fails).
+    pub recovered: bool,
     /// Affected requests that finally failed while the fault lasted.
     pub requests_lost: u64,
     /// Affected requests sent while the fault lasted.
@@ -465,6 +489,7 @@ fn fault_summary(p: &Prepared, r: &RunResult, i: usize) -> FaultSummary {
         at_s: f.at.as_secs_f64(),
         timeline,
         rto_s: rec.rto().map(|d| d.as_secs_f64()),
+        recovered: rec.rto().is_some(),
         requests_lost: rec.during.failed(),
         requests_affected: rec.during.issued,
         attempts_per_request: (rec.during.issued > 0).then(|| rec.attempts_during as f64 / rec.during.issued as f64),
@@ -496,6 +521,10 @@ pub fn build(p: &Prepared, r: &RunResult, verdicts: &[Verdict]) -> Summary {
             succeeded: rec.total.succeeded,
             failed: rec.total.failed(),
             unfinished: r.unfinished,
+            drain_s: r.drain.as_secs_f64(),
+            finished_in_drain: r.finished_in_drain,
+            given_up_at_end: r.given_up_at_end,
+            accounting: ACCOUNTING,
             by_class: CLASS_NAMES.iter().zip(&rec.by_class).map(|(n, c)| (*n, class_requests(c))).collect(),
             failed_by_reason: FailReason::ALL
                 .iter()

@@ -309,7 +309,7 @@ pub struct RunResult {
     pub pools: Vec<PoolStats>,
     /// Overload-model totals, by PoP.
     pub pop_totals: Vec<PopTotals>,
-    /// Every PoP in every control period.
+    /// Every PoP in every bucket of [`PopSeries`] (control periods summed).
     pub pop_series: Vec<PopSample>,
     /// One record per fault, in file order.
     pub faults: Vec<FaultRecord>,
@@ -324,8 +324,18 @@ pub struct RunResult {
     /// Requests refused by each rate limit (measured), in
     /// [`crate::edge::limits::LimitHit::ALL`] order.
     pub rate_limited: [u64; 3],
-    /// Measured requests sent with no outcome by the end of the run.
+    /// Measured requests with no outcome at all: always 0 since the drain
+    /// (kept so that `issued + unfinished` still counts every request sent).
     pub unfinished: u64,
+    /// How long the run kept going after `end` so that every request sent
+    /// before it could finish: the longest a request can live
+    /// ([`crate::budget::drain`]).
+    pub drain: SimDuration,
+    /// Measured requests whose outcome came during the drain (after `end`).
+    pub finished_in_drain: u64,
+    /// Measured requests still open when the drain ended: counted as failed
+    /// (reason `timeout`) in `recorder` (0 unless the drain bound is wrong).
+    pub given_up_at_end: u64,
 }
 
 /// The fixed inputs of a run.
@@ -348,9 +358,103 @@ pub struct RunInputs<'a> {
     pub bucket: SimDuration,
     /// Scopes the expectations watch.
     pub probes: Vec<Probe>,
+    /// Stop with [`BudgetExceeded`] after this many events (`--max-events`).
+    pub max_events: Option<u64>,
 }
 
-/// A client site's generators.
+/// A run handled more events than its budget allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetExceeded {
+    /// The budget, events.
+    pub max_events: u64,
+    /// Simulated time reached when it was exceeded.
+    pub reached: SimTime,
+    /// The run's duration (without the drain).
+    pub duration: SimDuration,
+}
+
+impl std::fmt::Display for BudgetExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the run handled more than {} events (its budget) and was stopped at {} of {} simulated: far more \
+             work than estimated (a zero-time loop or a huge model); raise the budget with --max-events N",
+            self.max_events, self.reached, self.duration
+        )
+    }
+}
+
+impl std::error::Error for BudgetExceeded {}
+
+/// The [`BudgetExceeded`] inside an error from [`run`], if that is what stopped it.
+pub fn budget_exceeded(e: &io::Error) -> Option<BudgetExceeded> {
+    e.get_ref().and_then(|inner| inner.downcast_ref::<BudgetExceeded>()).copied()
+}
+
+/// Per-PoP control-period samples, summed into buckets of a bounded width
+/// so that a long run keeps a bounded series (at most about
+/// [`MAX_POP_BUCKETS`] rows per PoP).
+#[derive(Debug, Clone, Default)]
+pub struct PopSeries {
+    width_ns: u64,
+    /// Finished buckets.
+    done: Vec<PopSample>,
+    /// The open bucket of each PoP, with the ticks summed into it.
+    open: Vec<Option<(PopSample, u32)>>,
+}
+
+/// Rows per PoP the bucketed per-PoP series stays within.
+pub const MAX_POP_BUCKETS: u64 = 3_600;
+
+impl PopSeries {
+    /// A series for `pops` PoPs: buckets as wide as the run's time-series
+    /// `bucket`, but at least one control period `tick` and at least
+    /// `duration` / [`MAX_POP_BUCKETS`], rounded up to whole ticks.
+    pub fn new(pops: usize, duration: SimDuration, bucket: SimDuration, tick: SimDuration) -> Self {
+        let tick_ns = tick.as_nanos().max(1);
+        let want = bucket.as_nanos().max(duration.as_nanos().div_ceil(MAX_POP_BUCKETS)).max(tick_ns);
+        PopSeries { width_ns: want.div_ceil(tick_ns) * tick_ns, done: Vec::new(), open: vec![None; pops] }
+    }
+
+    /// Width of a bucket, ns.
+    pub fn width_ns(&self) -> u64 {
+        self.width_ns
+    }
+
+    /// Adds one PoP's sample of one control period (ending at `s.t_s`):
+    /// counts add up, `servers` is the last, `cpu` the mean over the
+    /// bucket's periods, `shed_level` the highest.
+    pub fn push(&mut self, s: PopSample) {
+        let Some(slot) = self.open.get_mut(s.pop as usize) else { return };
+        let t_ns = (s.t_s * 1e9).round() as u64;
+        let end_ns = t_ns.div_ceil(self.width_ns).max(1) * self.width_ns;
+        let end_s = end_ns as f64 / 1e9;
+        match slot {
+            Some((b, n)) if b.t_s == end_s => {
+                b.servers = s.servers;
+                b.arrivals = b.arrivals.saturating_add(s.arrivals);
+                b.shed = b.shed.saturating_add(s.shed);
+                b.spilled = b.spilled.saturating_add(s.spilled);
+                b.cpu = (b.cpu * *n as f32 + s.cpu) / (*n + 1) as f32;
+                b.shed_level = b.shed_level.max(s.shed_level);
+                *n += 1;
+            }
+            _ => {
+                if let Some((b, _)) = slot.take() {
+                    self.done.push(b);
+                }
+                *slot = Some((PopSample { t_s: end_s, ..s }, 1));
+            }
+        }
+    }
+
+    /// Every bucket, in time order, PoPs in index order within a time.
+    pub fn finish(mut self) -> Vec<PopSample> {
+        self.done.extend(self.open.into_iter().flatten().map(|(b, _)| b));
+        self.done.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.pop.cmp(&b.pop)));
+        self.done
+    }
+}
 struct SiteState {
     traffic: Stream,
     network: Stream,
@@ -451,12 +555,21 @@ struct Sim<'a> {
     affected: Vec<u32>,
     faults: Vec<FaultRecord>,
     recorder: Recorder,
-    series: Vec<PopSample>,
+    series: PopSeries,
     sent_measured: u64,
+    /// The time-based measures closed at `end` (before the drain).
+    closed: Option<Closed>,
     state: state::StatePlane,
     origin: Option<origin::OriginPlane>,
     levels: levels::LevelPlane,
     rate_limited: [u64; 3],
+}
+
+/// Time-based measures closed at the end of the run, before the drain.
+struct Closed {
+    pools: Vec<PoolStats>,
+    pop_totals: Vec<PopTotals>,
+    issued: u64,
 }
 
 /// How often (in handled events) a run reports its progress.
@@ -482,24 +595,39 @@ pub fn run_observed(
     let mut hasher = TraceHasher::default();
     let mut writer = trace.map(TraceWriter::new);
     let mut handled = 0u64;
+    let drain = crate::budget::drain(inputs.config);
+    let stop = sim.end + drain;
     while let Some(s) = sim.queue.pop() {
-        if s.time >= sim.end {
+        if s.time >= stop {
             break;
+        }
+        if s.time >= sim.end {
+            sim.close();
+            // The fault script ends with the run: the drain only lets what
+            // was sent before the end finish.
+            if matches!(s.event, Event::FaultStart { .. } | Event::FaultEnd { .. }) {
+                continue;
+            }
         }
         hasher.record(s.time, s.seq, &s.event);
         if let Some(w) = writer.as_mut() {
             w.write(s.time, s.seq, &s.event)?;
         }
         handled += 1;
+        if let Some(max_events) = inputs.max_events.filter(|m| handled > *m) {
+            let e = BudgetExceeded { max_events, reached: s.time, duration: inputs.duration };
+            return Err(io::Error::other(e));
+        }
         sim.handle(s.time, s.event);
-        if handled % PROGRESS_EVERY == 0 && !observer(s.time, handled) {
+        if handled % PROGRESS_EVERY == 0 && !observer(s.time.min(sim.end), handled) {
             return Err(io::Error::new(io::ErrorKind::Interrupted, "the run was interrupted"));
         }
     }
     if let Some(w) = writer {
         w.finish()?;
     }
-    Ok(sim.finish(handled, hasher.hex(), SimTime::ZERO + inputs.warmup))
+    sim.close();
+    Ok(sim.finish(handled, hasher.hex(), SimTime::ZERO + inputs.warmup, drain))
 }
 
 fn ranking_by_distance(lat: f64, lon: f64, world: &World, skip: Option<usize>) -> Vec<(u32, f64)> {
@@ -634,8 +762,9 @@ impl<'a> Sim<'a> {
             affected: vec![0; networks],
             faults: inputs.faults.iter().map(|f| FaultRecord::new(f.at, end)).collect(),
             recorder,
-            series: Vec::new(),
+            series: PopSeries::new(npops, inputs.duration, inputs.bucket, cfg.tick),
             sent_measured: 0,
+            closed: None,
             state: state::StatePlane::new(world, cfg, inputs.seed, inputs.faults.len(), inputs.duration, inputs.warmup),
             origin: cfg
                 .origin
@@ -723,22 +852,55 @@ impl<'a> Sim<'a> {
         }
     }
 
-    fn finish(mut self, handled: u64, trace_hash: String, measure_from: SimTime) -> RunResult {
-        debug_assert!(self.sent_measured >= self.recorder.total.issued, "a request was counted twice");
-        let end = self.end;
-        let pools = self.pops.iter_mut().map(|p| p.pool.finish(end.as_nanos())).collect();
+    /// Closes the time-based measures at `end` (once): the pools'
+    /// utilisation and queues, the servers at the end.
+    fn close(&mut self) {
+        if self.closed.is_some() {
+            return;
+        }
+        let end = self.end.as_nanos();
+        let pools = self.pops.iter_mut().map(|p| p.pool.finish(end)).collect();
         let pop_totals =
             self.pops.iter().map(|p| PopTotals { servers_end: p.pool.servers(), ..p.totals.clone() }).collect();
+        self.closed = Some(Closed { pools, pop_totals, issued: self.recorder.total.issued });
+    }
+
+    /// Forgets the steps of the fault timelines that came during the drain:
+    /// the timelines stay within the run.
+    fn clip_fault_timelines(&mut self) {
+        let end = self.end;
+        for f in &mut self.faults {
+            for step in [&mut f.detected, &mut f.withdrawn, &mut f.declared_up, &mut f.reannounced, &mut f.ended] {
+                if step.is_some_and(|t| t >= end) {
+                    *step = None;
+                }
+            }
+            f.moved.retain(|t| *t < end);
+        }
+    }
+
+    fn finish(mut self, handled: u64, trace_hash: String, measure_from: SimTime, drain: SimDuration) -> RunResult {
+        debug_assert!(self.sent_measured >= self.recorder.total.issued, "a request was counted twice");
+        let end = self.end;
+        let closed =
+            self.closed.take().unwrap_or_else(|| Closed { pools: Vec::new(), pop_totals: Vec::new(), issued: 0 });
+        let finished_in_drain = self.recorder.total.issued - closed.issued;
+        let given_up_at_end = self.sent_measured.saturating_sub(self.recorder.total.issued);
+        self.recorder.give_up(given_up_at_end);
+        self.clip_fault_timelines();
         RunResult {
             events_handled: handled,
             trace_hash,
             measure_from,
             end,
             unfinished: self.sent_measured.saturating_sub(self.recorder.total.issued),
+            drain,
+            finished_in_drain,
+            given_up_at_end,
             recorder: self.recorder,
-            pools,
-            pop_totals,
-            pop_series: self.series,
+            pools: closed.pools,
+            pop_totals: closed.pop_totals,
+            pop_series: self.series.finish(),
             faults: self.faults,
             networks: self.routing.networks(),
             state: self.state.finish(),
@@ -746,5 +908,41 @@ impl<'a> Sim<'a> {
             levels: self.levels.finish(end),
             rate_limited: self.rate_limited,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t_s: f64, pop: u32, arrivals: u32, cpu: f32, servers: u32, shed_level: u8) -> PopSample {
+        PopSample { t_s, pop, servers, arrivals, shed: 0, spilled: 0, cpu, shed_level }
+    }
+
+    #[test]
+    fn pop_series_sums_control_periods_into_buckets() {
+        let s = SimDuration::from_secs;
+        let mut series = PopSeries::new(2, s(6), s(3), s(1));
+        assert_eq!(series.width_ns(), s(3).as_nanos());
+        for t in 1..=6 {
+            series.push(sample(t as f64, 0, t, t as f32 / 10.0, 10 + t, (t == 2) as u8));
+            series.push(sample(t as f64, 1, 1, 0.5, 4, 0));
+        }
+        let rows = series.finish();
+        assert_eq!(rows.len(), 4);
+        let pop0: Vec<&PopSample> = rows.iter().filter(|r| r.pop == 0).collect();
+        // Ticks 1-3 end at 3 s, ticks 4-6 at 6 s.
+        assert_eq!((pop0[0].t_s, pop0[0].arrivals, pop0[0].servers, pop0[0].shed_level), (3.0, 1 + 2 + 3, 13, 1));
+        assert!((pop0[0].cpu - (0.1 + 0.2 + 0.3) / 3.0).abs() < 1e-6);
+        assert_eq!((pop0[1].t_s, pop0[1].arrivals, pop0[1].servers, pop0[1].shed_level), (6.0, 4 + 5 + 6, 16, 0));
+    }
+
+    #[test]
+    fn a_long_run_keeps_a_bounded_series() {
+        let day = SimDuration::from_secs(86_400);
+        let series = PopSeries::new(309, day, SimDuration::from_secs(1), SimDuration::from_secs(1));
+        assert!(day.as_nanos().div_ceil(series.width_ns()) <= MAX_POP_BUCKETS);
+        // Whole control periods.
+        assert_eq!(series.width_ns() % SimDuration::from_secs(1).as_nanos(), 0);
     }
 }

@@ -347,11 +347,11 @@ impl Sim<'_> {
             DoOutcome::Unavailable => {
                 let gave_up = now + d.cfg.timeout;
                 match d.cfg.retry.wait_after(attempt as u32 + 1) {
-                    Some(wait) if gave_up + wait < self.end => {
+                    // Even after the end: the drain lets it finish.
+                    Some(wait) => {
                         let ev = Event::DoRetry { obj, site, attempt: attempt + 1, write, first_ns };
                         self.queue.schedule_at(gave_up + wait, ev);
                     }
-                    Some(_) => {}
                     None if measured => d.result.requests.issued += 1,
                     None => {}
                 }

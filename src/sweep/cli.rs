@@ -70,12 +70,15 @@ pub struct SweepArgs {
     /// Replace the scenario's master seed (replication seeds derive from it).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// A replication that handles more events than this is recorded as an error (checked every 65,536 events).
+    /// Refuse the sweep if a run is estimated past N events; a replication that gets there is recorded as an error (checked every 65,536 events) [default: 1e8].
     #[arg(long, value_name = "N")]
     pub max_events: Option<u64>,
     /// Print only errors (and no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Refuse the sweep if a run is estimated to need more than this memory, MiB [default: 1024].
+    #[arg(long, value_name = "MIB")]
+    pub max_memory: Option<u64>,
 }
 
 /// Merge the part files of a sharded sweep into sweep.json, sweep.csv and runs.csv.
@@ -175,9 +178,21 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
             message: "--threads 0: expected at least 1 (leave it out for one per core)".into(),
         });
     }
-    let settings =
-        Settings { seeds: args.seeds, sets: args.set.clone(), master_seed: args.seed, max_events: args.max_events };
+    let limits = crate::budget::Limits::from_flags(args.max_events, args.max_memory);
+    let settings = Settings {
+        seeds: args.seeds,
+        sets: args.set.clone(),
+        master_seed: args.seed,
+        max_events: Some(limits.max_events),
+    };
     let plan = load_plan(&args.scenario, &settings)?;
+    let refused: Vec<String> = (0..plan.points.len())
+        .filter_map(|i| plan.prepared(i))
+        .filter_map(|p| crate::budget::check(p, limits).err())
+        .collect();
+    if !refused.is_empty() {
+        return Err(CliError { code: EXIT_INPUT, message: format!("{}\nnothing was run", refused.join("\n")) });
+    }
     let spec = &plan.spec;
     let out = args.out.clone().unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", spec.scenario_name)));
     let mut plan_paths = OutputsPlan::new();

@@ -1,0 +1,277 @@
+//! The work budget: before a run, an estimate of its events and memory from
+//! the prepared scenario, refused past a limit (`--max-events`,
+//! `--max-memory`); during the run, a hard stop past the event limit (see
+//! [`crate::sim::BudgetExceeded`]). Also the drain: how long a run keeps
+//! going after its end so that every request sent before it finishes.
+
+use crate::engine::SimDuration;
+use crate::metrics::histogram::MAX_LATENCY_US;
+use crate::resilience::retry::RetryPolicy;
+use crate::sim::ModelConfig;
+use crate::Prepared;
+
+/// Events a run may handle unless `--max-events` says otherwise: about 3x
+/// the largest shipped scenario (`validation/mmc-c16-rho50`, 3.5e7 events).
+pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000;
+/// Memory a run may need unless `--max-memory` says otherwise, bytes (1 GiB).
+pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
+
+/// The longest a request can live under a timeout per attempt and a retry
+/// policy: every attempt times out and every wait is taken.
+pub fn lifetime(timeout: SimDuration, retry: &RetryPolicy) -> SimDuration {
+    let retries = retry.max_retries();
+    let waits: u64 = (1..=retries).filter_map(|a| retry.wait_after(a)).map(|w| w.as_nanos()).sum();
+    SimDuration(timeout.as_nanos().saturating_mul(retries as u64 + 1).saturating_add(waits))
+}
+
+/// How long a run goes on after its end: the longest life of a client
+/// request or a Durable Object request (origin fetches live within their
+/// client's attempts). Requests are sent strictly before the end, so each
+/// one's last timeout comes strictly before the end of the drain.
+pub fn drain(cfg: &ModelConfig) -> SimDuration {
+    let client = lifetime(cfg.client_timeout, &cfg.retry);
+    let objects = cfg.durable_objects.as_ref().map_or(SimDuration::ZERO, |d| lifetime(d.timeout, &d.retry));
+    client.max(objects)
+}
+
+/// A run's estimated work, with what it is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Estimate {
+    /// Events the run will handle, drain included.
+    pub events: u64,
+    /// Peak memory of the run's state, bytes.
+    pub memory_bytes: u64,
+    /// The biggest contributions to `events`, largest first (name, events).
+    pub event_parts: Vec<(&'static str, u64)>,
+    /// The biggest contributions to `memory_bytes`, largest first.
+    pub memory_parts: Vec<(&'static str, u64)>,
+}
+
+/// Events of one client request on the healthy path: `Send`, and per
+/// attempt `Arrive`, `Depart`, `Timeout`; an origin fetch adds
+/// `OriginArrive`, `OriginDone`, `OriginReply`, `OriginTimeout`.
+const EVENTS_PER_REQUEST: f64 = 4.0;
+/// Events an origin fetch adds to a request.
+const EVENTS_PER_FETCH: f64 = 4.0;
+/// Bytes per event waiting in the queue: the event, its key and slot
+/// (measured: ~76 bytes per pending timeout in `mmc-c16-rho90`).
+fn bytes_per_queued_event() -> f64 {
+    (std::mem::size_of::<crate::sim::Event>() + 20) as f64
+}
+/// Bytes per sample of the per-PoP series.
+const BYTES_PER_POP_SAMPLE: f64 = 32.0;
+
+fn secs(d: SimDuration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// Counters of a latency histogram of `sigfig` digits.
+fn histogram_counters(sigfig: u8) -> f64 {
+    hdrhistogram::Histogram::<u64>::new_with_bounds(1, MAX_LATENCY_US, sigfig).map_or(30_000, |h| h.distinct_values())
+        as f64
+}
+
+/// The extra attempts faults cause: each fault's PoPs lose their share of
+/// the traffic for the fault's length (until the run's end at most), and
+/// each lost request makes every retry of the client's policy.
+fn fault_attempts(p: &Prepared, rps: f64) -> f64 {
+    let pops = p.world.pops.len().max(1) as f64;
+    let end = secs(p.scenario.duration());
+    let retries = p.config.retry.max_retries() as f64;
+    p.faults
+        .iter()
+        .map(|f| {
+            let from = secs(f.at - crate::engine::SimTime::ZERO).min(end);
+            let to = f.end.map_or(end, |e| secs(e - crate::engine::SimTime::ZERO).min(end));
+            let detect = secs(p.config.health.interval) * p.config.health.failures as f64
+                + secs(p.config.withdrawal_delay)
+                + secs(p.config.client_timeout);
+            let lost_s = (to - from).min(detect).max(0.0);
+            rps * (f.pops.len() as f64 / pops) * lost_s * retries
+        })
+        .sum()
+}
+
+fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
+    let cfg = &p.config;
+    let d = secs(p.scenario.duration());
+    let rps: f64 = p.world.sites.iter().map(|s| s.rps).sum();
+    let origin = cfg.origin.as_ref().map_or(0.0, |o| o.share);
+    let networks = (p.world.sites.len() as f64) * cfg.networks_per_site.max(1) as f64;
+    let pops = p.world.pops.len() as f64;
+    let per_tick = |period: SimDuration| if period > SimDuration::ZERO { d / secs(period) } else { 0.0 };
+    let mut parts = vec![
+        ("client requests", rps * d * (EVENTS_PER_REQUEST + EVENTS_PER_FETCH * origin)),
+        ("retries after faults", fault_attempts(p, rps) * 4.0),
+        ("health probes", pops * per_tick(cfg.health.interval)),
+        ("control ticks", per_tick(cfg.tick)),
+        ("route changes", p.faults.iter().map(|f| 2.0 * f.pops.len() as f64 * (networks + 1.0)).sum::<f64>() + 2.0),
+    ];
+    if let Some(o) = &cfg.durable_objects {
+        parts.push(("durable object requests", o.requests_per_s * d));
+        parts.push(("durable object snapshots", o.model.objects as f64 * per_tick(o.model.snapshot_interval)));
+    }
+    if let Some(k) = &cfg.kv {
+        let primaries = k.model.primaries.max(1) as f64;
+        parts.push(("KV writes and replication", k.writes_per_s * d * primaries));
+        parts.push(("KV reads", k.reads_per_s * d));
+    }
+    if let Some(l) = &cfg.limiter {
+        parts.push(("rate limiter requests", l.requests_per_s * d * (1.0 + l.kv.primaries.max(1) as f64)));
+    }
+    if let Some((per_s, _)) = cfg.deployments {
+        parts.push(("deployments", per_s * d));
+    }
+    parts
+}
+
+fn memory_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
+    let cfg = &p.config;
+    let s = &p.scenario;
+    let d = secs(s.duration());
+    let rps: f64 = p.world.sites.iter().map(|s| s.rps).sum();
+    let pops = p.world.pops.len() as f64;
+    let sites = p.world.sites.len() as f64;
+    let networks = sites * cfg.networks_per_site.max(1) as f64;
+    let buckets = (d / secs(s.bucket()).max(1e-9)).ceil();
+    let series =
+        crate::sim::PopSeries::new(p.world.pops.len(), s.duration(), s.bucket(), cfg.tick).width_ns() as f64 / 1e9;
+    let h2 = histogram_counters(2);
+    let h3 = histogram_counters(3);
+    // Every attempt holds its timeout event in the queue until it fires.
+    let in_flight = rps * secs(cfg.client_timeout).min(d).max(1e-3);
+    let mut parts = vec![
+        ("time-series buckets", buckets * (48.0 + 4.0 * h2)),
+        ("per-PoP series", pops * (d / series).ceil() * BYTES_PER_POP_SAMPLE),
+        ("latency histograms", 8.0 * (8.0 * h3 * (6.0 + p.probes.len() as f64) + 8.0 * h2 * pops)),
+        ("PoP and site tables", 12.0 * pops * pops + 8.0 * sites * pops + 64.0 * networks),
+        ("requests in flight", in_flight * bytes_per_queued_event()),
+        ("fault records", p.faults.len() as f64 * (d * 16.0 + networks * 8.0 + 3.0 * 8.0 * h3)),
+    ];
+    if let Some(o) = &cfg.durable_objects {
+        parts.push(("durable objects", o.model.objects as f64 * 256.0));
+    }
+    if let Some(k) = &cfg.kv {
+        parts.push(("KV keys", k.model.keys as f64 * k.model.primaries.max(1) as f64 * 48.0));
+    }
+    if let Some(l) = &cfg.limiter {
+        let windows = (d / secs(l.window).max(1e-9)).ceil();
+        parts.push(("rate limiter counts", l.customers as f64 * windows * 16.0 + l.kv.keys as f64 * 48.0));
+    }
+    parts
+}
+
+fn sorted(mut parts: Vec<(&'static str, f64)>) -> Vec<(&'static str, u64)> {
+    parts.sort_by(|a, b| b.1.total_cmp(&a.1));
+    parts.into_iter().filter(|p| p.1 >= 1.0).map(|(n, v)| (n, v.min(u64::MAX as f64) as u64)).collect()
+}
+
+/// Estimates a prepared run's events and memory (see the module doc).
+pub fn estimate(p: &Prepared) -> Estimate {
+    let event_parts = sorted(event_parts(p));
+    let memory_parts = sorted(memory_parts(p));
+    Estimate {
+        events: event_parts.iter().fold(0u64, |a, p| a.saturating_add(p.1)),
+        memory_bytes: memory_parts.iter().fold(0u64, |a, p| a.saturating_add(p.1)),
+        event_parts,
+        memory_parts,
+    }
+}
+
+/// The limits a run must stay within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Events (`--max-events`).
+    pub max_events: u64,
+    /// Bytes (`--max-memory`).
+    pub max_memory: u64,
+}
+
+impl Limits {
+    /// The limits `--max-events N` and `--max-memory MIB` give, defaults
+    /// for those left out.
+    pub fn from_flags(max_events: Option<u64>, max_memory_mib: Option<u64>) -> Self {
+        Limits {
+            max_events: max_events.unwrap_or(DEFAULT_MAX_EVENTS),
+            max_memory: max_memory_mib.map_or(DEFAULT_MAX_MEMORY, |m| m.saturating_mul(1 << 20)),
+        }
+    }
+}
+
+/// A count in a short readable form: `1.2e9`.
+fn short(n: u64) -> String {
+    if n < 100_000 {
+        n.to_string()
+    } else {
+        format!("{:.2e}", n as f64)
+    }
+}
+
+fn parts_text(parts: &[(&'static str, u64)]) -> String {
+    parts.iter().take(3).map(|(n, v)| format!("{n} {}", short(*v))).collect::<Vec<_>>().join(", ")
+}
+
+/// Checks a prepared run's estimate against `limits`: `Err` names the
+/// estimate, what it is made of, and the flag that raises the limit.
+pub fn check(p: &Prepared, limits: Limits) -> Result<Estimate, String> {
+    let e = estimate(p);
+    let name = p.scenario.name();
+    if e.events > limits.max_events {
+        return Err(format!(
+            "{name}: the run would handle about {} events ({}), more than the budget of {}; raise it with \
+             --max-events {} (or shorten the run or lower its rates)",
+            short(e.events),
+            parts_text(&e.event_parts),
+            short(limits.max_events),
+            e.events.saturating_mul(2)
+        ));
+    }
+    if e.memory_bytes > limits.max_memory {
+        return Err(format!(
+            "{name}: the run would need about {} MiB ({}), more than the budget of {} MiB; raise it with \
+             --max-memory {} (MiB; or shorten the run or shrink the model)",
+            e.memory_bytes >> 20,
+            e.memory_parts.iter().take(3).map(|(n, v)| format!("{n} {} MiB", v >> 20)).collect::<Vec<_>>().join(", "),
+            limits.max_memory >> 20,
+            (e.memory_bytes >> 20).saturating_mul(2).max(1)
+        ));
+    }
+    Ok(e)
+}
+
+/// [`check`], then holds the run to `limits.max_events` while it runs.
+pub fn admit(p: &mut Prepared, limits: Limits) -> Result<Estimate, String> {
+    let e = check(p, limits)?;
+    p.max_events = Some(limits.max_events);
+    Ok(e)
+}
+
+/// [`admit`] for every run of a command, before any runs: every refusal,
+/// one a line.
+pub fn admit_all<'a>(runs: impl Iterator<Item = &'a mut Prepared>, limits: Limits) -> Result<(), String> {
+    let refused: Vec<String> = runs.filter_map(|p| admit(p, limits).err()).collect();
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}\nnothing was run", refused.join("\n")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::schema::{Jitter, RetrySpec};
+    use crate::scenario::units::Duration;
+
+    #[test]
+    fn a_request_lives_for_every_timeout_and_every_wait() {
+        let ms = |n| Duration(SimDuration::from_millis(n));
+        let spec =
+            RetrySpec::Exponential { backoff: vec![ms(100), ms(300), ms(1000)], jitter: Jitter::None, budget: None };
+        let policy = RetryPolicy::from_spec(&spec);
+        // 4 attempts of 2 s and waits of 0.1 + 0.3 + 1 s.
+        let expected = 4 * 2_000 + 100 + 300 + 1_000;
+        assert_eq!(lifetime(SimDuration::from_secs(2), &policy), SimDuration::from_millis(expected));
+        assert_eq!(lifetime(SimDuration::from_secs(2), &RetryPolicy::none()), SimDuration::from_secs(2));
+    }
+}

@@ -1,0 +1,180 @@
+//! The work budget: estimates against the events runs really handle, the
+//! refusal of a run past its budget (exit 2, naming the estimate and the
+//! flag), `--max-events` raising the limit, and the run-time stop.
+
+use edgesim::budget::{self, Limits};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn prepared(path: &Path) -> edgesim::Prepared {
+    let s = edgesim::scenario::load(path).expect("a shipped scenario loads");
+    edgesim::prepare(s).expect("a shipped scenario resolves")
+}
+
+fn shipped() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/validation"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).expect("scenarios folder"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Estimated and handled events of one scenario.
+fn estimate_and_actual(path: &Path) -> (u64, u64) {
+    let p = prepared(path);
+    let estimate = budget::estimate(&p).events;
+    let actual = edgesim::simulate(&p, None).expect("runs").result.events_handled;
+    (estimate, actual)
+}
+
+fn within_factor(estimate: u64, actual: u64, factor: f64) -> bool {
+    let (e, a) = (estimate as f64, actual as f64);
+    e <= a * factor && a <= e * factor
+}
+
+#[test]
+fn the_estimate_of_small_shipped_scenarios_is_within_a_factor_of_two() {
+    for name in ["do-ack-local", "kv-primary-failure", "rate-limiter", "level-4-control-plane", "retry-storm"] {
+        let path = Path::new("scenarios").join(format!("{name}.toml"));
+        let (estimate, actual) = estimate_and_actual(&path);
+        assert!(within_factor(estimate, actual, 2.0), "{name}: estimated {estimate} events, handled {actual}");
+    }
+}
+
+/// Every shipped scenario within the default budget, with room to spare.
+#[test]
+fn every_shipped_scenario_fits_the_default_budget() {
+    for path in shipped() {
+        let p = prepared(&path);
+        let e = budget::check(&p, Limits::from_flags(None, None)).expect("within the default budget");
+        assert!(e.events * 2 <= budget::DEFAULT_MAX_EVENTS, "{}: {} events", path.display(), e.events);
+    }
+}
+
+/// Prints estimate and handled events of every shipped scenario (for the
+/// README): `cargo test --release --test budget -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn print_every_shipped_scenario() {
+    println!("| scenario | estimated events | handled events | ratio | estimated memory MiB |");
+    for path in shipped() {
+        let mem = budget::estimate(&prepared(&path)).memory_bytes;
+        let (estimate, actual) = estimate_and_actual(&path);
+        println!(
+            "| {} | {estimate} | {actual} | {:.2} | {:.1} |",
+            path.file_stem().and_then(|s| s.to_str()).unwrap_or("?"),
+            estimate as f64 / actual as f64,
+            mem as f64 / 1048576.0
+        );
+    }
+}
+
+const SMALL: &str = r#"
+[scenario]
+name = "budget"
+seed = 3
+duration = "20s"
+warmup = "0s"
+
+[topology]
+pops = ["SJC"]
+
+[traffic]
+rps = RPS
+classes = { p0 = 0.0, p1 = 1.0, p2 = 0.0, p3 = 0.0 }
+
+[pops.default]
+servers = 4
+service = { dist = "exponential", mean = "1ms" }
+"#;
+
+fn write(dir: &str, rps: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("edgesim-budget-{dir}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    let f = d.join("budget.toml");
+    std::fs::write(&f, SMALL.replace("RPS", rps)).expect("write scenario");
+    f
+}
+
+fn edgesim(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_edgesim")).args(args).output().expect("edgesim runs");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_huge_rate_is_refused_before_running_with_the_estimate_and_the_flag() {
+    let f = write("huge", "1e9");
+    let p = prepared(&f);
+    let estimate = budget::estimate(&p).events;
+    // 1e9 requests a second for 20 s, at least one event each.
+    assert!(estimate >= 20_000_000_000, "{estimate}");
+    let file = f.to_string_lossy();
+    let out = f.with_file_name("out");
+    for cmd in [vec!["run", &*file, "--out"], vec!["check", &*file, "--out"]] {
+        let mut args = cmd.clone();
+        args.push(out.to_str().expect("utf-8 path"));
+        let (code, err) = edgesim(&args);
+        assert_eq!(code, 2, "{cmd:?}: {err}");
+        assert!(err.contains("--max-events"), "{err}");
+        assert!(err.contains(&format!("{:.2e}", estimate as f64)), "the estimate is named: {err}");
+    }
+    let (code, err) = edgesim(&["sweep", &file, "--seeds", "2", "--out", out.to_str().expect("utf-8"), "-q"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--max-events"), "{err}");
+}
+
+#[test]
+fn max_events_raises_and_lowers_the_limit() {
+    let f = write("flag", "1000");
+    let p = prepared(&f);
+    let estimate = budget::estimate(&p).events;
+    let file = f.to_string_lossy().into_owned();
+    let out = f.with_file_name("out").to_string_lossy().into_owned();
+    let below = (estimate / 2).to_string();
+    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &below]);
+    assert_eq!(code, 2, "refused under a budget half the estimate: {err}");
+    assert!(err.contains(&format!("--max-events {}", estimate * 2)), "suggests a limit that fits: {err}");
+    let above = (estimate * 2).to_string();
+    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &above]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_run_past_its_event_budget_stops_with_the_time_reached() {
+    let f = write("stop", "1000");
+    let mut p = prepared(&f);
+    // Admitted under the default budget, then held to a tenth of its work.
+    budget::admit(&mut p, Limits::from_flags(None, None)).expect("fits");
+    let limit = budget::estimate(&p).events / 10;
+    p.max_events = Some(limit);
+    let err = match edgesim::simulate(&p, None) {
+        Ok(_) => panic!("a run of ~10x its budget finished"),
+        Err(e) => e,
+    };
+    let stop = edgesim::sim::budget_exceeded(&err).expect("the budget stopped it");
+    assert_eq!(stop.max_events, limit);
+    assert!(stop.reached.as_secs_f64() > 0.0 && stop.reached.as_secs_f64() < 20.0, "{stop:?}");
+    let text = err.to_string();
+    assert!(text.contains("--max-events") && text.contains(&format!("{}", stop.reached)), "{text}");
+}
+
+#[test]
+fn the_cli_stops_a_run_that_outgrows_its_estimate_with_exit_2() {
+    // A retry storm makes more attempts than the estimate foresees: a
+    // budget between the two is admitted, then reached while running.
+    let path = Path::new("scenarios/retry-storm.toml");
+    let (estimate, actual) = estimate_and_actual(path);
+    assert!(estimate < actual, "the storm outgrows its estimate ({estimate} vs {actual})");
+    let limit = ((estimate + actual) / 2).to_string();
+    let out = std::env::temp_dir().join(format!("edgesim-budget-storm-{}", std::process::id()));
+    let file = path.to_string_lossy();
+    let (code, err) =
+        edgesim(&["run", &file, "--out", out.to_str().expect("utf-8"), "--no-charts", "-q", "--max-events", &limit]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("more than {limit} events")) && err.contains("--max-events"), "{err}");
+    assert!(err.contains("stopped at") && err.contains("of 240s simulated"), "{err}");
+    assert!(!out.join("summary.json").exists(), "nothing written");
+}
