@@ -241,6 +241,10 @@ fn check_anycast(spec: &ScenarioSpec, src: &Source) -> Check {
             ),
         ));
     }
+    if let Some(phase) = hc.phase.filter(|p| p >= hc.interval.get_ref()) {
+        let msg = format!("anycast.health_check.phase: got {phase}; expected 0s <= phase < interval ({})", hc.interval.get_ref());
+        return Err(at(src, &hc.interval, msg));
+    }
     for (name, v) in [("failures", &hc.failures), ("successes", &hc.successes)] {
         if *v.get_ref() == 0 {
             return Err(at(src, v, format!("anycast.health_check.{name}: must be at least 1")));

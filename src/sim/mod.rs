@@ -326,6 +326,8 @@ pub struct RunResult {
     pub rate_limited: [u64; 3],
     /// Measured requests sent with no outcome by the end of the run.
     pub unfinished: u64,
+    /// Time of the health checker's first probe (the fixed or drawn phase).
+    pub health_phase: SimDuration,
 }
 
 /// The fixed inputs of a run.
@@ -449,6 +451,13 @@ struct Sim<'a> {
     slots: Slots,
     /// Per network: bit f set if fault f affects it.
     affected: Vec<u32>,
+    /// Per network: bit f set when it needs no move for fault f: it was
+    /// not in f's catchment when f struck, or it has moved since.
+    settled: Vec<u32>,
+    /// Bit f set while fault f lasts.
+    active_faults: u32,
+    /// Time of the health checker's first probe.
+    health_phase: SimDuration,
     faults: Vec<FaultRecord>,
     recorder: Recorder,
     series: Vec<PopSample>,
@@ -632,6 +641,9 @@ impl<'a> Sim<'a> {
             pops,
             slots: Slots::default(),
             affected: vec![0; networks],
+            settled: vec![0; networks],
+            active_faults: 0,
+            health_phase: cfg.health.resolve_phase(&mut rng::stream(inputs.seed, "health/phase")),
             faults: inputs.faults.iter().map(|f| FaultRecord::new(f.at, end)).collect(),
             recorder,
             series: Vec::new(),
@@ -665,7 +677,7 @@ impl<'a> Sim<'a> {
                 self.queue.schedule_at(first, Event::Send { site: site as u32 });
             }
         }
-        let phase = SimTime::ZERO + self.cfg.health.phase;
+        let phase = SimTime::ZERO + self.health_phase;
         if phase < self.end {
             for pop in 0..self.pops.len() {
                 self.queue.schedule_at(phase, Event::Probe { pop: pop as u32 });
@@ -745,6 +757,7 @@ impl<'a> Sim<'a> {
             origin: self.origin.map(|o| o.finish(end)),
             levels: self.levels.finish(end),
             rate_limited: self.rate_limited,
+            health_phase: self.health_phase,
         }
     }
 }
