@@ -364,3 +364,23 @@ fn the_moved_timeline_of_a_region_failure_agrees_with_the_event_trace() {
         resolution as f64 / 1e9
     );
 }
+
+/// SJC fails at 61 s and LAX, the network's next PoP, at 66 s; SEA is
+/// third. Probes at 0, 5, 10... s: SJC's route is withdrawn at 65 + 1 + 5 =
+/// 71 s, LAX's at 70 + 1 + 5 = 76 s; the network learns each 20 s later.
+/// At 91 s it drops SJC for LAX, which is dead: not a move. It moves at 96 s,
+/// when it drops LAX for SEA; and without retries every request sent before
+/// then is lost, so the RTO is the same 35 s.
+#[test]
+fn falling_back_on_another_dead_pop_is_not_a_move() {
+    let text = scenario(5, 1, 20, NO_RETRY).replace(r#"pops = ["SJC", "LAX"]"#, r#"pops = ["SJC", "LAX", "SEA"]"#)
+        + "\n[[fault]]\nat = \"66s\"\nkind = \"pop-down\"\npop = \"LAX\"\n";
+    let out = outcome(&text);
+    let f = &out.summary.faults[0];
+    let lax_moved = 70.0 + TIMEOUT_S + WITHDRAWAL_DELAY_S + 20.0;
+    assert_eq!(step(f, "withdrawal_started"), 65.0 + TIMEOUT_S + WITHDRAWAL_DELAY_S - FAULT_AT_S);
+    assert_eq!(step(f, "all_moved"), lax_moved - FAULT_AT_S, "moved when it reached SEA, not LAX");
+    assert_eq!(step(f, "first_moved"), step(f, "all_moved"), "one network");
+    assert_eq!(f.rto_s, Some(lax_moved - FAULT_AT_S));
+    assert_eq!(out.summary.faults[1].affected_networks, 0, "at 66 s the network still routed to SJC");
+}

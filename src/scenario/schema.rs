@@ -587,7 +587,7 @@ pub struct HealthCheckSpec {
     /// Time of the first probe, in [0, interval); later ones follow every
     /// `interval` [absent: drawn per run from the seed, uniform over
     /// [0, interval), so faults do not land on a probe by construction].
-    pub phase: Option<Duration>,
+    pub phase: Option<Spanned<Duration>>,
 }
 
 fn default_hc_interval() -> Spanned<Duration> {
