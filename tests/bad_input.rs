@@ -24,6 +24,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("fault-unknown-region", "23:10", "fault[1].region: unknown state region \"MARS\""),
     ("faults-overlap", "26:1", "overlaps fault[1] (pop-down) on the same target"),
     ("fraction-above-one", "11:28", "expected a fraction between 0 and 1"),
+    ("health-phase-over-interval", "22:43", "anycast.health_check.phase: got 5s; expected 0s <= phase < interval (5s)"),
     ("health-timeout-over-interval", "21:29", "timeout 10s is longer than the interval 5s"),
     ("kv-lag-fault-without-lag", "24:1", "kv-replication-lag needs lag"),
     ("level-at-without-time", "17:1", "level_at needs at"),

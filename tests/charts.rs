@@ -305,8 +305,8 @@ fn pop_failure_charts_show_series_fault_and_steps() {
     for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "png")) {
         check_png(f);
     }
-    check_svg(&dir.join("latency.svg"), &["p99", "p50", "pop-down SJC", "detected +1s", "withdrawal started", "ms"]);
-    check_svg(&dir.join("success.svg"), &["success ratio", "pop-down SJC", "recovered +18s"]);
+    check_svg(&dir.join("latency.svg"), &["p99", "p50", "pop-down SJC", "detected +", "withdrawal started", "ms"]);
+    check_svg(&dir.join("success.svg"), &["success ratio", "pop-down SJC", "recovered +"]);
     check_svg(&dir.join("traffic.svg"), &["SJC", "other (", "arrivals per second", "pop-down SJC"]);
     check_svg(&dir.join("levels.svg"), &["level", "pop-down SJC"]);
     let leftovers: Vec<_> = fs::read_dir(&dir)

@@ -306,7 +306,7 @@ fn short_failover() -> String {
         ("rps = 30_000", "rps = 10_000"),
         ("at = \"2m\"", "at = \"30s\""),
         ("for = \"90s\"", "for = \"60s\""),
-        ("share = 1.0, le = \"30s\"", "share = 1.0, le = \"60s\""),
+        ("share = 1.0, le = \"31s\"", "share = 1.0, le = \"60s\""),
         ("availability = { ge = 0.995 }", "availability = { ge = 0.99 }"),
     ] {
         assert!(t.contains(from), "pop-failure.toml no longer has {from}");

@@ -128,6 +128,18 @@ impl Routing {
         self.best[net][0]
     }
 
+    /// Every PoP a request of `net` may go to now: its best, and for an
+    /// unstable network also its second-best ([`NO_POP`] where none).
+    #[inline]
+    pub fn targets(&self, net: usize) -> [u32; 2] {
+        let [a, b] = self.best[net];
+        if self.nets[net].unstable {
+            [a, b]
+        } else {
+            [a, NO_POP]
+        }
+    }
+
     /// Where one request of `net` goes: its best PoP, or for an unstable
     /// network either of its two best, at random.
     #[inline]
@@ -241,6 +253,18 @@ mod tests {
         assert_eq!(r.best(1), 1);
         assert!(r.learn(1, 0, a));
         assert_eq!(r.best(1), 0);
+    }
+
+    #[test]
+    fn an_unstable_network_may_send_to_its_two_best_pops() {
+        let mut rng = stream(1, "t");
+        let mut r = Routing::new(vec![vec![0, 1, 2]], 3, 2, 0.0, 1.0, &mut rng);
+        assert_eq!(r.targets(0), [0, 1]);
+        let e = r.withdraw(1);
+        r.learn(0, 1, e);
+        assert_eq!(r.targets(0), [0, 2], "the second-best moved on though the best did not");
+        let stable = Routing::new(vec![vec![0, 1, 2]], 3, 1, 0.0, 0.0, &mut rng);
+        assert_eq!(stable.targets(0), [0, NO_POP]);
     }
 
     #[test]

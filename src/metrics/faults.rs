@@ -39,15 +39,17 @@ pub struct FaultRecord {
     pub detected: Option<SimTime>,
     /// When the route withdrawal started.
     pub withdrawn: Option<SimTime>,
-    /// The route epoch of that withdrawal.
-    pub withdrawal_epoch: Option<u16>,
     /// When the health checker declared the PoP up again.
     pub declared_up: Option<SimTime>,
     /// When the route was announced again.
     pub reannounced: Option<SimTime>,
     /// Client networks in the PoP's catchment when the fault struck.
     pub affected_networks: u32,
-    /// When each of them moved away, in order.
+    /// When each of them moved, in order: the first time, while the fault
+    /// lasted, that every PoP the network's route could send a request to
+    /// (its best, and its second-best if it is unstable) was live, that is
+    /// serving and not struck by this fault. Dropping a route to fall back
+    /// on another dead PoP is not a move.
     pub moved: Vec<SimTime>,
     /// Affected requests by send time, one bucket per [`RTO_BUCKET`] from `at`.
     pub buckets: Vec<Counts>,
@@ -72,7 +74,6 @@ impl FaultRecord {
             ended: None,
             detected: None,
             withdrawn: None,
-            withdrawal_epoch: None,
             declared_up: None,
             reannounced: None,
             affected_networks: 0,

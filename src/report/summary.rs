@@ -50,6 +50,9 @@ pub struct Summary {
     pub attempts_per_request: Option<f64>,
     /// Client networks (anycast catchment units).
     pub client_networks: usize,
+    /// Time of the health checker's first probe, s (the scenario's
+    /// `anycast.health_check.phase`, or the one this seed drew).
+    pub health_check_phase_s: f64,
     /// Per fault, in file order.
     pub faults: Vec<FaultSummary>,
     /// Per PoP.
@@ -545,6 +548,7 @@ pub fn build(p: &Prepared, r: &RunResult, verdicts: &[Verdict]) -> Summary {
         },
         attempts_per_request: (sent > 0).then(|| rec.attempts as f64 / sent as f64),
         client_networks: r.networks,
+        health_check_phase_s: r.health_phase.as_secs_f64(),
         faults: (0..p.faults.len()).map(|i| fault_summary(p, r, i)).collect(),
         pops: (0..world.pops.len()).map(|i| pop_summary(world, pools, r, i)).collect(),
         state: state_summary(r),

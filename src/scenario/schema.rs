@@ -584,9 +584,10 @@ pub struct HealthCheckSpec {
     /// Consecutive answers that declare it up again [2].
     #[serde(default = "default_hc_successes")]
     pub successes: Spanned<u32>,
-    /// Time of the first probe; later ones follow every `interval` [0s].
-    #[serde(default)]
-    pub phase: Duration,
+    /// Time of the first probe, in [0, interval); later ones follow every
+    /// `interval` [absent: drawn per run from the seed, uniform over
+    /// [0, interval), so faults do not land on a probe by construction].
+    pub phase: Option<Spanned<Duration>>,
 }
 
 fn default_hc_interval() -> Spanned<Duration> {
@@ -609,7 +610,7 @@ impl Default for HealthCheckSpec {
             timeout: default_hc_timeout(),
             failures: default_hc_failures(),
             successes: default_hc_successes(),
-            phase: Duration::default(),
+            phase: None,
         }
     }
 }

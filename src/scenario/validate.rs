@@ -241,6 +241,14 @@ fn check_anycast(spec: &ScenarioSpec, src: &Source) -> Check {
             ),
         ));
     }
+    if let Some(phase) = hc.phase.as_ref().filter(|p| p.get_ref() >= hc.interval.get_ref()) {
+        let (p, i) = (phase.get_ref(), hc.interval.get_ref());
+        return Err(at(
+            src,
+            phase,
+            format!("anycast.health_check.phase: got {p}; expected 0s <= phase < interval ({i})"),
+        ));
+    }
     for (name, v) in [("failures", &hc.failures), ("successes", &hc.successes)] {
         if *v.get_ref() == 0 {
             return Err(at(src, v, format!("anycast.health_check.{name}: must be at least 1")));

@@ -352,7 +352,7 @@ impl ModelConfig {
                 timeout: hc.timeout.sim(),
                 failures: *hc.failures.get_ref(),
                 successes: *hc.successes.get_ref(),
-                phase: hc.phase.sim(),
+                phase: hc.phase.as_ref().map(|p| p.get_ref().sim()),
             },
             withdrawal_delay: a.withdrawal_delay.sim(),
             convergence: Arc::new(convergence(conv)),

@@ -51,7 +51,6 @@ impl Sim<'_> {
             let rec = &mut self.faults[f];
             if withdraw && rec.withdrawn.is_none() {
                 rec.withdrawn = Some(now);
-                rec.withdrawal_epoch = Some(epoch);
             } else if !withdraw && rec.reannounced.is_none() {
                 rec.reannounced = Some(now);
             }
@@ -64,16 +63,38 @@ impl Sim<'_> {
 
     pub(super) fn learn(&mut self, now: SimTime, net: u32, pop: u32, epoch: u16) {
         let n = net as usize;
-        let before = self.routing.best(n);
-        if !self.routing.learn(n, pop as usize, epoch) || before != pop {
-            return;
+        let before = self.routing.targets(n);
+        self.routing.learn(n, pop as usize, epoch);
+        if self.routing.targets(n) != before {
+            self.note_moves(now, n);
         }
-        if let Some(f) = self.pops[pop as usize].active_fault.map(|f| f as usize) {
-            let rec = &mut self.faults[f];
-            if rec.withdrawal_epoch == Some(epoch) && self.affected[n] & (1 << f) != 0 {
-                rec.moved.push(now);
+    }
+
+    /// Faults that last and whose catchment network `net` was in when they
+    /// struck, for which it has not moved yet.
+    fn pending_moves(&self, net: usize) -> u32 {
+        self.active_faults & !self.settled[net]
+    }
+
+    /// Records network `net` as moved, at `now`, for each pending fault for
+    /// which every PoP its route may send to is live.
+    fn note_moves(&mut self, now: SimTime, net: usize) {
+        let mut mask = self.pending_moves(net);
+        while mask != 0 {
+            let f = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            let targets = self.routing.targets(net);
+            let live = |p: u32| p == NO_POP || self.live_for(f, p as usize);
+            if targets[0] != NO_POP && targets.iter().all(|&p| live(p)) {
+                self.settled[net] |= 1 << f;
+                self.faults[f].moved.push(now);
             }
         }
+    }
+
+    /// PoP `pop` serves and is not struck by fault `f`.
+    fn live_for(&self, f: usize, pop: usize) -> bool {
+        self.pops[pop].alive && !self.fault_plan[f].pops.contains(&pop)
     }
 
     pub(super) fn fault_start(&mut self, now: SimTime, f: u32) {
@@ -82,10 +103,14 @@ impl Sim<'_> {
         for net in 0..self.routing.networks() {
             if fault.pops.contains(&(self.routing.best(net) as usize)) {
                 self.affected[net] |= 1 << f;
+                self.settled[net] &= !(1 << f);
                 affected += 1;
+            } else {
+                self.settled[net] |= 1 << f;
             }
         }
         self.faults[f as usize].affected_networks = affected;
+        self.active_faults |= 1 << f;
         for i in 0..fault.pops.len() {
             let p = self.fault_plan[f as usize].pops[i];
             self.pops[p].active_fault = Some(f);
@@ -139,6 +164,13 @@ impl Sim<'_> {
             }
         }
         self.state_fault(now, f as usize, false);
+        self.active_faults &= !(1 << f);
+        // PoPs restored: networks routed to them may have moved for faults that last.
+        for net in 0..self.routing.networks() {
+            if self.pending_moves(net) != 0 {
+                self.note_moves(now, net);
+            }
+        }
     }
 
     /// Sets PoP `p`'s pool to the servers it should have now, starting

@@ -336,6 +336,8 @@ pub struct RunResult {
     /// Measured requests still open when the drain ended: counted as failed
     /// (reason `timeout`) in `recorder` (0 unless the drain bound is wrong).
     pub given_up_at_end: u64,
+    /// Time of the health checker's first probe (the fixed or drawn phase).
+    pub health_phase: SimDuration,
 }
 
 /// The fixed inputs of a run.
@@ -553,6 +555,13 @@ struct Sim<'a> {
     slots: Slots,
     /// Per network: bit f set if fault f affects it.
     affected: Vec<u32>,
+    /// Per network: bit f set when it needs no move for fault f: it was
+    /// not in f's catchment when f struck, or it has moved since.
+    settled: Vec<u32>,
+    /// Bit f set while fault f lasts.
+    active_faults: u32,
+    /// Time of the health checker's first probe.
+    health_phase: SimDuration,
     faults: Vec<FaultRecord>,
     recorder: Recorder,
     series: PopSeries,
@@ -760,6 +769,9 @@ impl<'a> Sim<'a> {
             pops,
             slots: Slots::default(),
             affected: vec![0; networks],
+            settled: vec![0; networks],
+            active_faults: 0,
+            health_phase: cfg.health.resolve_phase(&mut rng::stream(inputs.seed, "health/phase")),
             faults: inputs.faults.iter().map(|f| FaultRecord::new(f.at, end)).collect(),
             recorder,
             series: PopSeries::new(npops, inputs.duration, inputs.bucket, cfg.tick),
@@ -794,7 +806,7 @@ impl<'a> Sim<'a> {
                 self.queue.schedule_at(first, Event::Send { site: site as u32 });
             }
         }
-        let phase = SimTime::ZERO + self.cfg.health.phase;
+        let phase = SimTime::ZERO + self.health_phase;
         if phase < self.end {
             for pop in 0..self.pops.len() {
                 self.queue.schedule_at(phase, Event::Probe { pop: pop as u32 });
@@ -907,6 +919,7 @@ impl<'a> Sim<'a> {
             origin: self.origin.map(|o| o.finish(end)),
             levels: self.levels.finish(end),
             rate_limited: self.rate_limited,
+            health_phase: self.health_phase,
         }
     }
 }
