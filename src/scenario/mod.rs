@@ -44,7 +44,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 pub fn parse(label: &str, text: &str, dir: PathBuf) -> Result<Scenario, ScenarioError> {
     let source = Source { path: label.to_string(), text: text.to_string() };
     let spec: ScenarioSpec = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim_end().to_string();
+        let message = with_key_path(&e);
         match e.span() {
             Some(span) => source.error_at(span, message),
             None => source.error(message),
@@ -52,6 +52,23 @@ pub fn parse(label: &str, text: &str, dir: PathBuf) -> Result<Scenario, Scenario
     })?;
     validate::check(&spec, &source)?;
     Ok(Scenario { source, spec, dir })
+}
+
+/// A TOML error's message, led by the dotted path of the key it is about
+/// (`pops.default.servers: got 0; ...`) when the parser knows it and the
+/// message does not already name it.
+fn with_key_path(e: &toml::de::Error) -> String {
+    let message = e.message().trim_end().to_string();
+    // Without the input, the error's text is its message and an
+    // "in `a.b.c`" line naming the key.
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let rendered = bare.to_string();
+    let path = rendered.lines().rev().find_map(|l| l.strip_prefix("in `")?.strip_suffix('`').map(str::to_string));
+    match path {
+        Some(p) if !p.is_empty() && !message.starts_with(&p) => format!("{p}: {message}"),
+        _ => message,
+    }
 }
 
 impl Scenario {

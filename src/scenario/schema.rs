@@ -399,15 +399,29 @@ impl<'de> Deserialize<'de> for DistSpec {
     }
 }
 
+/// Reads a list that must hold at least one name.
+fn non_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Spanned<String>>, D::Error> {
+    let list = Vec::<Spanned<String>>::deserialize(d)?;
+    if list.is_empty() {
+        return Err(serde::de::Error::custom("is empty; expected one or more names (or leave the key out for the default)"));
+    }
+    Ok(list)
+}
+
+/// Reads an optional list that, when given, must hold at least one name.
+fn non_empty_or_absent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Spanned<String>>>, D::Error> {
+    non_empty(d).map(Some)
+}
+
 /// Reads an `[[expect]]` window: exactly two durations, start before end.
 fn window<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Spanned<[Duration; 2]>>, D::Error> {
     let w = Spanned::<Vec<Duration>>::deserialize(d)?;
     let span = w.span();
     match w.get_ref().as_slice() {
         [start, end] if start < end => Ok(Some(Spanned::new(span, [*start, *end]))),
-        [start, end] => Err(serde::de::Error::custom(format!("window: start {start} is not before end {end}"))),
+        [start, end] => Err(serde::de::Error::custom(format!("start {start} is not before end {end}"))),
         other => Err(serde::de::Error::custom(format!(
-            "window: got {} values; expected exactly two, [\"start\", \"end\"]",
+            "got {} values; expected exactly two, [\"start\", \"end\"]",
             other.len()
         ))),
     }
@@ -1234,7 +1248,7 @@ pub struct DurableObjectsSpec {
     pub objects: Spanned<Population>,
     /// Owner regions, objects spread over them in turn; each backs up to the
     /// next [NA, EU, APAC].
-    #[serde(default = "default_do_regions")]
+    #[serde(default = "default_do_regions", deserialize_with = "non_empty")]
     pub regions: Vec<Spanned<String>>,
     /// Requests per second to all objects together.
     pub requests_per_s: Spanned<Rate>,
@@ -1391,6 +1405,7 @@ pub struct RateLimiterSpec {
     /// Requests per second of each customer, spread over the PoPs.
     pub rps_per_customer: Spanned<Rate>,
     /// The PoPs the customers' requests arrive at [every PoP of the topology].
+    #[serde(default, deserialize_with = "non_empty_or_absent")]
     pub pops: Option<Vec<Spanned<String>>>,
     /// Region of the DO limiter's counter [NA].
     #[serde(default = "default_limiter_region")]
@@ -1611,4 +1626,131 @@ fn default_acc_rps() -> RequestLimit {
 }
 fn default_pop_qps() -> RequestLimit {
     Count::of(100_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Field lines of this file whose type is a bare number, with why each
+    /// is allowed. Anything else must use a checked type of `units`.
+    const ALLOWED_BARE_NUMBERS: &[&str] = &[
+        // Every u64 is a valid seed.
+        "pub seed: u64,",
+        // Built only from `RawRetry`, whose `retries` is a `Count<0, MAX_RETRIES>`.
+        "retries: u32,",
+    ];
+
+    /// True if `line` declares a field (`name: Type`) whose type holds a
+    /// primitive number, or an expectation whose bound is one.
+    fn declares_bare_number(line: &str) -> bool {
+        const PRIMITIVES: [&str; 12] =
+            ["f32", "f64", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64"];
+        let t = line.trim();
+        let t = t.strip_prefix("pub ").unwrap_or(t);
+        let type_text = match t.split_once(':') {
+            Some((name, ty)) if !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_') => ty,
+            // `Name, bound Read => Out {`: what is read from the file is `Read`.
+            _ => match t.split_once("bound ") {
+                Some((_, ty)) => ty.split("=>").next().unwrap_or(ty),
+                None => return false,
+            },
+        };
+        type_text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| PRIMITIVES.contains(&word))
+    }
+
+    #[test]
+    fn no_schema_field_is_a_bare_number() {
+        let source = include_str!("schema.rs");
+        let tests_start = source.find("#[cfg(test)]").unwrap_or(source.len());
+        let bare: Vec<&str> = source[..tests_start]
+            .lines()
+            .filter(|l| declares_bare_number(l))
+            .filter(|l| !ALLOWED_BARE_NUMBERS.contains(&l.trim()))
+            .collect();
+        assert!(bare.is_empty(), "schema fields with unchecked numbers (use a type of scenario::units): {bare:#?}");
+    }
+
+    #[test]
+    fn the_guard_sees_bare_numbers() {
+        for line in ["    pub rate: f64,", "pub keys: Spanned<u32>,", "    lag: Option<Vec<f64>>,", "    Foo, bound f64 => Rate {"]
+        {
+            assert!(declares_bare_number(line), "{line}");
+        }
+        for line in ["    pub rate: Rate,", "    Foo, bound Rate => f64 {", "fn one() -> f64 {", "pub const MAX_RETRIES: u32 = 10;", "/// keys: u32"] {
+            assert!(!declares_bare_number(line), "{line}");
+        }
+    }
+
+    fn dist(text: &str) -> Result<DistSpec, String> {
+        #[derive(Deserialize)]
+        struct T {
+            d: DistSpec,
+        }
+        toml::from_str::<T>(&format!("d = {text}")).map(|t| t.d).map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn a_dist_table_takes_only_its_own_keys() {
+        assert_eq!(
+            dist(r#"{ dist = "uniform", min = "1ms", max = "2ms" }"#),
+            Ok(DistSpec::Uniform { min: Duration(crate::engine::SimDuration::from_millis(1)), max: Duration(crate::engine::SimDuration::from_millis(2)) })
+        );
+        let err = dist(r#"{ dist = "exponential", mean = "1ms", max = "2ms" }"#).unwrap_err();
+        assert!(err.contains("unknown field `max`"), "{err}");
+        let err = dist(r#"{ dist = "exponential", mean = "1ms", mena = "2ms" }"#).unwrap_err();
+        assert!(err.contains("unknown field `mena`"), "{err}");
+        let err = dist(r#"{ dist = "lognormal", p50 = "1ms" }"#).unwrap_err();
+        assert!(err.contains("missing field `p99`"), "{err}");
+        let err = dist(r#"{ dist = "uniform", min = "3ms", max = "2ms" }"#).unwrap_err();
+        assert!(err.contains("min (3ms) is greater than max (2ms)"), "{err}");
+        let err = dist(r#"{ dist = "lognormal", p50 = "3ms", p99 = "3ms" }"#).unwrap_err();
+        assert!(err.contains("0 < p50 < p99"), "{err}");
+    }
+
+    fn retry(text: &str) -> Result<RetrySpec, String> {
+        #[derive(Deserialize)]
+        struct T {
+            r: RetrySpec,
+        }
+        toml::from_str::<T>(&format!("r = {text}")).map(|t| t.r).map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn a_retry_table_takes_only_its_policys_keys() {
+        assert_eq!(retry(r#"{ policy = "none" }"#), Ok(RetrySpec::None));
+        assert_eq!(retry(r#"{ policy = "immediate", retries = 3 }"#), Ok(RetrySpec::Immediate { retries: 3, budget: None }));
+        for (bad, why) in [
+            (r#"{ policy = "none", retries = 2 }"#, "unknown field `retries`"),
+            (r#"{ policy = "immediate", retries = 2, jitter = "full" }"#, "unknown field `jitter`"),
+            (r#"{ policy = "exponential", backof = ["1s"] }"#, "unknown field `backof`"),
+            (r#"{ policy = "exponential", backoff = [] }"#, "0 waits; expected 1 to 10"),
+            (r#"{ policy = "immediate", retries = 11 }"#, "got 11; expected a whole number from 0 to 10"),
+            (r#"{ policy = "immediate" }"#, "missing field `retries`"),
+        ] {
+            let err = retry(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_convergence_table_takes_only_its_models_keys() {
+        #[derive(Deserialize)]
+        struct T {
+            c: ConvergenceSpec,
+        }
+        let parse = |text: &str| toml::from_str::<T>(&format!("c = {text}")).map(|t| t.c).map_err(|e| e.to_string());
+        assert_eq!(parse(r#"{ model = "measured" }"#), Ok(ConvergenceSpec::Measured));
+        for (bad, why) in [
+            (r#"{ model = "measured", last = "20s" }"#, "unknown field `last`"),
+            (r#"{ model = "fixed", last = "20s", frist = "1s" }"#, "unknown field `frist`"),
+            (r#"{ model = "fixed", first = "30s", last = "20s" }"#, "first (30s) is after last (20s)"),
+            (r#"{ model = "fixed", first = "1s" }"#, "missing field `last`"),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
 }

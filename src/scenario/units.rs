@@ -73,7 +73,7 @@ impl<'de> Deserialize<'de> for Duration {
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Duration, E> {
                 let d = parse_duration(s).map_err(E::custom)?;
                 if d.as_nanos() > MAX_DURATION_NS {
-                    return Err(E::custom(format!("got \"{s}\", longer than a year; expected {DURATION_HELP}, at most 365 days")));
+                    return Err(E::custom(format!("got \"{s}\"; expected a duration of at most 365 days")));
                 }
                 Ok(Duration(d))
             }
@@ -176,9 +176,12 @@ impl<'de, const MIN_NS: u64> Deserialize<'de> for AtLeast<MIN_NS> {
         let plain = Duration::deserialize(d)?;
         if plain.as_nanos() < MIN_NS {
             let min = SimDuration::from_nanos(MIN_NS);
-            return Err(de::Error::custom(format!(
-                "got \"{plain}\"; expected a duration of at least {min} (e.g. \"1s\"); a shorter one is meaningless or an event storm"
-            )));
+            let expected = if MIN_NS <= 1 {
+                "a duration above 0".to_string()
+            } else {
+                format!("a duration of at least {min}: a shorter period would flood the run with events")
+            };
+            return Err(de::Error::custom(format!("got \"{plain}\"; expected {expected}")));
         }
         Ok(AtLeast(plain.0))
     }
@@ -211,7 +214,7 @@ impl<const MIN: u32, const MAX: u32> Count<MIN, MAX> {
     }
     /// What a value must be, quoted in error messages.
     fn expected() -> String {
-        format!("expected a whole number from {MIN} to {MAX}")
+        format!("a whole number from {MIN} to {MAX}")
     }
 }
 
@@ -227,14 +230,14 @@ impl<'de, const MIN: u32, const MAX: u32> Deserialize<'de> for Count<MIN, MAX> {
                 if v >= i64::from(MIN) && v <= i64::from(MAX) {
                     Ok(Count(v as u32))
                 } else {
-                    Err(E::custom(format!("got {v}; {}", Count::<MIN, MAX>::expected())))
+                    Err(E::custom(format!("got {v}; expected {}", Count::<MIN, MAX>::expected())))
                 }
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
                 self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Err(E::custom(format!("got {v}; {}", Count::<MIN, MAX>::expected())))
+                Err(E::custom(format!("got {v}; expected {}", Count::<MIN, MAX>::expected())))
             }
         }
         d.deserialize_any(V::<MIN, MAX>)
@@ -244,6 +247,16 @@ impl<'de, const MIN: u32, const MAX: u32> Deserialize<'de> for Count<MIN, MAX> {
 impl<const MIN: u32, const MAX: u32> fmt::Display for Count<MIN, MAX> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)
+    }
+}
+
+/// A number as error messages write it: plain, or in scientific notation
+/// when very large or very small.
+pub fn number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-3..1e7).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 
@@ -276,7 +289,7 @@ macro_rules! real {
             /// What a value must be, quoted in error messages.
             pub fn expected() -> String {
                 let low = if stringify!($lo_cmp) == "<" { "above" } else { "at least" };
-                format!("expected {}, {low} {} and at most {}", $what, Self::LOW, Self::HIGH)
+                format!("{}, {low} {} and at most {}", $what, number(Self::LOW), number(Self::HIGH))
             }
         }
 
@@ -298,7 +311,7 @@ macro_rules! real {
                         if $name::admits(v) {
                             Ok($name(v))
                         } else {
-                            Err(E::custom(format!("got {v}; {}", $name::expected())))
+                            Err(E::custom(format!("got {}; expected {}", number(v), $name::expected())))
                         }
                     }
                     fn visit_i64<E: de::Error>(self, v: i64) -> Result<$name, E> {
@@ -443,5 +456,57 @@ mod tests {
         }
         assert!(parse_duration("-5s").unwrap_err().contains("negative"));
         assert!(parse_duration("3 fortnights").unwrap_err().contains("unknown unit"));
+    }
+
+    /// Reads `v = <text>` into `T`, or the error's message.
+    fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+        #[derive(Deserialize)]
+        struct W<T> {
+            v: T,
+        }
+        toml::from_str::<W<T>>(&format!("v = {text}")).map(|w| w.v).map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn counts_hold_their_range_and_nothing_else() {
+        assert_eq!(read::<Count<1, 10>>("1").map(Count::get), Ok(1));
+        assert_eq!(read::<Count<1, 10>>("10").map(Count::get), Ok(10));
+        for bad in ["0", "11", "-1", "4294967295", "18446744073709551615", "1.5", "nan", "\"3\""] {
+            let err = read::<Count<1, 10>>(bad).expect_err(bad);
+            assert!(err.contains("a whole number from 1 to 10"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn reals_reject_nan_infinities_and_values_out_of_range() {
+        assert_eq!(read::<Rate>("1e8").map(Rate::get), Ok(1e8));
+        assert_eq!(read::<Rate>("5").map(Rate::get), Ok(5.0));
+        assert_eq!(read::<RateOrZero>("0").map(RateOrZero::get), Ok(0.0));
+        for bad in ["0", "-1", "nan", "inf", "-inf", "1e308", "100000001"] {
+            let err = read::<Rate>(bad).expect_err(bad);
+            assert!(err.contains("expected a rate, above 0 and at most 1e8"), "{bad}: {err}");
+        }
+        assert!(read::<Latitude>("-90").is_ok() && read::<Latitude>("-90.5").is_err());
+        assert!(read::<Percentile>("100").is_ok() && read::<Percentile>("0").is_err());
+        assert!(read::<Speed>("0.5").is_err() && read::<Inflation>("0.9").is_err());
+    }
+
+    #[test]
+    fn bounded_durations_reject_what_is_too_short_or_too_long() {
+        assert_eq!(read::<Period>("\"1ms\"").map(|p| p.as_nanos()), Ok(NS_PER_MS));
+        let err = read::<Period>("\"999us\"").unwrap_err();
+        assert!(err.contains("at least 1ms"), "{err}");
+        let err = read::<PositiveDuration>("\"0s\"").unwrap_err();
+        assert!(err.contains("a duration above 0"), "{err}");
+        assert!(read::<Duration>("\"365d\"").is_err());
+        assert_eq!(read::<Duration>("\"8760h\"").map(|d| d.as_nanos()), Ok(MAX_DURATION_NS));
+        let err = read::<Duration>("\"8761h\"").unwrap_err();
+        assert!(err.contains("at most 365 days"), "{err}");
+    }
+
+    #[test]
+    fn levels_go_from_0_to_4() {
+        assert_eq!(read::<Level>("4").map(Level::get), Ok(4));
+        assert!(read::<Level>("5").is_err() && read::<Level>("-1").is_err());
     }
 }

@@ -185,11 +185,6 @@ fn state_region_name(src: &Source, r: &Spanned<String>, field: &str) -> Check {
 
 fn check_durable_objects(spec: &ScenarioSpec, src: &Source) -> Check {
     let Some(d) = &spec.durable_objects else { return Ok(()) };
-    if d.regions.is_empty() {
-        return Err(src.error(
-            "durable_objects.regions: is empty; expected one or more of \"NA\", \"EU\", \"APAC\" (or leave it out for all three)",
-        ));
-    }
     for (i, r) in d.regions.iter().enumerate() {
         state_region_name(src, r, "durable_objects.regions")?;
         let canon = crate::state::state_region(r.get_ref());
@@ -222,13 +217,6 @@ fn check_kv(spec: &ScenarioSpec, src: &Source) -> Check {
 
 fn check_rate_limiter(spec: &ScenarioSpec, src: &Source) -> Check {
     let Some(l) = &spec.rate_limiter else { return Ok(()) };
-    if let Some(pops) = &l.pops {
-        if pops.is_empty() {
-            return Err(src.error(
-                "rate_limiter.pops: is empty; expected PoP codes the customers send through (or leave it out for every PoP)",
-            ));
-        }
-    }
     state_region_name(src, &l.do_region, "rate_limiter.do_region")?;
     let customers = l.customers.get_ref().get();
     let total = l.rps_per_customer.get_ref().get() * f64::from(customers);
