@@ -72,6 +72,12 @@ fn with_key_path(e: &toml::de::Error) -> String {
 }
 
 impl Scenario {
+    /// Checks that the tables the model keeps per PoP stay a sane size for
+    /// the resolved topology (`pops` PoPs, `sites` client sites).
+    pub fn check_table_sizes(&self, pops: usize, sites: usize) -> Result<(), ScenarioError> {
+        validate::check_table_sizes(&self.spec, &self.source, pops, sites)
+    }
+
     /// The scenario's name.
     pub fn name(&self) -> &str {
         self.spec.scenario.name.get_ref()

@@ -6,7 +6,7 @@
 
 use super::units::{
     Count, Duration, Fraction, Inflation, Latitude, Level, Longitude, NonNegative, Percentile, Period,
-    PositiveDuration, Rate, RateOrZero, Size, Speed, Throughput, Weight, ZipfExponent,
+    PositiveDuration, Rate, RateOrZero, Share, Size, Speed, Throughput, Weight, ZipfExponent,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -1147,7 +1147,7 @@ pub struct FaultSpec {
     /// For `origin-slow`: the extra time the origin takes per request.
     pub latency: Option<PositiveDuration>,
     /// For `origin-errors`: the share of origin answers that are errors.
-    pub error_rate: Option<Fraction>,
+    pub error_rate: Option<Share>,
 }
 
 /// What kind of fault.
@@ -1319,6 +1319,9 @@ fn default_objects() -> Spanned<Population> {
 fn default_do_regions() -> Vec<Spanned<String>> {
     ["NA", "EU", "APAC"].iter().map(|r| Spanned::new(0..0, r.to_string())).collect()
 }
+fn half_share() -> Share {
+    Share::of(0.5)
+}
 fn half() -> Fraction {
     Fraction(0.5)
 }
@@ -1441,8 +1444,8 @@ fn default_limiter_region() -> Spanned<String> {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OriginSpec {
-    /// Share of requests that fetch from the origin.
-    pub share: Fraction,
+    /// Share of requests that fetch from the origin (above 0).
+    pub share: Share,
     /// Where the origin stands (a PoP code of the catalog) [IAD].
     #[serde(default = "home_na")]
     pub location: Spanned<String>,
@@ -1484,8 +1487,8 @@ pub struct BreakerSpec {
     #[serde(default = "default_breaker_failures")]
     pub failures: Times,
     /// For `rate`: the failure share that opens it [0.5].
-    #[serde(default = "half")]
-    pub rate: Fraction,
+    #[serde(default = "half_share")]
+    pub rate: Share,
     /// For `rate`: how far back calls count [60s].
     #[serde(default = "default_breaker_window")]
     pub window: Period,

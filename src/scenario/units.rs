@@ -342,6 +342,10 @@ real! {
     RateOrZero, 0.0, <=, 1e8, "a rate"
 }
 real! {
+    /// A share that must be above zero (zero would switch its feature off).
+    Share, 0.0, <, 1.0, "a share"
+}
+real! {
     /// A relative weight of demand.
     Weight, 0.0, <, 1e6, "a weight"
 }

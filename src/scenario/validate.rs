@@ -32,6 +32,7 @@ pub fn check(spec: &ScenarioSpec, src: &Source) -> Check {
     check_metrics(spec, src)?;
     check_anycast(spec, src)?;
     check_autoscaling(spec, src)?;
+    check_overload(spec, src)?;
     check_origin(spec, src)?;
     check_durable_objects(spec, src)?;
     check_kv(spec, src)?;
@@ -158,6 +159,26 @@ fn check_metrics(spec: &ScenarioSpec, src: &Source) -> Check {
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// Most control-loop ticks `overload.shed_hold` may span.
+pub const MAX_HOLD_TICKS: u64 = 1_000_000;
+
+fn check_overload(spec: &ScenarioSpec, src: &Source) -> Check {
+    let o = &spec.overload;
+    let ticks = o.shed_hold.as_nanos() / o.tick.get_ref().as_nanos();
+    if ticks > MAX_HOLD_TICKS {
+        return Err(at(
+            src,
+            &o.tick,
+            format!(
+                "overload: shed_hold {} is {ticks} ticks of {}; expected at most {MAX_HOLD_TICKS}",
+                o.shed_hold,
+                o.tick.get_ref()
+            ),
+        ));
     }
     Ok(())
 }
@@ -572,6 +593,47 @@ fn check_fault_ref(src: &Source, spec: &ScenarioSpec, f: &Spanned<FaultNumber>, 
                 spec.faults.len()
             ),
         ));
+    }
+    Ok(())
+}
+
+/// Most entries one per-PoP table may hold over all PoPs: KV caches (keys
+/// x PoPs), limiter caches (customers x PoPs), rate-limit windows
+/// (deployments x PoPs) and anycast routes (client networks x PoPs).
+pub const MAX_TABLE_ENTRIES: u64 = 20_000_000;
+
+/// Checks that the tables the model keeps per PoP stay a sane size, given
+/// the resolved topology's `pops` and client `sites`.
+pub fn check_table_sizes(spec: &ScenarioSpec, src: &Source, pops: usize, sites: usize) -> Check {
+    let pops = pops as u64;
+    let nets = &spec.anycast.networks_per_site;
+    let mut tables: Vec<(String, u64, Option<std::ops::Range<usize>>)> = vec![(
+        format!("anycast.networks_per_site: {} networks x {sites} client sites", nets.get_ref()),
+        u64::from(nets.get_ref().get()) * sites as u64,
+        Some(nets.span()),
+    )];
+    if let Some(k) = &spec.kv {
+        tables.push((format!("kv.keys: {} keys", k.keys.get_ref()), u64::from(k.keys.get_ref().get()), Some(k.keys.span())));
+    }
+    if let Some(l) = &spec.rate_limiter {
+        let c = &l.customers;
+        tables.push((format!("rate_limiter.customers: {} customers", c.get_ref()), u64::from(c.get_ref().get()), Some(c.span())));
+    }
+    if let Some(r) = &spec.rate_limits {
+        let d = u64::from(r.accounts.get_ref().get()) * u64::from(r.deployments_per_account.get_ref().get());
+        tables.push((format!("rate_limits: {d} deployments"), d, Some(r.deployments_per_account.span())));
+    }
+    for (what, per_pop, span) in tables {
+        let entries = per_pop.saturating_mul(pops);
+        if entries > MAX_TABLE_ENTRIES {
+            let msg = format!(
+                "{what} x {pops} PoPs = {entries} table entries; expected at most {MAX_TABLE_ENTRIES}: use fewer, or fewer PoPs"
+            );
+            return Err(match span {
+                Some(s) if !(s.is_empty() && s.start == 0) => src.error_at(s, msg),
+                _ => src.error(msg),
+            });
+        }
     }
     Ok(())
 }

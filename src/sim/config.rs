@@ -104,7 +104,7 @@ fn origin(s: &Scenario, world: &World) -> Result<Option<OriginConfig>, ScenarioE
         trip: match b.trip {
             crate::scenario::schema::TripKind::Consecutive => crate::resilience::breaker::Trip::Consecutive(b.failures.get()),
             crate::scenario::schema::TripKind::Rate => crate::resilience::breaker::Trip::FailureRate {
-                rate: b.rate.0,
+                rate: b.rate.get(),
                 window: b.window.sim(),
                 min_calls: b.min_calls.get(),
             },
@@ -114,7 +114,7 @@ fn origin(s: &Scenario, world: &World) -> Result<Option<OriginConfig>, ScenarioE
         successes: b.successes.get(),
     });
     Ok(Some(OriginConfig {
-        share: o.share.0,
+        share: o.share.get(),
         at,
         servers: o.servers.get_ref().get(),
         service: dist_or(&o.service, DurationDist::Exponential { mean_ns: 20e6 }),
@@ -332,6 +332,7 @@ impl ModelConfig {
     /// The model parameters a scenario sets (defaults filled in); PoPs it
     /// names are checked against `world`.
     pub fn from_scenario(s: &Scenario, world: &World) -> Result<Self, ScenarioError> {
+        s.check_table_sizes(world.pops.len(), world.sites.len())?;
         let spec = &s.spec;
         let a = &spec.anycast;
         let hc = &a.health_check;
