@@ -7,13 +7,21 @@ use std::process::Command;
 
 /// (file stem, "line:col" or "" when only the field is named, text the message must hold)
 const CASES: &[(&str, &str, &str)] = &[
-    ("accounts-times-deployments-too-many", "15:27", "rate_limits: 1000000 accounts x 1000 deployments each = 1000000000"),
+    (
+        "accounts-times-deployments-too-many",
+        "15:27",
+        "rate_limits: 1000000 accounts x 1000 deployments each = 1000000000",
+    ),
     ("bare-number-duration", "4:12", "expected a duration string"),
     ("breaker-unknown-trip", "22:20", "unknown variant `vibes`"),
     ("breaker-zero-probes", "15:32", "origin.breaker.half_open_probes: got 0; expected a whole number from"),
     ("broken-toml", "6:10", "unclosed table"),
     ("catalog-file-missing", "7:11", "topology.catalog: cannot read"),
-    ("control-plane-fault-without-control-plane", "13:1", "fault[1]: control-plane-down needs a [control_plane] table; this"),
+    (
+        "control-plane-fault-without-control-plane",
+        "13:1",
+        "fault[1]: control-plane-down needs a [control_plane] table; this",
+    ),
     ("convergence-unknown-key", "14:48", "anycast.convergence: unknown field `frist`, expected one of `model`,"),
     ("count-too-large", "14:11", "durable_objects.objects: got 4294967295; expected a whole number from"),
     ("degraded-without-capacity", "20:1", "pop-degraded needs capacity"),
@@ -59,7 +67,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ("limiter-unknown-pop", "23:16", "rate_limiter.pops (not in this topology): unknown PoP \"NRT\""),
     ("limiter-windows-too-many", "17:10", "rate_limiter.window: 1ms gives 60000 windows over the run for 100000"),
     ("lognormal-p99-below-p50", "15:11", "pops.default.service: lognormal needs 0 < p50 < p99"),
-    ("lognormal-p99-below-p50-in-wal-lag", "16:11", "durable_objects.wal_lag: lognormal needs 0 < p50 < p99; got p50 ="),
+    (
+        "lognormal-p99-below-p50-in-wal-lag",
+        "16:11",
+        "durable_objects.wal_lag: lognormal needs 0 < p50 < p99; got p50 =",
+    ),
     ("missing-traffic", "1:1", "missing field `traffic`"),
     ("negative-duration", "5:10", "negative duration"),
     ("negative-rps", "10:7", "traffic.rps: got -5"),

@@ -403,7 +403,9 @@ impl<'de> Deserialize<'de> for DistSpec {
 fn non_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Spanned<String>>, D::Error> {
     let list = Vec::<Spanned<String>>::deserialize(d)?;
     if list.is_empty() {
-        return Err(serde::de::Error::custom("is empty; expected one or more names (or leave the key out for the default)"));
+        return Err(serde::de::Error::custom(
+            "is empty; expected one or more names (or leave the key out for the default)",
+        ));
     }
     Ok(list)
 }
@@ -1659,9 +1661,7 @@ mod tests {
                 None => return false,
             },
         };
-        type_text
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .any(|word| PRIMITIVES.contains(&word))
+        type_text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|word| PRIMITIVES.contains(&word))
     }
 
     #[test]
@@ -1678,11 +1678,21 @@ mod tests {
 
     #[test]
     fn the_guard_sees_bare_numbers() {
-        for line in ["    pub rate: f64,", "pub keys: Spanned<u32>,", "    lag: Option<Vec<f64>>,", "    Foo, bound f64 => Rate {"]
-        {
+        for line in [
+            "    pub rate: f64,",
+            "pub keys: Spanned<u32>,",
+            "    lag: Option<Vec<f64>>,",
+            "    Foo, bound f64 => Rate {",
+        ] {
             assert!(declares_bare_number(line), "{line}");
         }
-        for line in ["    pub rate: Rate,", "    Foo, bound Rate => f64 {", "fn one() -> f64 {", "pub const MAX_RETRIES: u32 = 10;", "/// keys: u32"] {
+        for line in [
+            "    pub rate: Rate,",
+            "    Foo, bound Rate => f64 {",
+            "fn one() -> f64 {",
+            "pub const MAX_RETRIES: u32 = 10;",
+            "/// keys: u32",
+        ] {
             assert!(!declares_bare_number(line), "{line}");
         }
     }
@@ -1699,7 +1709,10 @@ mod tests {
     fn a_dist_table_takes_only_its_own_keys() {
         assert_eq!(
             dist(r#"{ dist = "uniform", min = "1ms", max = "2ms" }"#),
-            Ok(DistSpec::Uniform { min: Duration(crate::engine::SimDuration::from_millis(1)), max: Duration(crate::engine::SimDuration::from_millis(2)) })
+            Ok(DistSpec::Uniform {
+                min: Duration(crate::engine::SimDuration::from_millis(1)),
+                max: Duration(crate::engine::SimDuration::from_millis(2))
+            })
         );
         let err = dist(r#"{ dist = "exponential", mean = "1ms", max = "2ms" }"#).unwrap_err();
         assert!(err.contains("unknown field `max`"), "{err}");
@@ -1724,7 +1737,10 @@ mod tests {
     #[test]
     fn a_retry_table_takes_only_its_policys_keys() {
         assert_eq!(retry(r#"{ policy = "none" }"#), Ok(RetrySpec::None));
-        assert_eq!(retry(r#"{ policy = "immediate", retries = 3 }"#), Ok(RetrySpec::Immediate { retries: 3, budget: None }));
+        assert_eq!(
+            retry(r#"{ policy = "immediate", retries = 3 }"#),
+            Ok(RetrySpec::Immediate { retries: 3, budget: None })
+        );
         for (bad, why) in [
             (r#"{ policy = "none", retries = 2 }"#, "unknown field `retries`"),
             (r#"{ policy = "immediate", retries = 2, jitter = "full" }"#, "unknown field `jitter`"),

@@ -272,6 +272,8 @@ macro_rules! real {
         impl $name {
             /// Smallest value (allowed or not, see the range).
             pub const LOW: f64 = $low;
+            /// True if `LOW` itself is not allowed.
+            const LOW_OPEN: bool = stringify!($lo_cmp).len() == 1;
             /// Largest value allowed.
             pub const HIGH: f64 = $high;
             /// A value given in code (defaults); not checked against the range.
@@ -284,11 +286,12 @@ macro_rules! real {
             }
             /// Whether `v` is in the range.
             pub fn admits(v: f64) -> bool {
-                v.is_finite() && $low $lo_cmp v && v <= $high
+                let above_low = if Self::LOW_OPEN { v > Self::LOW } else { v >= Self::LOW };
+                v.is_finite() && above_low && v <= Self::HIGH
             }
             /// What a value must be, quoted in error messages.
             pub fn expected() -> String {
-                let low = if stringify!($lo_cmp) == "<" { "above" } else { "at least" };
+                let low = if Self::LOW_OPEN { "above" } else { "at least" };
                 format!("{}, {low} {} and at most {}", $what, number(Self::LOW), number(Self::HIGH))
             }
         }

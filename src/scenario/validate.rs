@@ -195,11 +195,7 @@ fn check_origin(spec: &ScenarioSpec, src: &Source) -> Check {
 /// A state region name's canonical form, or a located error.
 fn state_region_name(src: &Source, r: &Spanned<String>, field: &str) -> Check {
     if crate::state::state_region(r.get_ref()).is_none() {
-        return Err(at(
-            src,
-            r,
-            format!("{field}: unknown state region \"{}\"; expected NA, EU or APAC", r.get_ref()),
-        ));
+        return Err(at(src, r, format!("{field}: unknown state region \"{}\"; expected NA, EU or APAC", r.get_ref())));
     }
     Ok(())
 }
@@ -613,11 +609,19 @@ pub fn check_table_sizes(spec: &ScenarioSpec, src: &Source, pops: usize, sites: 
         Some(nets.span()),
     )];
     if let Some(k) = &spec.kv {
-        tables.push((format!("kv.keys: {} keys", k.keys.get_ref()), u64::from(k.keys.get_ref().get()), Some(k.keys.span())));
+        tables.push((
+            format!("kv.keys: {} keys", k.keys.get_ref()),
+            u64::from(k.keys.get_ref().get()),
+            Some(k.keys.span()),
+        ));
     }
     if let Some(l) = &spec.rate_limiter {
         let c = &l.customers;
-        tables.push((format!("rate_limiter.customers: {} customers", c.get_ref()), u64::from(c.get_ref().get()), Some(c.span())));
+        tables.push((
+            format!("rate_limiter.customers: {} customers", c.get_ref()),
+            u64::from(c.get_ref().get()),
+            Some(c.span()),
+        ));
     }
     if let Some(r) = &spec.rate_limits {
         let d = u64::from(r.accounts.get_ref().get()) * u64::from(r.deployments_per_account.get_ref().get());

@@ -102,7 +102,9 @@ fn origin(s: &Scenario, world: &World) -> Result<Option<OriginConfig>, ScenarioE
         })?;
     let breaker = o.breaker.as_ref().map(|b| crate::resilience::breaker::BreakerConfig {
         trip: match b.trip {
-            crate::scenario::schema::TripKind::Consecutive => crate::resilience::breaker::Trip::Consecutive(b.failures.get()),
+            crate::scenario::schema::TripKind::Consecutive => {
+                crate::resilience::breaker::Trip::Consecutive(b.failures.get())
+            }
             crate::scenario::schema::TripKind::Rate => crate::resilience::breaker::Trip::FailureRate {
                 rate: b.rate.get(),
                 window: b.window.sim(),
