@@ -1372,9 +1372,9 @@ pub struct KvSpec {
     pub reads_per_s: Spanned<RateOrZero>,
     /// Replication delay between primaries [exponential, mean 1s].
     pub replication_lag: Option<Spanned<DistSpec>>,
-    /// How long a PoP's cache serves a value [60s: the seed's propagation bound].
+    /// How long a PoP's cache serves a value (0s: no cache) [60s: the seed's propagation bound].
     #[serde(default = "default_ttl")]
-    pub cache_ttl: PositiveDuration,
+    pub cache_ttl: Duration,
     /// Replication lag that starts degradation level 1 [5m].
     #[serde(default = "default_lag_bound")]
     pub lag_bound: PositiveDuration,
@@ -1385,8 +1385,8 @@ pub struct KvSpec {
 fn default_keys() -> Spanned<Population> {
     Spanned::new(0..0, Count::of(1000))
 }
-fn default_ttl() -> PositiveDuration {
-    PositiveDuration::from_secs(60)
+fn default_ttl() -> Duration {
+    dur_s(60)
 }
 fn default_lag_bound() -> PositiveDuration {
     PositiveDuration::from_secs(300)
