@@ -3,8 +3,13 @@
 //! [`load`] reads a file, [`parse`] reads text. Both reject unknown keys,
 //! wrong units and values that cannot make sense (a zero duration, shares
 //! that do not sum to 1, a window outside the run) with a [`ScenarioError`]
-//! that names the file, line and column. Checks that need the PoP catalog
-//! (unknown PoP codes) are made when the world is built from the scenario.
+//! that names the file, line and column, and the key. Every number is read
+//! through a checked type of [`units`] (finite, in a range), every table
+//! rejects unknown keys (tagged tables such as `dist`, `policy` and `model`
+//! included), and cross-references (faults on planes that exist, known
+//! regions, non-empty lists) are checked here. Checks that need the PoP
+//! catalog (unknown PoP codes, table sizes per PoP) are made when the
+//! world and the model are built from the scenario.
 
 mod error;
 pub mod schema;

@@ -1,5 +1,13 @@
-//! Quantities with units as scenario files write them: durations such as
-//! `"250ms"`, `"5s"`, `"1.5m"`, `"1h"`, and fractions in `[0, 1]`.
+//! Quantities as scenario files write them, each a type whose Deserialize
+//! rejects what cannot make sense with a message saying what was expected
+//! (toml locates it at the value): durations such as `"250ms"`, `"5s"`,
+//! `"1.5m"`, `"1h"` ([`Duration`], at most 365 days; [`PositiveDuration`];
+//! [`Period`], at least 1 ms), whole numbers in a range ([`Count`]), and
+//! finite reals in a range ([`Fraction`], [`Share`], [`Rate`],
+//! [`RateOrZero`], [`Weight`], [`Latitude`], [`Longitude`], [`Speed`],
+//! [`Inflation`], [`Size`], [`Throughput`], [`ZipfExponent`],
+//! [`Percentile`], [`NonNegative`]) and degradation [`Level`]s. The schema
+//! uses them for every number, so no unchecked number reaches the model.
 
 use crate::engine::time::{NS_PER_MS, NS_PER_S, NS_PER_US};
 use crate::engine::SimDuration;
