@@ -27,6 +27,11 @@ const CASES: &[(&str, &str, &str)] = &[
     ("degraded-without-capacity", "20:1", "pop-degraded needs capacity"),
     ("deployments-inf", "14:23", "control_plane.deployments_per_min: got inf; expected a rate, above 0"),
     ("dist-unknown-key", "14:11", "pops.default.service: unknown field `p99` for dist = \"exponential\";"),
+    (
+        "do-fault-on-region-without-objects",
+        "20:10",
+        "fault[1].region: do-region-down strikes \"NA\", which owns no Durable",
+    ),
     ("do-fault-without-do", "13:1", "fault[1]: do-region-down needs a [durable_objects] table; this"),
     ("do-objects-zero", "14:11", "durable_objects.objects: got 0; expected a whole number from 1 to"),
     ("do-region-unknown", "16:18", "durable_objects.regions: unknown state region \"MARS\"; expected NA, EU"),

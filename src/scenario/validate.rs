@@ -328,6 +328,20 @@ fn check_origin_faults(spec: &ScenarioSpec, src: &Source) -> Check {
             FaultKind::DoRegionDown if spec.durable_objects.is_none() => Some("[durable_objects]"),
             _ => None,
         };
+        if let (FaultKind::DoRegionDown, Some(d), Some(r)) = (kind, &spec.durable_objects, &f.get_ref().region) {
+            let struck = crate::state::state_region(r.get_ref());
+            if struck.is_some() && !d.regions.iter().any(|o| crate::state::state_region(o.get_ref()) == struck) {
+                return Err(at(
+                    src,
+                    r,
+                    format!(
+                        "fault[{}].region: do-region-down strikes \"{}\", which owns no Durable Objects; expected one of durable_objects.regions",
+                        i + 1,
+                        r.get_ref()
+                    ),
+                ));
+            }
+        }
         if let Some(table) = missing {
             return Err(at(
                 src,
