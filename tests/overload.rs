@@ -52,7 +52,7 @@ fn the_autoscaler_waits_its_period_and_its_cooldown() {
         for w in t.windows(2) {
             assert!(w[1] - w[0] >= cooldown, "{}: scale-ups at {} and {} s", pop.code, w[0], w[1]);
         }
-        assert!(pop.servers_max <= a.max_servers);
+        assert!(pop.servers_max <= a.max_servers.get());
     }
     assert!(scaled > 0, "the overload scenario scales out");
 }

@@ -340,7 +340,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
             ExpectSpec::MaxLevel(l) | ExpectSpec::LevelAt(l) => level_expectation(src, world, e.get_ref(), l)?,
             ExpectSpec::TimeInLevel(t) => {
                 let (lower, upper) = duration_limits(t.bounds());
-                let level = *t.level.get_ref();
+                let level = t.level.get_ref().get();
                 let mut text = format!("time_in_level {level}");
                 push_limits(&mut text, lower, upper, true);
                 Expectation::unscoped(text, Metric::TimeInLevel(level), (lower, upper))
@@ -367,7 +367,7 @@ fn latency_expectation(
 ) -> Result<Expectation, ScenarioError> {
     let sc = scope(src, world, &l.pop, &l.class, &l.window)?;
     let (lower, upper) = duration_limits(l.bounds());
-    let q = *l.percentile.get_ref();
+    let q = l.percentile.get_ref().get();
     let text = describe(&format!("latency p{q}"), world, &sc, lower, upper, true);
     let all = Expectation::unscoped(text, Metric::Latency(q / 100.0), (lower, upper));
     Ok(Expectation { pop: sc.pop, probe: add_probe(&sc), ..all })
@@ -388,7 +388,7 @@ fn mean_wait_expectation(
 
 fn fault_expectation(name: &str, metric: Metric, f: &FaultExpect) -> Expectation {
     let (lower, upper) = duration_limits(f.bounds());
-    let fault = *f.fault.get_ref() as usize;
+    let fault = f.fault.get_ref().get() as usize;
     let mut text = format!("{name} of fault {fault}");
     push_limits(&mut text, lower, upper, true);
     Expectation { fault: Some(fault - 1), ..Expectation::unscoped(text, metric, (lower, upper)) }
@@ -396,8 +396,8 @@ fn fault_expectation(name: &str, metric: Metric, f: &FaultExpect) -> Expectation
 
 fn percentile_expectation(name: &str, metric: fn(f64) -> Metric, p: &PercentileExpect) -> Expectation {
     let (lower, upper) = duration_limits(p.bounds());
-    let q = p.percentile.as_ref().map_or(100.0, |q| *q.get_ref());
-    let fault = p.fault.as_ref().map(|f| *f.get_ref() as usize);
+    let q = p.percentile.as_ref().map_or(100.0, |q| q.get_ref().get());
+    let fault = p.fault.as_ref().map(|f| f.get_ref().get() as usize);
     let mut text = format!("{name} p{q}");
     if let Some(f) = fault {
         let _ = write!(text, " of fault {f}");
@@ -478,7 +478,7 @@ fn count_expectation(
     let pop = c.pop.as_ref().map(|p| pop_index(src, world, p)).transpose()?;
     let class = c.class.as_ref().map(|k| class_index(src, k)).transpose()?;
     let (lower, upper) = number_limits(c.bounds());
-    let fault = c.fault.as_ref().map(|f| *f.get_ref() as usize);
+    let fault = c.fault.as_ref().map(|f| f.get_ref().get() as usize);
     let mut text = name.to_string();
     if let Some(f) = fault {
         let _ = write!(text, " of fault {f}");

@@ -83,7 +83,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<Vec<Fault>, ScenarioError>
                 capacity: spec.capacity.map_or(0.0, |c| c.0),
                 lag: spec.lag.map_or(SimDuration::ZERO, |l| l.sim()),
                 latency: spec.latency.map_or(SimDuration::ZERO, |l| l.sim()),
-                error_rate: spec.error_rate.map_or(0.0, |e| e.0),
+                error_rate: spec.error_rate.map_or(0.0, |e| e.get()),
             })
         })
         .collect()

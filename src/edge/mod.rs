@@ -59,8 +59,8 @@ pub fn pool_configs(s: &Scenario, world: &World) -> Result<Vec<PoolConfig>, Scen
 
 fn resolve(own: Option<&PoolSpec>, default: &PoolSpec) -> PoolConfig {
     let pick = |f: fn(&PoolSpec) -> bool| own.filter(|o| f(o)).unwrap_or(default);
-    let servers = pick(|p| p.servers.is_some()).servers.as_ref().map_or(DEFAULT_SERVERS, |s| *s.get_ref());
-    let queue_limit = pick(|p| p.queue_limit.is_some()).queue_limit.unwrap_or(DEFAULT_QUEUE_LIMIT);
+    let servers = pick(|p| p.servers.is_some()).servers.as_ref().map_or(DEFAULT_SERVERS, |s| s.get_ref().get());
+    let queue_limit = pick(|p| p.queue_limit.is_some()).queue_limit.map_or(DEFAULT_QUEUE_LIMIT, |q| q.get());
     let service = pick(|p| p.service.is_some())
         .service
         .as_ref()

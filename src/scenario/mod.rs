@@ -3,8 +3,13 @@
 //! [`load`] reads a file, [`parse`] reads text. Both reject unknown keys,
 //! wrong units and values that cannot make sense (a zero duration, shares
 //! that do not sum to 1, a window outside the run) with a [`ScenarioError`]
-//! that names the file, line and column. Checks that need the PoP catalog
-//! (unknown PoP codes) are made when the world is built from the scenario.
+//! that names the file, line and column, and the key. Every number is read
+//! through a checked type of [`units`] (finite, in a range), every table
+//! rejects unknown keys (tagged tables such as `dist`, `policy` and `model`
+//! included), and cross-references (faults on planes that exist, known
+//! regions, non-empty lists) are checked here. Checks that need the PoP
+//! catalog (unknown PoP codes, table sizes per PoP) are made when the
+//! world and the model are built from the scenario.
 
 mod error;
 pub mod schema;
@@ -44,7 +49,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 pub fn parse(label: &str, text: &str, dir: PathBuf) -> Result<Scenario, ScenarioError> {
     let source = Source { path: label.to_string(), text: text.to_string() };
     let spec: ScenarioSpec = toml::from_str(text).map_err(|e| {
-        let message = e.message().trim_end().to_string();
+        let message = with_key_path(&e);
         match e.span() {
             Some(span) => source.error_at(span, message),
             None => source.error(message),
@@ -54,7 +59,30 @@ pub fn parse(label: &str, text: &str, dir: PathBuf) -> Result<Scenario, Scenario
     Ok(Scenario { source, spec, dir })
 }
 
+/// A TOML error's message, led by the dotted path of the key it is about
+/// (`pops.default.servers: got 0; ...`) when the parser knows it and the
+/// message does not already name it.
+fn with_key_path(e: &toml::de::Error) -> String {
+    let message = e.message().trim_end().to_string();
+    // Without the input, the error's text is its message and an
+    // "in `a.b.c`" line naming the key.
+    let mut bare = e.clone();
+    bare.set_input(None);
+    let rendered = bare.to_string();
+    let path = rendered.lines().rev().find_map(|l| l.strip_prefix("in `")?.strip_suffix('`').map(str::to_string));
+    match path {
+        Some(p) if !p.is_empty() && !message.starts_with(&p) => format!("{p}: {message}"),
+        _ => message,
+    }
+}
+
 impl Scenario {
+    /// Checks that the tables the model keeps per PoP stay a sane size for
+    /// the resolved topology (`pops` PoPs, `sites` client sites).
+    pub fn check_table_sizes(&self, pops: usize, sites: usize) -> Result<(), ScenarioError> {
+        validate::check_table_sizes(&self.spec, &self.source, pops, sites)
+    }
+
     /// The scenario's name.
     pub fn name(&self) -> &str {
         self.spec.scenario.name.get_ref()

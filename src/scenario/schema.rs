@@ -4,7 +4,10 @@
 //! ([`Duration`]); shares are [`Fraction`]s. Values that later checks must
 //! point at keep their position in the file ([`Spanned`]).
 
-use super::units::{Duration, Fraction};
+use super::units::{
+    Count, Duration, Fraction, Inflation, Latitude, Level, Longitude, NonNegative, Percentile, Period,
+    PositiveDuration, Rate, RateOrZero, Share, Size, Speed, Throughput, Weight, ZipfExponent,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -78,8 +81,8 @@ pub struct Meta {
     /// The master seed of every random stream of the run.
     #[serde(default = "default_seed")]
     pub seed: u64,
-    /// Simulated time of the run.
-    pub duration: Spanned<Duration>,
+    /// Simulated time of the run (above 0, at most 365 days).
+    pub duration: Spanned<PositiveDuration>,
     /// Leading simulated time excluded from every measure [0s].
     #[serde(default = "zero_span")]
     pub warmup: Spanned<Duration>,
@@ -122,16 +125,16 @@ pub struct CustomPop {
     /// `NA`, `EU`, `APAC` or `ROW`.
     pub region: String,
     /// Latitude, degrees north.
-    pub lat: f64,
+    pub lat: Latitude,
     /// Longitude, degrees east.
-    pub lon: f64,
+    pub lon: Longitude,
     /// Relative demand weight of the clients near it [1.0].
     #[serde(default = "one")]
-    pub weight: f64,
+    pub weight: Weight,
 }
 
-fn one() -> f64 {
-    1.0
+fn one() -> Weight {
+    Weight::of(1.0)
 }
 
 /// `[network]`: one-way latency = great-circle km / `km_per_ms` x
@@ -141,10 +144,10 @@ fn one() -> f64 {
 pub struct NetworkSpec {
     /// Signal speed in fibre, km per ms [200].
     #[serde(default = "default_km_per_ms")]
-    pub km_per_ms: Spanned<f64>,
+    pub km_per_ms: Spanned<Speed>,
     /// How much longer routes are than the great circle [1.5].
     #[serde(default = "default_inflation")]
-    pub route_inflation: Spanned<f64>,
+    pub route_inflation: Spanned<Inflation>,
     /// Access-network delay added to every one-way trip [2ms].
     #[serde(default = "default_last_mile")]
     pub last_mile: Duration,
@@ -152,11 +155,11 @@ pub struct NetworkSpec {
     pub jitter: Option<Spanned<DistSpec>>,
 }
 
-fn default_km_per_ms() -> Spanned<f64> {
-    Spanned::new(0..0, 200.0)
+fn default_km_per_ms() -> Spanned<Speed> {
+    Spanned::new(0..0, Speed::of(200.0))
 }
-fn default_inflation() -> Spanned<f64> {
-    Spanned::new(0..0, 1.5)
+fn default_inflation() -> Spanned<Inflation> {
+    Spanned::new(0..0, Inflation::of(1.5))
 }
 fn default_last_mile() -> Duration {
     Duration(crate::engine::SimDuration::from_millis(2))
@@ -178,7 +181,7 @@ impl Default for NetworkSpec {
 #[serde(deny_unknown_fields)]
 pub struct TrafficSpec {
     /// Total requests per second over all client sites.
-    pub rps: Spanned<f64>,
+    pub rps: Spanned<Rate>,
     /// How send times are spaced: `"poisson"` (default) or `"constant"`.
     #[serde(default)]
     pub arrivals: Arrivals,
@@ -236,12 +239,12 @@ pub struct SiteSpec {
     /// Take the coordinates of this PoP code (instead of `lat`/`lon`).
     pub near: Option<String>,
     /// Latitude, degrees north.
-    pub lat: Option<f64>,
+    pub lat: Option<Latitude>,
     /// Longitude, degrees east.
-    pub lon: Option<f64>,
+    pub lon: Option<Longitude>,
     /// Relative share of the total rate [1.0].
     #[serde(default = "one")]
-    pub weight: f64,
+    pub weight: Weight,
 }
 
 /// `[pops.default]` or `[pops.<CODE>]`: a PoP's server pool. Keys left out
@@ -249,17 +252,32 @@ pub struct SiteSpec {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolSpec {
-    /// Servers in the pool [4, the seed's minimum].
-    pub servers: Option<Spanned<u32>>,
+    /// Servers in the pool, 1 to 100,000 [4, the seed's minimum].
+    pub servers: Option<Spanned<Servers>>,
     /// Service time of one request on one server [exponential, mean 5ms].
     pub service: Option<Spanned<DistSpec>>,
     /// Requests that may wait for a server; more are rejected [1000].
-    pub queue_limit: Option<u32>,
+    pub queue_limit: Option<QueueLimit>,
 }
 
-/// A distribution of durations.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+/// Servers of a pool.
+pub type Servers = Count<1, 100_000>;
+/// Requests or fetches that may wait (0: none wait).
+pub type QueueLimit = Count<0, 1_000_000_000>;
+/// Objects, keys, customers, accounts or deployments: a population.
+pub type Population = Count<1, 1_000_000>;
+/// How many of something happen in a row, or at once (failures, probes...).
+pub type Times = Count<1, 1_000_000>;
+/// A limit in requests (per window, per second, per minute).
+pub type RequestLimit = Count<1, 1_000_000_000>;
+/// A fault's number: 1 for the first `[[fault]]` of the file.
+pub type FaultNumber = Count<1, 1_000>;
+
+/// A distribution of durations. Read from a flat table (`dist` and the
+/// keys of that distribution, nothing else); `uniform` needs min <= max and
+/// `lognormal` 0 < p50 < p99.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "dist", rename_all = "lowercase")]
 pub enum DistSpec {
     /// Exponential with the given mean.
     Exponential {
@@ -287,13 +305,137 @@ pub enum DistSpec {
     },
 }
 
+/// The names of the distributions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum DistKind {
+    Exponential,
+    Lognormal,
+    Constant,
+    Uniform,
+}
+
+/// A distribution table as written, before its keys are matched to `dist`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDist {
+    dist: DistKind,
+    mean: Option<Duration>,
+    p50: Option<Duration>,
+    p99: Option<Duration>,
+    value: Option<Duration>,
+    min: Option<Duration>,
+    max: Option<Duration>,
+}
+
+/// Checks that a tagged table holds exactly the keys its variant takes:
+/// `given` lists each optional key with whether it is present.
+fn only_keys(what: &str, given: &[(&str, bool)], takes: &[&str], needs: &[&str]) -> Result<(), String> {
+    let takes_text = takes.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+    for (key, present) in given {
+        if *present && !takes.contains(key) {
+            let also = if takes.is_empty() { "no other key".to_string() } else { format!("only {takes_text}") };
+            return Err(format!("unknown field `{key}` for {what}; it takes {also}"));
+        }
+        if !*present && needs.contains(key) {
+            return Err(format!("missing field `{key}`: {what} needs {takes_text}"));
+        }
+    }
+    Ok(())
+}
+
+impl RawDist {
+    fn into_spec(self) -> Result<DistSpec, String> {
+        let given = [
+            ("mean", self.mean.is_some()),
+            ("p50", self.p50.is_some()),
+            ("p99", self.p99.is_some()),
+            ("value", self.value.is_some()),
+            ("min", self.min.is_some()),
+            ("max", self.max.is_some()),
+        ];
+        let keys: &[&str] = match self.dist {
+            DistKind::Exponential => &["mean"],
+            DistKind::Lognormal => &["p50", "p99"],
+            DistKind::Constant => &["value"],
+            DistKind::Uniform => &["min", "max"],
+        };
+        let name = format!("dist = \"{}\"", dist_name(self.dist));
+        only_keys(&name, &given, keys, keys)?;
+        let z = Duration::default();
+        Ok(match self.dist {
+            DistKind::Exponential => DistSpec::Exponential { mean: self.mean.unwrap_or(z) },
+            DistKind::Constant => DistSpec::Constant { value: self.value.unwrap_or(z) },
+            DistKind::Uniform => {
+                let (min, max) = (self.min.unwrap_or(z), self.max.unwrap_or(z));
+                if min > max {
+                    return Err(format!("uniform: min ({min}) is greater than max ({max}); expected min <= max"));
+                }
+                DistSpec::Uniform { min, max }
+            }
+            DistKind::Lognormal => {
+                let (p50, p99) = (self.p50.unwrap_or(z), self.p99.unwrap_or(z));
+                if p50.as_nanos() == 0 || p99 <= p50 {
+                    return Err(format!("lognormal needs 0 < p50 < p99; got p50 = {p50}, p99 = {p99}"));
+                }
+                DistSpec::Lognormal { p50, p99 }
+            }
+        })
+    }
+}
+
+fn dist_name(kind: DistKind) -> &'static str {
+    match kind {
+        DistKind::Exponential => "exponential",
+        DistKind::Lognormal => "lognormal",
+        DistKind::Constant => "constant",
+        DistKind::Uniform => "uniform",
+    }
+}
+
+impl<'de> Deserialize<'de> for DistSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawDist::deserialize(d)?.into_spec().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Reads a list that must hold at least one name.
+fn non_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Spanned<String>>, D::Error> {
+    let list = Vec::<Spanned<String>>::deserialize(d)?;
+    if list.is_empty() {
+        return Err(serde::de::Error::custom(
+            "is empty; expected one or more names (or leave the key out for the default)",
+        ));
+    }
+    Ok(list)
+}
+
+/// Reads an optional list that, when given, must hold at least one name.
+fn non_empty_or_absent<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Spanned<String>>>, D::Error> {
+    non_empty(d).map(Some)
+}
+
+/// Reads an `[[expect]]` window: exactly two durations, start before end.
+fn window<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Spanned<[Duration; 2]>>, D::Error> {
+    let w = Spanned::<Vec<Duration>>::deserialize(d)?;
+    let span = w.span();
+    match w.get_ref().as_slice() {
+        [start, end] if start < end => Ok(Some(Spanned::new(span, [*start, *end]))),
+        [start, end] => Err(serde::de::Error::custom(format!("start {start} is not before end {end}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "got {} values; expected exactly two, [\"start\", \"end\"]",
+            other.len()
+        ))),
+    }
+}
+
 /// `[metrics]`: recorder settings.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricsSpec {
     /// Width of a time-series bucket; default the smallest of 1s, 10s, 1m,
     /// 10m, 1h that keeps the run within 3,600 buckets.
-    pub bucket: Option<Spanned<Duration>>,
+    pub bucket: Option<Spanned<Period>>,
 }
 
 /// The four bounds an expectation may carry, as written: `lt`, `le`,
@@ -328,7 +470,7 @@ impl<T: Copy> Bounds<T> {
 macro_rules! expectation {
     (
         $(#[$meta:meta])*
-        $name:ident, bound $bound:ty {
+        $name:ident, bound $bound:ty => $out:ty {
             $($(#[$fmeta:meta])* pub $field:ident: $fty:ty,)*
         }
     ) => {
@@ -349,8 +491,8 @@ macro_rules! expectation {
 
         impl $name {
             /// The four bounds as written.
-            pub fn bounds(&self) -> Bounds<$bound> {
-                Bounds { lt: self.lt, le: self.le, gt: self.gt, ge: self.ge }
+            pub fn bounds(&self) -> Bounds<$out> {
+                Bounds { lt: self.lt.map(<$out>::from), le: self.le.map(<$out>::from), gt: self.gt.map(<$out>::from), ge: self.ge.map(<$out>::from) }
             }
         }
     };
@@ -421,37 +563,37 @@ pub enum ExpectSpec {
 
 expectation! {
     /// A bound on a degradation level.
-    LevelExpect, bound u8 {
+    LevelExpect, bound Level => u8 {
         /// For `level_at`: the time.
         pub at: Option<Spanned<Duration>>,
         /// For `max_level`: one PoP's own level instead of the global one.
         pub pop: Option<Spanned<String>>,
         /// Must equal this.
-        pub eq: Option<u8>,
+        pub eq: Option<Level>,
     }
 }
 
 expectation! {
     /// A bound on the time spent at one level.
-    LevelTimeExpect, bound Duration {
+    LevelTimeExpect, bound Duration => Duration {
         /// The level, 0 to 4.
-        pub level: Spanned<u8>,
+        pub level: Spanned<Level>,
     }
 }
 
 expectation! {
     /// A bound on a percentile of a distribution of durations.
-    PercentileExpect, bound Duration {
+    PercentileExpect, bound Duration => Duration {
         /// Which fault (for `object_rto`).
-        pub fault: Option<Spanned<u32>>,
+        pub fault: Option<Spanned<FaultNumber>>,
         /// Which percentile, in (0, 100] [100: the largest].
-        pub percentile: Option<Spanned<f64>>,
+        pub percentile: Option<Spanned<Percentile>>,
     }
 }
 
 expectation! {
     /// A bound on a limiter's over-admission.
-    LimiterExpect, bound f64 {
+    LimiterExpect, bound NonNegative => f64 {
         /// `"kv"` or `"do"`.
         pub limiter: Spanned<String>,
     }
@@ -459,9 +601,9 @@ expectation! {
 
 expectation! {
     /// A bound on a step of a fault's timeline, counted from the fault.
-    FaultExpect, bound Duration {
+    FaultExpect, bound Duration => Duration {
         /// Which fault: 1 for the first `[[fault]]` of the file.
-        pub fault: Spanned<u32>,
+        pub fault: Spanned<FaultNumber>,
         /// For `converged`: the share of affected networks moved [1.0].
         pub share: Option<Spanned<Fraction>>,
     }
@@ -469,9 +611,9 @@ expectation! {
 
 expectation! {
     /// A bound on a count or a ratio of counts, with optional scope.
-    CountExpect, bound f64 {
+    CountExpect, bound NonNegative => f64 {
         /// Which fault (for `requests_lost`): 1 for the first `[[fault]]`.
-        pub fault: Option<Spanned<u32>>,
+        pub fault: Option<Spanned<FaultNumber>>,
         /// Limit to one PoP (IATA code).
         pub pop: Option<Spanned<String>>,
         /// Limit to one class (`p0`..`p3`).
@@ -481,38 +623,41 @@ expectation! {
 
 expectation! {
     /// A bound on a number between 0 and 1, with optional scope.
-    RatioExpect, bound f64 {
+    RatioExpect, bound Fraction => f64 {
         /// Limit to one PoP (IATA code).
         pub pop: Option<Spanned<String>>,
         /// Limit to one class (`p0`..`p3`).
         pub class: Option<Spanned<String>>,
         /// `[start, end]` of simulated time; default the whole run after warm-up.
+        #[serde(default, deserialize_with = "window")]
         pub window: Option<Spanned<[Duration; 2]>>,
     }
 }
 
 expectation! {
     /// A bound on a duration, with optional scope.
-    DurationExpect, bound Duration {
+    DurationExpect, bound Duration => Duration {
         /// Limit to one PoP (IATA code).
         pub pop: Option<Spanned<String>>,
         /// Limit to one class (`p0`..`p3`).
         pub class: Option<Spanned<String>>,
         /// `[start, end]` of simulated time; default the whole run after warm-up.
+        #[serde(default, deserialize_with = "window")]
         pub window: Option<Spanned<[Duration; 2]>>,
     }
 }
 
 expectation! {
     /// A bound on a latency percentile, with optional scope.
-    LatencyExpect, bound Duration {
+    LatencyExpect, bound Duration => Duration {
         /// Which percentile, in (0, 100]: 50, 90, 99, 99.9.
-        pub percentile: Spanned<f64>,
+        pub percentile: Spanned<Percentile>,
         /// Limit to one PoP (IATA code).
         pub pop: Option<Spanned<String>>,
         /// Limit to one class (`p0`..`p3`).
         pub class: Option<Spanned<String>>,
         /// `[start, end]` of simulated time; default the whole run after warm-up.
+        #[serde(default, deserialize_with = "window")]
         pub window: Option<Spanned<[Duration; 2]>>,
     }
 }
@@ -524,7 +669,7 @@ expectation! {
 pub struct AnycastSpec {
     /// Client networks per client site; each converges on its own [10].
     #[serde(default = "default_networks")]
-    pub networks_per_site: Spanned<u32>,
+    pub networks_per_site: Spanned<Count<1, 10_000>>,
     /// Share of networks whose BGP best path is their second-nearest PoP [0].
     #[serde(default)]
     pub off_nearest_share: Fraction,
@@ -543,8 +688,8 @@ pub struct AnycastSpec {
     pub convergence: Spanned<ConvergenceSpec>,
 }
 
-fn default_networks() -> Spanned<u32> {
-    Spanned::new(0..0, 10)
+fn default_networks() -> Spanned<Count<1, 10_000>> {
+    Spanned::new(0..0, Count::of(10))
 }
 fn default_convergence() -> Spanned<ConvergenceSpec> {
     Spanned::new(0..0, ConvergenceSpec::default())
@@ -574,33 +719,33 @@ impl Default for AnycastSpec {
 pub struct HealthCheckSpec {
     /// Time between probes [5s].
     #[serde(default = "default_hc_interval")]
-    pub interval: Spanned<Duration>,
+    pub interval: Spanned<Period>,
     /// A probe unanswered after this long is a miss [1s].
     #[serde(default = "default_hc_timeout")]
-    pub timeout: Duration,
+    pub timeout: PositiveDuration,
     /// Consecutive misses that declare a PoP down [1].
     #[serde(default = "default_hc_failures")]
-    pub failures: Spanned<u32>,
+    pub failures: Spanned<Count<1, 1_000>>,
     /// Consecutive answers that declare it up again [2].
     #[serde(default = "default_hc_successes")]
-    pub successes: Spanned<u32>,
+    pub successes: Spanned<Count<1, 1_000>>,
     /// Time of the first probe, in [0, interval); later ones follow every
     /// `interval` [absent: drawn per run from the seed, uniform over
     /// [0, interval), so faults do not land on a probe by construction].
     pub phase: Option<Spanned<Duration>>,
 }
 
-fn default_hc_interval() -> Spanned<Duration> {
-    Spanned::new(0..0, Duration(crate::engine::SimDuration::from_secs(5)))
+fn default_hc_interval() -> Spanned<Period> {
+    Spanned::new(0..0, Period::from_secs(5))
 }
-fn default_hc_timeout() -> Duration {
-    Duration(crate::engine::SimDuration::from_secs(1))
+fn default_hc_timeout() -> PositiveDuration {
+    PositiveDuration::from_secs(1)
 }
-fn default_hc_failures() -> Spanned<u32> {
-    Spanned::new(0..0, 1)
+fn default_hc_failures() -> Spanned<Count<1, 1_000>> {
+    Spanned::new(0..0, Count::of(1))
 }
-fn default_hc_successes() -> Spanned<u32> {
-    Spanned::new(0..0, 2)
+fn default_hc_successes() -> Spanned<Count<1, 1_000>> {
+    Spanned::new(0..0, Count::of(2))
 }
 
 impl Default for HealthCheckSpec {
@@ -616,8 +761,10 @@ impl Default for HealthCheckSpec {
 }
 
 /// How long a client network takes, after a route change starts, to move.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "model", rename_all = "kebab-case", deny_unknown_fields)]
+/// Read from a flat table (`model` and its keys only); `fixed` needs
+/// first <= last.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "model", rename_all = "kebab-case")]
 pub enum ConvergenceSpec {
     /// Every network draws its delay from a distribution between `first` and
     /// `last` after the withdrawal starts (seed: complete by 30s after the
@@ -638,6 +785,46 @@ pub enum ConvergenceSpec {
     /// Convergence Time"): lognormal with median 4 s and p80 10 s, capped
     /// at 5 min; 1% of networks anycast-unstable (Wei & Heidemann, TNSM 2018).
     Measured,
+}
+
+/// The names of the convergence models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum ConvergenceModel {
+    Fixed,
+    Measured,
+}
+
+/// A convergence table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConvergence {
+    model: ConvergenceModel,
+    first: Option<Duration>,
+    last: Option<Duration>,
+    shape: Option<ConvergenceShape>,
+}
+
+impl RawConvergence {
+    fn into_spec(self) -> Result<ConvergenceSpec, String> {
+        let given = [("first", self.first.is_some()), ("last", self.last.is_some()), ("shape", self.shape.is_some())];
+        if self.model == ConvergenceModel::Measured {
+            only_keys("model = \"measured\"", &given, &[], &[])?;
+            return Ok(ConvergenceSpec::Measured);
+        }
+        only_keys("model = \"fixed\"", &given, &["first", "last", "shape"], &["last"])?;
+        let (first, last) = (self.first.unwrap_or_default(), self.last.unwrap_or_default());
+        if first > last {
+            return Err(format!("fixed: first ({first}) is after last ({last}); expected first <= last"));
+        }
+        Ok(ConvergenceSpec::Fixed { first, last, shape: self.shape.unwrap_or_default() })
+    }
+}
+
+impl<'de> Deserialize<'de> for ConvergenceSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawConvergence::deserialize(d)?.into_spec().map_err(serde::de::Error::custom)
+    }
 }
 
 impl Default for ConvergenceSpec {
@@ -667,7 +854,7 @@ pub enum ConvergenceShape {
 pub struct ClientSpec {
     /// An attempt unanswered after this long has failed [2s].
     #[serde(default = "default_client_timeout")]
-    pub timeout: Spanned<Duration>,
+    pub timeout: Spanned<PositiveDuration>,
     /// The retry policy [the seed's origin fetch: exponential 100ms, 300ms, 1s].
     #[serde(default = "default_retry")]
     pub retry: Spanned<RetrySpec>,
@@ -676,8 +863,8 @@ pub struct ClientSpec {
 fn default_retry() -> Spanned<RetrySpec> {
     Spanned::new(0..0, RetrySpec::default())
 }
-fn default_client_timeout() -> Spanned<Duration> {
-    Spanned::new(0..0, Duration(crate::engine::SimDuration::from_secs(2)))
+fn default_client_timeout() -> Spanned<PositiveDuration> {
+    Spanned::new(0..0, PositiveDuration::from_secs(2))
 }
 
 impl Default for ClientSpec {
@@ -686,9 +873,10 @@ impl Default for ClientSpec {
     }
 }
 
-/// A retry policy, as in the seed's table.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(tag = "policy", rename_all = "lowercase", deny_unknown_fields)]
+/// A retry policy, as in the seed's table. Read from a flat table
+/// (`policy` and its keys only): at most [`MAX_RETRIES`] retries or waits.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "policy", rename_all = "lowercase")]
 pub enum RetrySpec {
     /// Never retry.
     None,
@@ -726,6 +914,68 @@ pub enum Jitter {
     Decorrelated,
 }
 
+/// Most retries a policy may make per first attempt.
+pub const MAX_RETRIES: u32 = 10;
+
+/// The names of the retry policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RetryPolicyName {
+    None,
+    Immediate,
+    Exponential,
+}
+
+/// A retry table as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetry {
+    policy: RetryPolicyName,
+    retries: Option<Count<0, MAX_RETRIES>>,
+    backoff: Option<Vec<Duration>>,
+    jitter: Option<Jitter>,
+    budget: Option<Fraction>,
+}
+
+impl RawRetry {
+    fn into_spec(self) -> Result<RetrySpec, String> {
+        let given = [
+            ("retries", self.retries.is_some()),
+            ("backoff", self.backoff.is_some()),
+            ("jitter", self.jitter.is_some()),
+            ("budget", self.budget.is_some()),
+        ];
+        match self.policy {
+            RetryPolicyName::None => {
+                only_keys("policy = \"none\"", &given, &[], &[])?;
+                Ok(RetrySpec::None)
+            }
+            RetryPolicyName::Immediate => {
+                only_keys("policy = \"immediate\"", &given, &["retries", "budget"], &["retries"])?;
+                let retries = self.retries.map_or(0, |r| r.get());
+                Ok(RetrySpec::Immediate { retries, budget: self.budget })
+            }
+            RetryPolicyName::Exponential => {
+                only_keys("policy = \"exponential\"", &given, &["backoff", "jitter", "budget"], &["backoff"])?;
+                let backoff = self.backoff.unwrap_or_default();
+                if backoff.is_empty() || backoff.len() > MAX_RETRIES as usize {
+                    return Err(format!(
+                        "backoff: {} waits; expected 1 to {MAX_RETRIES} (or policy = \"none\")",
+                        backoff.len()
+                    ));
+                }
+                Ok(RetrySpec::Exponential { backoff, jitter: self.jitter.unwrap_or_default(), budget: self.budget })
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RetrySpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawRetry::deserialize(d)?.into_spec().map_err(serde::de::Error::custom)
+    }
+}
+
 impl Default for RetrySpec {
     fn default() -> Self {
         let ms = |v| Duration(crate::engine::SimDuration::from_millis(v));
@@ -753,7 +1003,7 @@ pub struct OverloadSpec {
     pub shed_hold: Duration,
     /// The control loop's period: CPU and load are measured over it [1s].
     #[serde(default = "default_tick")]
-    pub tick: Spanned<Duration>,
+    pub tick: Spanned<Period>,
 }
 
 fn default_spill() -> Fraction {
@@ -768,8 +1018,8 @@ fn default_hysteresis() -> Fraction {
 fn default_shed_hold() -> Duration {
     dur_s(5)
 }
-fn default_tick() -> Spanned<Duration> {
-    Spanned::new(0..0, Duration(crate::engine::SimDuration::from_secs(1)))
+fn default_tick() -> Spanned<Period> {
+    Spanned::new(0..0, Period::from_secs(1))
 }
 
 impl Default for OverloadSpec {
@@ -801,7 +1051,7 @@ pub struct AutoscalingSpec {
     pub cpu_up_period: Duration,
     /// Add a server when the queue stays deeper than this... [1000]
     #[serde(default = "default_queue_up")]
-    pub queue_up: u32,
+    pub queue_up: Times,
     /// ...for this long [1m].
     #[serde(default = "default_queue_period")]
     pub queue_up_period: Duration,
@@ -819,10 +1069,10 @@ pub struct AutoscalingSpec {
     pub provisioning: Duration,
     /// Fewest servers [4].
     #[serde(default = "default_min_servers")]
-    pub min_servers: u32,
+    pub min_servers: Servers,
     /// Most servers [100].
     #[serde(default = "default_max_servers")]
-    pub max_servers: u32,
+    pub max_servers: Servers,
 }
 
 fn dur_s(s: u64) -> Duration {
@@ -834,8 +1084,8 @@ fn default_cpu_up() -> Fraction {
 fn default_up_period() -> Duration {
     dur_s(300)
 }
-fn default_queue_up() -> u32 {
-    1000
+fn default_queue_up() -> Times {
+    Count::of(1000)
 }
 fn default_queue_period() -> Duration {
     dur_s(60)
@@ -852,11 +1102,11 @@ fn default_cooldown() -> Duration {
 fn default_provisioning() -> Duration {
     dur_s(120)
 }
-fn default_min_servers() -> u32 {
-    4
+fn default_min_servers() -> Servers {
+    Count::of(4)
 }
-fn default_max_servers() -> u32 {
-    100
+fn default_max_servers() -> Servers {
+    Count::of(100)
 }
 
 impl Default for AutoscalingSpec {
@@ -892,15 +1142,15 @@ pub struct FaultSpec {
     pub region: Option<Spanned<String>>,
     /// How long it lasts [to the end of the run].
     #[serde(rename = "for")]
-    pub lasts: Option<Spanned<Duration>>,
+    pub lasts: Option<Spanned<PositiveDuration>>,
     /// For `pop-degraded`: the share of servers left working.
     pub capacity: Option<Fraction>,
     /// For `kv-replication-lag`: the replication lag while it lasts.
-    pub lag: Option<Duration>,
+    pub lag: Option<PositiveDuration>,
     /// For `origin-slow`: the extra time the origin takes per request.
-    pub latency: Option<Duration>,
+    pub latency: Option<PositiveDuration>,
     /// For `origin-errors`: the share of origin answers that are errors.
-    pub error_rate: Option<Fraction>,
+    pub error_rate: Option<Share>,
 }
 
 /// What kind of fault.
@@ -998,13 +1248,13 @@ impl Default for StateSpec {
 pub struct DurableObjectsSpec {
     /// Objects [10000].
     #[serde(default = "default_objects")]
-    pub objects: Spanned<u32>,
+    pub objects: Spanned<Population>,
     /// Owner regions, objects spread over them in turn; each backs up to the
     /// next [NA, EU, APAC].
-    #[serde(default = "default_do_regions")]
+    #[serde(default = "default_do_regions", deserialize_with = "non_empty")]
     pub regions: Vec<Spanned<String>>,
     /// Requests per second to all objects together.
-    pub requests_per_s: Spanned<f64>,
+    pub requests_per_s: Spanned<Rate>,
     /// Share of requests that write [0.5].
     #[serde(default = "half")]
     pub write_share: Fraction,
@@ -1018,27 +1268,27 @@ pub struct DurableObjectsSpec {
     pub wal_lag: Option<Spanned<DistSpec>>,
     /// Time between snapshots [1h].
     #[serde(default = "default_snapshot_interval")]
-    pub snapshot_interval: Spanned<Duration>,
+    pub snapshot_interval: Spanned<Period>,
     /// Phase of every object's snapshots (at phase + k x interval; at the start the last one is (interval - phase) mod interval old, with the WAL written since) [uniform random age per object].
     pub snapshot_phase: Option<Duration>,
     /// State of an object at the start, MB [50].
     #[serde(default = "default_state_mb")]
-    pub state_mb: f64,
+    pub state_mb: Size,
     /// State one write adds, KB [1].
-    #[serde(default = "one")]
-    pub write_kb: f64,
+    #[serde(default = "one_kb")]
+    pub write_kb: Size,
     /// Snapshot restore speed, MB/s [10: 50 MB in the seed's 5 s].
     #[serde(default = "default_restore_mb")]
-    pub restore_mb_per_s: f64,
+    pub restore_mb_per_s: Throughput,
     /// Fixed cost of a restore [0s].
     #[serde(default)]
     pub restore_overhead: Duration,
     /// WAL replay speed, entries per second [1000].
     #[serde(default = "default_replay")]
-    pub replay_per_s: f64,
+    pub replay_per_s: Rate,
     /// Restores one backup region runs at once [100].
     #[serde(default = "default_parallel")]
-    pub parallel_restores: Spanned<u32>,
+    pub parallel_restores: Spanned<Times>,
     /// From a region failure to the router declaring it [10s].
     #[serde(default = "default_do_detection")]
     pub detection: Duration,
@@ -1050,7 +1300,7 @@ pub struct DurableObjectsSpec {
     pub routing_update: Duration,
     /// Client timeout of a DO request [2s].
     #[serde(default = "default_do_timeout")]
-    pub timeout: Duration,
+    pub timeout: PositiveDuration,
     /// The seed's DO request retries [exponential 100ms, 500ms, 2s].
     pub retry: Option<RetrySpec>,
 }
@@ -1066,11 +1316,14 @@ pub enum AckSpec {
     Replicated,
 }
 
-fn default_objects() -> Spanned<u32> {
-    Spanned::new(0..0, 10_000)
+fn default_objects() -> Spanned<Population> {
+    Spanned::new(0..0, Count::of(10_000))
 }
 fn default_do_regions() -> Vec<Spanned<String>> {
     ["NA", "EU", "APAC"].iter().map(|r| Spanned::new(0..0, r.to_string())).collect()
+}
+fn half_share() -> Share {
+    Share::of(0.5)
 }
 fn half() -> Fraction {
     Fraction(0.5)
@@ -1078,20 +1331,23 @@ fn half() -> Fraction {
 fn default_commit() -> Duration {
     Duration(crate::engine::SimDuration::from_millis(1))
 }
-fn default_snapshot_interval() -> Spanned<Duration> {
-    Spanned::new(0..0, dur_s(3600))
+fn default_snapshot_interval() -> Spanned<Period> {
+    Spanned::new(0..0, Period::from_secs(3600))
 }
-fn default_state_mb() -> f64 {
-    50.0
+fn default_state_mb() -> Size {
+    Size::of(50.0)
 }
-fn default_restore_mb() -> f64 {
-    10.0
+fn one_kb() -> Size {
+    Size::of(1.0)
 }
-fn default_replay() -> f64 {
-    1000.0
+fn default_restore_mb() -> Throughput {
+    Throughput::of(10.0)
 }
-fn default_parallel() -> Spanned<u32> {
-    Spanned::new(0..0, 100)
+fn default_replay() -> Rate {
+    Rate::of(1000.0)
+}
+fn default_parallel() -> Spanned<Times> {
+    Spanned::new(0..0, Count::of(100))
 }
 fn default_do_detection() -> Duration {
     dur_s(10)
@@ -1099,8 +1355,8 @@ fn default_do_detection() -> Duration {
 fn default_five_s() -> Duration {
     dur_s(5)
 }
-fn default_do_timeout() -> Duration {
-    dur_s(2)
+fn default_do_timeout() -> PositiveDuration {
+    PositiveDuration::from_secs(2)
 }
 
 /// `[kv]`: multi-master primaries in the three state regions, replication
@@ -1110,31 +1366,31 @@ fn default_do_timeout() -> Duration {
 pub struct KvSpec {
     /// Keys [1000].
     #[serde(default = "default_keys")]
-    pub keys: Spanned<u32>,
-    /// Writes per second, all clients together.
-    pub writes_per_s: Spanned<f64>,
-    /// Reads per second, all PoPs together.
-    pub reads_per_s: Spanned<f64>,
+    pub keys: Spanned<Population>,
+    /// Writes per second, all clients together (0: none).
+    pub writes_per_s: Spanned<RateOrZero>,
+    /// Reads per second, all PoPs together (0: none).
+    pub reads_per_s: Spanned<RateOrZero>,
     /// Replication delay between primaries [exponential, mean 1s].
     pub replication_lag: Option<Spanned<DistSpec>>,
-    /// How long a PoP's cache serves a value [60s: the seed's propagation bound].
+    /// How long a PoP's cache serves a value (0s: no cache) [60s: the seed's propagation bound].
     #[serde(default = "default_ttl")]
     pub cache_ttl: Duration,
     /// Replication lag that starts degradation level 1 [5m].
     #[serde(default = "default_lag_bound")]
-    pub lag_bound: Duration,
+    pub lag_bound: PositiveDuration,
     /// The seed's KV write retries [exponential 50ms, 100ms, 200ms].
     pub retry: Option<RetrySpec>,
 }
 
-fn default_keys() -> Spanned<u32> {
-    Spanned::new(0..0, 1000)
+fn default_keys() -> Spanned<Population> {
+    Spanned::new(0..0, Count::of(1000))
 }
 fn default_ttl() -> Duration {
     dur_s(60)
 }
-fn default_lag_bound() -> Duration {
-    dur_s(300)
+fn default_lag_bound() -> PositiveDuration {
+    PositiveDuration::from_secs(300)
 }
 
 /// `[rate_limiter]`: customers sending through many PoPs, limited per window.
@@ -1146,15 +1402,16 @@ pub struct RateLimiterSpec {
     pub kind: LimiterKind,
     /// Customers [10].
     #[serde(default = "default_customers")]
-    pub customers: u32,
+    pub customers: Spanned<Population>,
     /// Requests admitted per customer and window.
-    pub limit: Spanned<u32>,
+    pub limit: Spanned<RequestLimit>,
     /// The fixed window [60s].
     #[serde(default = "default_window")]
-    pub window: Spanned<Duration>,
+    pub window: Spanned<Period>,
     /// Requests per second of each customer, spread over the PoPs.
-    pub rps_per_customer: Spanned<f64>,
+    pub rps_per_customer: Spanned<Rate>,
     /// The PoPs the customers' requests arrive at [every PoP of the topology].
+    #[serde(default, deserialize_with = "non_empty_or_absent")]
     pub pops: Option<Vec<Spanned<String>>>,
     /// Region of the DO limiter's counter [NA].
     #[serde(default = "default_limiter_region")]
@@ -1174,11 +1431,11 @@ pub enum LimiterKind {
     Both,
 }
 
-fn default_customers() -> u32 {
-    10
+fn default_customers() -> Spanned<Population> {
+    Spanned::new(0..0, Count::of(10))
 }
-fn default_window() -> Spanned<Duration> {
-    Spanned::new(0..0, dur_s(60))
+fn default_window() -> Spanned<Period> {
+    Spanned::new(0..0, Period::from_secs(60))
 }
 fn default_limiter_region() -> Spanned<String> {
     Spanned::new(0..0, "NA".to_string())
@@ -1190,36 +1447,36 @@ fn default_limiter_region() -> Spanned<String> {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OriginSpec {
-    /// Share of requests that fetch from the origin.
-    pub share: Fraction,
+    /// Share of requests that fetch from the origin (above 0).
+    pub share: Share,
     /// Where the origin stands (a PoP code of the catalog) [IAD].
     #[serde(default = "home_na")]
     pub location: Spanned<String>,
     /// Origin servers [50].
     #[serde(default = "default_origin_servers")]
-    pub servers: Spanned<u32>,
+    pub servers: Spanned<Servers>,
     /// Origin service time [exponential, mean 20ms].
     pub service: Option<Spanned<DistSpec>>,
     /// Fetches that may wait at the origin [10000].
     #[serde(default = "default_origin_queue")]
-    pub queue_limit: u32,
+    pub queue_limit: QueueLimit,
     /// A fetch unanswered after this long has failed [1s].
     #[serde(default = "default_origin_timeout")]
-    pub timeout: Spanned<Duration>,
+    pub timeout: Spanned<PositiveDuration>,
     /// The seed's origin-fetch retries [exponential 100ms, 300ms, 1s].
     pub retry: Option<RetrySpec>,
     /// A circuit breaker per PoP [none].
     pub breaker: Option<BreakerSpec>,
 }
 
-fn default_origin_servers() -> Spanned<u32> {
-    Spanned::new(0..0, 50)
+fn default_origin_servers() -> Spanned<Servers> {
+    Spanned::new(0..0, Count::of(50))
 }
-fn default_origin_queue() -> u32 {
-    10_000
+fn default_origin_queue() -> QueueLimit {
+    Count::of(10_000)
 }
-fn default_origin_timeout() -> Spanned<Duration> {
-    Spanned::new(0..0, dur_s(1))
+fn default_origin_timeout() -> Spanned<PositiveDuration> {
+    Spanned::new(0..0, PositiveDuration::from_secs(1))
 }
 
 /// A circuit breaker: `trip = "consecutive"` (the seed's) or `"rate"`.
@@ -1231,25 +1488,25 @@ pub struct BreakerSpec {
     pub trip: TripKind,
     /// For `consecutive`: failures in a row that open it [5].
     #[serde(default = "default_breaker_failures")]
-    pub failures: u32,
+    pub failures: Times,
     /// For `rate`: the failure share that opens it [0.5].
-    #[serde(default = "half")]
-    pub rate: Fraction,
+    #[serde(default = "half_share")]
+    pub rate: Share,
     /// For `rate`: how far back calls count [60s].
     #[serde(default = "default_breaker_window")]
-    pub window: Duration,
+    pub window: Period,
     /// For `rate`: fewest calls in the window before the rate counts [100].
     #[serde(default = "default_breaker_min_calls")]
-    pub min_calls: u32,
+    pub min_calls: Times,
     /// Successful probes that close it [3].
     #[serde(default = "default_breaker_successes")]
-    pub successes: u32,
+    pub successes: Times,
     /// Time open before probing [30s].
     #[serde(default = "default_breaker_open")]
-    pub open_for: Duration,
+    pub open_for: Period,
     /// Probes at once while half-open [1].
     #[serde(default = "default_breaker_probes")]
-    pub half_open_probes: u32,
+    pub half_open_probes: Times,
 }
 
 /// What trips a breaker.
@@ -1263,23 +1520,23 @@ pub enum TripKind {
     Rate,
 }
 
-fn default_breaker_failures() -> u32 {
-    5
+fn default_breaker_failures() -> Times {
+    Count::of(5)
 }
-fn default_breaker_window() -> Duration {
-    dur_s(60)
+fn default_breaker_window() -> Period {
+    Period::from_secs(60)
 }
-fn default_breaker_min_calls() -> u32 {
-    100
+fn default_breaker_min_calls() -> Times {
+    Count::of(100)
 }
-fn default_breaker_successes() -> u32 {
-    3
+fn default_breaker_successes() -> Times {
+    Count::of(3)
 }
-fn default_breaker_open() -> Duration {
-    dur_s(30)
+fn default_breaker_open() -> Period {
+    Period::from_secs(30)
 }
-fn default_breaker_probes() -> u32 {
-    1
+fn default_breaker_probes() -> Times {
+    Count::of(1)
 }
 
 /// `[degradation]`: the level controller.
@@ -1288,14 +1545,14 @@ fn default_breaker_probes() -> u32 {
 pub struct DegradationSpec {
     /// PoPs declared down at once that make level 3 [2].
     #[serde(default = "default_multi_pop")]
-    pub multi_pop_failures: u32,
+    pub multi_pop_failures: Count<1, 1_000>,
     /// A level is left only after its trigger has been gone this long [10s].
     #[serde(default = "default_level_hold")]
     pub hold: Duration,
 }
 
-fn default_multi_pop() -> u32 {
-    2
+fn default_multi_pop() -> Count<1, 1_000> {
+    Count::of(2)
 }
 fn default_level_hold() -> Duration {
     dur_s(10)
@@ -1313,17 +1570,17 @@ impl Default for DegradationSpec {
 pub struct ControlPlaneSpec {
     /// Deployments per minute [10].
     #[serde(default = "default_deploys")]
-    pub deployments_per_min: f64,
+    pub deployments_per_min: Rate,
     /// A failed deployment is tried again after this long [30s].
     #[serde(default = "default_deploy_retry")]
-    pub retry_after: Duration,
+    pub retry_after: Period,
 }
 
-fn default_deploys() -> f64 {
-    10.0
+fn default_deploys() -> Rate {
+    Rate::of(10.0)
 }
-fn default_deploy_retry() -> Duration {
-    dur_s(30)
+fn default_deploy_retry() -> Period {
+    Period::from_secs(30)
 }
 
 /// `[rate_limits]`: the seed's per-PoP rate limits. Requests belong to
@@ -1333,46 +1590,187 @@ fn default_deploy_retry() -> Duration {
 pub struct RateLimitsSpec {
     /// Accounts [100].
     #[serde(default = "default_accounts")]
-    pub accounts: Spanned<u32>,
+    pub accounts: Spanned<Population>,
     /// Deployments of each account [10].
     #[serde(default = "default_deployments")]
-    pub deployments_per_account: Spanned<u32>,
+    pub deployments_per_account: Spanned<Population>,
     /// Zipf exponent of demand over deployments [1.0]; 0 is uniform.
     #[serde(default = "default_zipf")]
-    pub zipf: f64,
+    pub zipf: ZipfExponent,
     /// Per deployment, per PoP, per second [10000].
     #[serde(default = "default_dep_rps")]
-    pub per_deployment_rps: u32,
+    pub per_deployment_rps: RequestLimit,
     /// Per deployment, per PoP, per minute [100000].
     #[serde(default = "default_dep_min")]
-    pub per_deployment_per_min: u32,
+    pub per_deployment_per_min: RequestLimit,
     /// Per account, per PoP, per second [100000].
     #[serde(default = "default_acc_rps")]
-    pub per_account_rps: u32,
+    pub per_account_rps: RequestLimit,
     /// A PoP's capacity in requests per second; spillover starts at
     /// `[overload].spillover_threshold` of the smaller of this and its servers' [100000].
     #[serde(default = "default_pop_qps")]
-    pub per_pop_qps: u32,
+    pub per_pop_qps: RequestLimit,
 }
 
-fn default_accounts() -> Spanned<u32> {
-    Spanned::new(0..0, 100)
+fn default_accounts() -> Spanned<Population> {
+    Spanned::new(0..0, Count::of(100))
 }
-fn default_deployments() -> Spanned<u32> {
-    Spanned::new(0..0, 10)
+fn default_deployments() -> Spanned<Population> {
+    Spanned::new(0..0, Count::of(10))
 }
-fn default_zipf() -> f64 {
-    1.0
+fn default_zipf() -> ZipfExponent {
+    ZipfExponent::of(1.0)
 }
-fn default_dep_rps() -> u32 {
-    10_000
+fn default_dep_rps() -> RequestLimit {
+    Count::of(10_000)
 }
-fn default_dep_min() -> u32 {
-    100_000
+fn default_dep_min() -> RequestLimit {
+    Count::of(100_000)
 }
-fn default_acc_rps() -> u32 {
-    100_000
+fn default_acc_rps() -> RequestLimit {
+    Count::of(100_000)
 }
-fn default_pop_qps() -> u32 {
-    100_000
+fn default_pop_qps() -> RequestLimit {
+    Count::of(100_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Field lines of this file whose type is a bare number, with why each
+    /// is allowed. Anything else must use a checked type of `units`.
+    const ALLOWED_BARE_NUMBERS: &[&str] = &[
+        // Every u64 is a valid seed.
+        "pub seed: u64,",
+        // Built only from `RawRetry`, whose `retries` is a `Count<0, MAX_RETRIES>`.
+        "retries: u32,",
+    ];
+
+    /// True if `line` declares a field (`name: Type`) whose type holds a
+    /// primitive number, or an expectation whose bound is one.
+    fn declares_bare_number(line: &str) -> bool {
+        const PRIMITIVES: [&str; 12] =
+            ["f32", "f64", "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64"];
+        let t = line.trim();
+        let t = t.strip_prefix("pub ").unwrap_or(t);
+        let type_text = match t.split_once(':') {
+            Some((name, ty)) if !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_') => ty,
+            // `Name, bound Read => Out {`: what is read from the file is `Read`.
+            _ => match t.split_once("bound ") {
+                Some((_, ty)) => ty.split("=>").next().unwrap_or(ty),
+                None => return false,
+            },
+        };
+        type_text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|word| PRIMITIVES.contains(&word))
+    }
+
+    #[test]
+    fn no_schema_field_is_a_bare_number() {
+        let source = include_str!("schema.rs");
+        let tests_start = source.find("#[cfg(test)]").unwrap_or(source.len());
+        let bare: Vec<&str> = source[..tests_start]
+            .lines()
+            .filter(|l| declares_bare_number(l))
+            .filter(|l| !ALLOWED_BARE_NUMBERS.contains(&l.trim()))
+            .collect();
+        assert!(bare.is_empty(), "schema fields with unchecked numbers (use a type of scenario::units): {bare:#?}");
+    }
+
+    #[test]
+    fn the_guard_sees_bare_numbers() {
+        for line in [
+            "    pub rate: f64,",
+            "pub keys: Spanned<u32>,",
+            "    lag: Option<Vec<f64>>,",
+            "    Foo, bound f64 => Rate {",
+        ] {
+            assert!(declares_bare_number(line), "{line}");
+        }
+        for line in [
+            "    pub rate: Rate,",
+            "    Foo, bound Rate => f64 {",
+            "fn one() -> f64 {",
+            "pub const MAX_RETRIES: u32 = 10;",
+            "/// keys: u32",
+        ] {
+            assert!(!declares_bare_number(line), "{line}");
+        }
+    }
+
+    fn dist(text: &str) -> Result<DistSpec, String> {
+        #[derive(Deserialize)]
+        struct T {
+            d: DistSpec,
+        }
+        toml::from_str::<T>(&format!("d = {text}")).map(|t| t.d).map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn a_dist_table_takes_only_its_own_keys() {
+        assert_eq!(
+            dist(r#"{ dist = "uniform", min = "1ms", max = "2ms" }"#),
+            Ok(DistSpec::Uniform {
+                min: Duration(crate::engine::SimDuration::from_millis(1)),
+                max: Duration(crate::engine::SimDuration::from_millis(2))
+            })
+        );
+        let err = dist(r#"{ dist = "exponential", mean = "1ms", max = "2ms" }"#).unwrap_err();
+        assert!(err.contains("unknown field `max`"), "{err}");
+        let err = dist(r#"{ dist = "exponential", mean = "1ms", mena = "2ms" }"#).unwrap_err();
+        assert!(err.contains("unknown field `mena`"), "{err}");
+        let err = dist(r#"{ dist = "lognormal", p50 = "1ms" }"#).unwrap_err();
+        assert!(err.contains("missing field `p99`"), "{err}");
+        let err = dist(r#"{ dist = "uniform", min = "3ms", max = "2ms" }"#).unwrap_err();
+        assert!(err.contains("min (3ms) is greater than max (2ms)"), "{err}");
+        let err = dist(r#"{ dist = "lognormal", p50 = "3ms", p99 = "3ms" }"#).unwrap_err();
+        assert!(err.contains("0 < p50 < p99"), "{err}");
+    }
+
+    fn retry(text: &str) -> Result<RetrySpec, String> {
+        #[derive(Deserialize)]
+        struct T {
+            r: RetrySpec,
+        }
+        toml::from_str::<T>(&format!("r = {text}")).map(|t| t.r).map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn a_retry_table_takes_only_its_policys_keys() {
+        assert_eq!(retry(r#"{ policy = "none" }"#), Ok(RetrySpec::None));
+        assert_eq!(
+            retry(r#"{ policy = "immediate", retries = 3 }"#),
+            Ok(RetrySpec::Immediate { retries: 3, budget: None })
+        );
+        for (bad, why) in [
+            (r#"{ policy = "none", retries = 2 }"#, "unknown field `retries`"),
+            (r#"{ policy = "immediate", retries = 2, jitter = "full" }"#, "unknown field `jitter`"),
+            (r#"{ policy = "exponential", backof = ["1s"] }"#, "unknown field `backof`"),
+            (r#"{ policy = "exponential", backoff = [] }"#, "0 waits; expected 1 to 10"),
+            (r#"{ policy = "immediate", retries = 11 }"#, "got 11; expected a whole number from 0 to 10"),
+            (r#"{ policy = "immediate" }"#, "missing field `retries`"),
+        ] {
+            let err = retry(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_convergence_table_takes_only_its_models_keys() {
+        #[derive(Deserialize)]
+        struct T {
+            c: ConvergenceSpec,
+        }
+        let parse = |text: &str| toml::from_str::<T>(&format!("c = {text}")).map(|t| t.c).map_err(|e| e.to_string());
+        assert_eq!(parse(r#"{ model = "measured" }"#), Ok(ConvergenceSpec::Measured));
+        for (bad, why) in [
+            (r#"{ model = "measured", last = "20s" }"#, "unknown field `last`"),
+            (r#"{ model = "fixed", last = "20s", frist = "1s" }"#, "unknown field `frist`"),
+            (r#"{ model = "fixed", first = "30s", last = "20s" }"#, "first (30s) is after last (20s)"),
+            (r#"{ model = "fixed", first = "1s" }"#, "missing field `last`"),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
+    }
 }

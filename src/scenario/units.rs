@@ -1,5 +1,13 @@
-//! Quantities with units as scenario files write them: durations such as
-//! `"250ms"`, `"5s"`, `"1.5m"`, `"1h"`, and fractions in `[0, 1]`.
+//! Quantities as scenario files write them, each a type whose Deserialize
+//! rejects what cannot make sense with a message saying what was expected
+//! (toml locates it at the value): durations such as `"250ms"`, `"5s"`,
+//! `"1.5m"`, `"1h"` ([`Duration`], at most 365 days; [`PositiveDuration`];
+//! [`Period`], at least 1 ms), whole numbers in a range ([`Count`]), and
+//! finite reals in a range ([`Fraction`], [`Share`], [`Rate`],
+//! [`RateOrZero`], [`Weight`], [`Latitude`], [`Longitude`], [`Speed`],
+//! [`Inflation`], [`Size`], [`Throughput`], [`ZipfExponent`],
+//! [`Percentile`], [`NonNegative`]) and degradation [`Level`]s. The schema
+//! uses them for every number, so no unchecked number reaches the model.
 
 use crate::engine::time::{NS_PER_MS, NS_PER_S, NS_PER_US};
 use crate::engine::SimDuration;
@@ -11,7 +19,11 @@ use std::fmt;
 pub const DURATION_HELP: &str =
     "a duration string: a number and a unit among ns, us, ms, s, m, h (e.g. \"250ms\", \"5s\", \"1.5m\")";
 
-/// A duration read from a scenario file (non-negative, nanosecond resolution).
+/// The longest duration a scenario file may write: 365 days, in ns.
+pub const MAX_DURATION_NS: u64 = 365 * 24 * 3600 * NS_PER_S;
+
+/// A duration read from a scenario file: non-negative, at most
+/// [`MAX_DURATION_NS`] (365 days), nanosecond resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Duration(pub SimDuration);
 
@@ -67,7 +79,11 @@ impl<'de> Deserialize<'de> for Duration {
                 f.write_str(DURATION_HELP)
             }
             fn visit_str<E: de::Error>(self, s: &str) -> Result<Duration, E> {
-                parse_duration(s).map(Duration).map_err(E::custom)
+                let d = parse_duration(s).map_err(E::custom)?;
+                if d.as_nanos() > MAX_DURATION_NS {
+                    return Err(E::custom(format!("got \"{s}\"; expected a duration of at most 365 days")));
+                }
+                Ok(Duration(d))
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Duration, E> {
                 Err(E::custom(format!("got the bare number {v}; expected {DURATION_HELP}")))
@@ -125,6 +141,311 @@ impl<'de> Deserialize<'de> for Fraction {
     }
 }
 
+/// A duration of at least `MIN_NS` nanoseconds (and at most 365 days):
+/// a period, a timeout or a window that a zero or tiny value would turn
+/// into an event storm or a division by zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AtLeast<const MIN_NS: u64>(SimDuration);
+
+/// A duration above zero (at least 1 ns, at most 365 days).
+pub type PositiveDuration = AtLeast<1>;
+/// A period of a recurring event: at least 1 ms, at most 365 days.
+pub type Period = AtLeast<NS_PER_MS>;
+
+impl<const MIN_NS: u64> AtLeast<MIN_NS> {
+    /// A duration given in code (defaults); not checked against `MIN_NS`.
+    pub const fn from_millis(ms: u64) -> Self {
+        AtLeast(SimDuration::from_millis(ms))
+    }
+    /// A duration given in code (defaults); not checked against `MIN_NS`.
+    pub const fn from_secs(s: u64) -> Self {
+        AtLeast(SimDuration::from_secs(s))
+    }
+    /// The duration as simulated time.
+    pub fn sim(self) -> SimDuration {
+        self.0
+    }
+    /// Nanoseconds.
+    pub fn as_nanos(self) -> u64 {
+        self.0.as_nanos()
+    }
+    /// Seconds.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0.as_secs_f64()
+    }
+    /// The same duration as a plain [`Duration`].
+    pub fn plain(self) -> Duration {
+        Duration(self.0)
+    }
+}
+
+impl<'de, const MIN_NS: u64> Deserialize<'de> for AtLeast<MIN_NS> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let plain = Duration::deserialize(d)?;
+        if plain.as_nanos() < MIN_NS {
+            let min = SimDuration::from_nanos(MIN_NS);
+            let expected = if MIN_NS <= 1 {
+                "a duration above 0".to_string()
+            } else {
+                format!("a duration of at least {min}: a shorter period would flood the run with events")
+            };
+            return Err(de::Error::custom(format!("got \"{plain}\"; expected {expected}")));
+        }
+        Ok(AtLeast(plain.0))
+    }
+}
+
+impl<const MIN_NS: u64> Serialize for AtLeast<MIN_NS> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<const MIN_NS: u64> fmt::Display for AtLeast<MIN_NS> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A whole number from `MIN` to `MAX` (servers, objects, keys, limits...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Count<const MIN: u32, const MAX: u32>(u32);
+
+impl<const MIN: u32, const MAX: u32> Count<MIN, MAX> {
+    /// A count given in code (defaults); not checked against the range.
+    pub const fn of(n: u32) -> Self {
+        Count(n)
+    }
+    /// The number.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+    /// What a value must be, quoted in error messages.
+    fn expected() -> String {
+        format!("a whole number from {MIN} to {MAX}")
+    }
+}
+
+impl<'de, const MIN: u32, const MAX: u32> Deserialize<'de> for Count<MIN, MAX> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<const MIN: u32, const MAX: u32>;
+        impl<const MIN: u32, const MAX: u32> Visitor<'_> for V<MIN, MAX> {
+            type Value = Count<MIN, MAX>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(&Count::<MIN, MAX>::expected())
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                if v >= i64::from(MIN) && v <= i64::from(MAX) {
+                    Ok(Count(v as u32))
+                } else {
+                    Err(E::custom(format!("got {v}; expected {}", Count::<MIN, MAX>::expected())))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(E::custom(format!("got {v}; expected {}", Count::<MIN, MAX>::expected())))
+            }
+        }
+        d.deserialize_any(V::<MIN, MAX>)
+    }
+}
+
+impl<const MIN: u32, const MAX: u32> fmt::Display for Count<MIN, MAX> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A number as error messages write it: plain, or in scientific notation
+/// when very large or very small.
+pub fn number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-3..1e7).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Defines a real-valued quantity: a finite `f64` in a range, whose
+/// Deserialize rejects anything else with a message saying what was expected.
+macro_rules! real {
+    ($(#[$meta:meta])* $name:ident, $low:expr, $lo_cmp:tt, $high:expr, $what:literal) => {
+        $(#[$meta])*
+        #[doc = concat!("Range: ", stringify!($low), " ", stringify!($lo_cmp), " x <= ", stringify!($high), ".")]
+        #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+        pub struct $name(f64);
+
+        impl $name {
+            /// Smallest value (allowed or not, see the range).
+            pub const LOW: f64 = $low;
+            /// True if `LOW` itself is not allowed.
+            const LOW_OPEN: bool = stringify!($lo_cmp).len() == 1;
+            /// Largest value allowed.
+            pub const HIGH: f64 = $high;
+            /// A value given in code (defaults); not checked against the range.
+            pub const fn of(v: f64) -> Self {
+                $name(v)
+            }
+            /// The number.
+            pub fn get(self) -> f64 {
+                self.0
+            }
+            /// Whether `v` is in the range.
+            pub fn admits(v: f64) -> bool {
+                let above_low = if Self::LOW_OPEN { v > Self::LOW } else { v >= Self::LOW };
+                v.is_finite() && above_low && v <= Self::HIGH
+            }
+            /// What a value must be, quoted in error messages.
+            pub fn expected() -> String {
+                let low = if Self::LOW_OPEN { "above" } else { "at least" };
+                format!("{}, {low} {} and at most {}", $what, number(Self::LOW), number(Self::HIGH))
+            }
+        }
+
+        impl From<$name> for f64 {
+            fn from(v: $name) -> f64 {
+                v.0
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str(&$name::expected())
+                    }
+                    fn visit_f64<E: de::Error>(self, v: f64) -> Result<$name, E> {
+                        if $name::admits(v) {
+                            Ok($name(v))
+                        } else {
+                            Err(E::custom(format!("got {}; expected {}", number(v), $name::expected())))
+                        }
+                    }
+                    fn visit_i64<E: de::Error>(self, v: i64) -> Result<$name, E> {
+                        self.visit_f64(v as f64)
+                    }
+                    fn visit_u64<E: de::Error>(self, v: u64) -> Result<$name, E> {
+                        self.visit_f64(v as f64)
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+real! {
+    /// Events per second (requests, writes, deployments per minute...).
+    Rate, 0.0, <, 1e8, "a rate"
+}
+real! {
+    /// Events per second where 0 means "none of this workload".
+    RateOrZero, 0.0, <=, 1e8, "a rate"
+}
+real! {
+    /// A share that must be above zero (zero would switch its feature off).
+    Share, 0.0, <, 1.0, "a share"
+}
+real! {
+    /// A relative weight of demand.
+    Weight, 0.0, <, 1e6, "a weight"
+}
+real! {
+    /// Degrees north.
+    Latitude, -90.0, <=, 90.0, "a latitude in degrees"
+}
+real! {
+    /// Degrees east.
+    Longitude, -180.0, <=, 180.0, "a longitude in degrees"
+}
+real! {
+    /// Signal speed, km per ms (fibre about 200, light in vacuum about 300).
+    Speed, 1.0, <=, 300.0, "a speed in km per ms"
+}
+real! {
+    /// How much longer routes are than the great circle.
+    Inflation, 1.0, <=, 10.0, "a factor"
+}
+real! {
+    /// A size in megabytes (or kilobytes where the key says so).
+    Size, 0.0, <=, 1e5, "a size"
+}
+real! {
+    /// Megabytes per second.
+    Throughput, 0.01, <=, 1e6, "a speed in MB per second"
+}
+real! {
+    /// The exponent of a Zipf law (0 is uniform).
+    ZipfExponent, 0.0, <=, 10.0, "an exponent"
+}
+real! {
+    /// A percentile.
+    Percentile, 0.0, <, 100.0, "a percentile"
+}
+real! {
+    /// A bound on a count or a ratio of counts.
+    NonNegative, 0.0, <=, 1e15, "a number"
+}
+
+impl Fraction {
+    /// The number.
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+impl From<Fraction> for f64 {
+    fn from(v: Fraction) -> f64 {
+        v.0
+    }
+}
+
+/// A degradation level, 0 to 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Level(u8);
+
+impl Level {
+    /// The level.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl From<Level> for f64 {
+    fn from(v: Level) -> f64 {
+        f64::from(v.0)
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Level> for u8 {
+    fn from(v: Level) -> u8 {
+        v.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let n = Count::<0, 4>::deserialize(d)?;
+        Ok(Level(n.get() as u8))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,5 +471,57 @@ mod tests {
         }
         assert!(parse_duration("-5s").unwrap_err().contains("negative"));
         assert!(parse_duration("3 fortnights").unwrap_err().contains("unknown unit"));
+    }
+
+    /// Reads `v = <text>` into `T`, or the error's message.
+    fn read<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, String> {
+        #[derive(Deserialize)]
+        struct W<T> {
+            v: T,
+        }
+        toml::from_str::<W<T>>(&format!("v = {text}")).map(|w| w.v).map_err(|e| e.message().to_string())
+    }
+
+    #[test]
+    fn counts_hold_their_range_and_nothing_else() {
+        assert_eq!(read::<Count<1, 10>>("1").map(Count::get), Ok(1));
+        assert_eq!(read::<Count<1, 10>>("10").map(Count::get), Ok(10));
+        for bad in ["0", "11", "-1", "4294967295", "18446744073709551615", "1.5", "nan", "\"3\""] {
+            let err = read::<Count<1, 10>>(bad).expect_err(bad);
+            assert!(err.contains("a whole number from 1 to 10"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn reals_reject_nan_infinities_and_values_out_of_range() {
+        assert_eq!(read::<Rate>("1e8").map(Rate::get), Ok(1e8));
+        assert_eq!(read::<Rate>("5").map(Rate::get), Ok(5.0));
+        assert_eq!(read::<RateOrZero>("0").map(RateOrZero::get), Ok(0.0));
+        for bad in ["0", "-1", "nan", "inf", "-inf", "1e308", "100000001"] {
+            let err = read::<Rate>(bad).expect_err(bad);
+            assert!(err.contains("expected a rate, above 0 and at most 1e8"), "{bad}: {err}");
+        }
+        assert!(read::<Latitude>("-90").is_ok() && read::<Latitude>("-90.5").is_err());
+        assert!(read::<Percentile>("100").is_ok() && read::<Percentile>("0").is_err());
+        assert!(read::<Speed>("0.5").is_err() && read::<Inflation>("0.9").is_err());
+    }
+
+    #[test]
+    fn bounded_durations_reject_what_is_too_short_or_too_long() {
+        assert_eq!(read::<Period>("\"1ms\"").map(|p| p.as_nanos()), Ok(NS_PER_MS));
+        let err = read::<Period>("\"999us\"").unwrap_err();
+        assert!(err.contains("at least 1ms"), "{err}");
+        let err = read::<PositiveDuration>("\"0s\"").unwrap_err();
+        assert!(err.contains("a duration above 0"), "{err}");
+        assert!(read::<Duration>("\"365d\"").is_err());
+        assert_eq!(read::<Duration>("\"8760h\"").map(|d| d.as_nanos()), Ok(MAX_DURATION_NS));
+        let err = read::<Duration>("\"8761h\"").unwrap_err();
+        assert!(err.contains("at most 365 days"), "{err}");
+    }
+
+    #[test]
+    fn levels_go_from_0_to_4() {
+        assert_eq!(read::<Level>("4").map(Level::get), Ok(4));
+        assert!(read::<Level>("5").is_err() && read::<Level>("-1").is_err());
     }
 }

@@ -102,23 +102,25 @@ fn origin(s: &Scenario, world: &World) -> Result<Option<OriginConfig>, ScenarioE
         })?;
     let breaker = o.breaker.as_ref().map(|b| crate::resilience::breaker::BreakerConfig {
         trip: match b.trip {
-            crate::scenario::schema::TripKind::Consecutive => crate::resilience::breaker::Trip::Consecutive(b.failures),
+            crate::scenario::schema::TripKind::Consecutive => {
+                crate::resilience::breaker::Trip::Consecutive(b.failures.get())
+            }
             crate::scenario::schema::TripKind::Rate => crate::resilience::breaker::Trip::FailureRate {
-                rate: b.rate.0,
+                rate: b.rate.get(),
                 window: b.window.sim(),
-                min_calls: b.min_calls,
+                min_calls: b.min_calls.get(),
             },
         },
         open_for: b.open_for.sim(),
-        half_open_probes: b.half_open_probes.max(1),
-        successes: b.successes.max(1),
+        half_open_probes: b.half_open_probes.get(),
+        successes: b.successes.get(),
     });
     Ok(Some(OriginConfig {
-        share: o.share.0,
+        share: o.share.get(),
         at,
-        servers: *o.servers.get_ref(),
+        servers: o.servers.get_ref().get(),
         service: dist_or(&o.service, DurationDist::Exponential { mean_ns: 20e6 }),
-        queue_limit: o.queue_limit,
+        queue_limit: o.queue_limit.get(),
         timeout: o.timeout.get_ref().sim(),
         retry: retry_or(&o.retry, &[100, 300, 1000]),
         breaker,
@@ -197,7 +199,7 @@ fn kv_config(s: &Scenario) -> KvConfig {
     match &s.spec.kv {
         Some(k) => KvConfig {
             primaries: 3,
-            keys: *k.keys.get_ref(),
+            keys: k.keys.get_ref().get(),
             lag: dist_or(&k.replication_lag, default_lag),
             cache_ttl: k.cache_ttl.sim(),
             lag_bound: k.lag_bound.sim(),
@@ -215,7 +217,7 @@ fn kv_config(s: &Scenario) -> KvConfig {
 fn do_traffic(s: &Scenario) -> Option<DoTraffic> {
     let d = s.spec.durable_objects.as_ref()?;
     let model = DoConfig {
-        objects: *d.objects.get_ref(),
+        objects: d.objects.get_ref().get(),
         regions: d.regions.iter().filter_map(|r| state_region(r.get_ref())).collect(),
         ack: match d.ack {
             AckSpec::Local => AckMode::Local,
@@ -226,19 +228,19 @@ fn do_traffic(s: &Scenario) -> Option<DoTraffic> {
         ship_back: SimDuration::from_millis(40),
         snapshot_interval: d.snapshot_interval.get_ref().sim(),
         snapshot_phase: d.snapshot_phase.map(|p| p.sim()),
-        initial_bytes: d.state_mb * 1e6,
-        write_bytes: d.write_kb * 1e3,
-        restore_bytes_per_s: d.restore_mb_per_s * 1e6,
+        initial_bytes: d.state_mb.get() * 1e6,
+        write_bytes: d.write_kb.get() * 1e3,
+        restore_bytes_per_s: d.restore_mb_per_s.get() * 1e6,
         restore_overhead: d.restore_overhead.sim(),
-        replay_entries_per_s: d.replay_per_s,
-        parallel_restores: *d.parallel_restores.get_ref(),
+        replay_entries_per_s: d.replay_per_s.get(),
+        parallel_restores: d.parallel_restores.get_ref().get(),
         detection: d.detection.sim(),
         migration_delay: d.migration_delay.sim(),
         routing_update: d.routing_update.sim(),
     };
     Some(DoTraffic {
         model,
-        requests_per_s: *d.requests_per_s.get_ref(),
+        requests_per_s: d.requests_per_s.get_ref().get(),
         write_share: d.write_share.0,
         timeout: d.timeout.sim(),
         retry: retry_or(&d.retry, &[100, 500, 2000]),
@@ -249,8 +251,8 @@ fn kv_traffic(s: &Scenario) -> Option<KvTraffic> {
     let k = s.spec.kv.as_ref()?;
     Some(KvTraffic {
         model: kv_config(s),
-        writes_per_s: *k.writes_per_s.get_ref(),
-        reads_per_s: *k.reads_per_s.get_ref(),
+        writes_per_s: k.writes_per_s.get_ref().get(),
+        reads_per_s: k.reads_per_s.get_ref().get(),
         retry: retry_or(&k.retry, &[50, 100, 200]),
     })
 }
@@ -281,13 +283,13 @@ fn limiter(s: &Scenario, world: &World) -> Result<Option<LimiterConfig>, Scenari
     })?;
     Ok(Some(LimiterConfig {
         kind: l.kind,
-        customers: l.customers,
-        limit: *l.limit.get_ref(),
+        customers: l.customers.get_ref().get(),
+        limit: l.limit.get_ref().get(),
         window: l.window.get_ref().sim(),
-        requests_per_s: *l.rps_per_customer.get_ref() * l.customers as f64,
+        requests_per_s: l.rps_per_customer.get_ref().get() * f64::from(l.customers.get_ref().get()),
         pops,
         do_region,
-        kv: KvConfig { keys: l.customers.max(1), ..kv_config(s) },
+        kv: KvConfig { keys: l.customers.get_ref().get(), ..kv_config(s) },
     }))
 }
 
@@ -332,6 +334,7 @@ impl ModelConfig {
     /// The model parameters a scenario sets (defaults filled in); PoPs it
     /// names are checked against `world`.
     pub fn from_scenario(s: &Scenario, world: &World) -> Result<Self, ScenarioError> {
+        s.check_table_sizes(world.pops.len(), world.sites.len())?;
         let spec = &s.spec;
         let a = &spec.anycast;
         let hc = &a.health_check;
@@ -344,14 +347,14 @@ impl ModelConfig {
         let o = &spec.overload;
         let auto = &spec.autoscaling;
         Ok(ModelConfig {
-            networks_per_site: *a.networks_per_site.get_ref(),
+            networks_per_site: a.networks_per_site.get_ref().get(),
             off_nearest_share: a.off_nearest_share.0,
             unstable_share: unstable,
             health: HealthConfig {
                 interval: hc.interval.get_ref().sim(),
                 timeout: hc.timeout.sim(),
-                failures: *hc.failures.get_ref(),
-                successes: *hc.successes.get_ref(),
+                failures: hc.failures.get_ref().get(),
+                successes: hc.successes.get_ref().get(),
                 phase: hc.phase.as_ref().map(|p| p.get_ref().sim()),
             },
             withdrawal_delay: a.withdrawal_delay.sim(),
@@ -366,28 +369,28 @@ impl ModelConfig {
             autoscale: auto.enabled.then(|| AutoscaleConfig {
                 cpu_up: auto.cpu_up.0,
                 cpu_up_period: auto.cpu_up_period.sim(),
-                queue_up: auto.queue_up,
+                queue_up: auto.queue_up.get(),
                 queue_up_period: auto.queue_up_period.sim(),
                 cpu_down: auto.cpu_down.0,
                 cpu_down_period: auto.cpu_down_period.sim(),
                 cooldown: auto.cooldown.sim(),
                 provisioning: auto.provisioning.sim(),
-                min_servers: auto.min_servers,
-                max_servers: auto.max_servers,
+                min_servers: auto.min_servers.get(),
+                max_servers: auto.max_servers.get(),
             }),
             durable_objects: do_traffic(s),
             kv: kv_traffic(s),
             limiter: limiter(s, world)?,
             origin: origin(s, world)?,
-            multi_pop_failures: spec.degradation.multi_pop_failures,
+            multi_pop_failures: spec.degradation.multi_pop_failures.get(),
             level_hold: spec.degradation.hold.sim(),
-            deployments: spec.control_plane.as_ref().map(|c| (c.deployments_per_min / 60.0, c.retry_after.sim())),
+            deployments: spec.control_plane.as_ref().map(|c| (c.deployments_per_min.get() / 60.0, c.retry_after.sim())),
             limits: spec.rate_limits.as_ref().map(|r| {
                 crate::edge::limits::LimitsConfig::new(
-                    *r.accounts.get_ref(),
-                    *r.deployments_per_account.get_ref(),
-                    r.zipf,
-                    [r.per_deployment_rps, r.per_deployment_per_min, r.per_account_rps, r.per_pop_qps],
+                    r.accounts.get_ref().get(),
+                    r.deployments_per_account.get_ref().get(),
+                    r.zipf.get(),
+                    [r.per_deployment_rps, r.per_deployment_per_min, r.per_account_rps, r.per_pop_qps].map(|v| v.get()),
                 )
             }),
         })

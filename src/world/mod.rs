@@ -77,8 +77,8 @@ pub fn build(s: &Scenario) -> Result<World, ScenarioError> {
     let pops = select_pops(s, &s.spec.topology, &catalog)?;
     let net = &s.spec.network;
     let latency = LatencyModel {
-        km_per_ms: *net.km_per_ms.get_ref(),
-        route_inflation: *net.route_inflation.get_ref(),
+        km_per_ms: net.km_per_ms.get_ref().get(),
+        route_inflation: net.route_inflation.get_ref().get(),
         last_mile: net.last_mile.sim(),
         jitter: net.jitter.as_ref().map(|j| duration_dist(j.get_ref())),
     };
@@ -200,12 +200,6 @@ fn select_pops(s: &Scenario, t: &TopologySpec, catalog: &[CatalogPop]) -> Result
                 format!("{here}: unknown region \"{}\"; expected one of NA, EU, APAC, ROW", p.region),
             )
         })?;
-        if !((-90.0..=90.0).contains(&p.lat) && (-180.0..=180.0).contains(&p.lon)) {
-            return Err(src.error_at(c.span(), format!("{here}: needs lat in [-90, 90] and lon in [-180, 180]")));
-        }
-        if !(p.weight.is_finite() && p.weight > 0.0) {
-            return Err(src.error_at(c.span(), format!("{here}: weight must be above 0")));
-        }
         if chosen.iter().any(|q| q.code == p.code) {
             return Err(src.error_at(c.span(), format!("{here}: code already in the topology")));
         }
@@ -213,9 +207,9 @@ fn select_pops(s: &Scenario, t: &TopologySpec, catalog: &[CatalogPop]) -> Result
             code: p.code.clone(),
             city: p.city.clone(),
             region,
-            lat_deg: p.lat,
-            lon_deg: p.lon,
-            weight: p.weight,
+            lat_deg: p.lat.get(),
+            lon_deg: p.lon.get(),
+            weight: p.weight.get(),
         });
     }
     if chosen.is_empty() {
@@ -284,12 +278,12 @@ fn build_sites(
                     )
                 })?
             }
-            None => (spec.lat.unwrap_or(0.0), spec.lon.unwrap_or(0.0)),
+            None => (spec.lat.map_or(0.0, |v| v.get()), spec.lon.map_or(0.0, |v| v.get())),
         };
-        placed.push((spec.name.clone(), lat, lon, spec.weight));
+        placed.push((spec.name.clone(), lat, lon, spec.weight.get()));
     }
     let total_weight: f64 = placed.iter().map(|p| p.3).sum();
-    let rps = *traffic.rps.get_ref();
+    let rps = traffic.rps.get_ref().get();
     Ok(placed
         .into_iter()
         .map(|(name, lat, lon, weight)| {
