@@ -13,8 +13,9 @@
 //! - leave the input folder as it was (nothing written next to the input)
 //!   and write nothing outside `--out` (its working folder stays clean).
 //!
-//! Also: `validate` and `run` agree on whether the file is valid input, and a
-//! run that exits 0 or 1 leaves a summary.json.
+//! Also: `validate` and `run` agree on whether the file is valid input,
+//! `validate` rejects every non-finite number (`nan`, `inf`), and a run that
+//! exits 0 or 1 leaves a summary.json.
 //!
 //! Budget: `EDGESIM_FUZZ_CASES` (default 200) cases or `EDGESIM_FUZZ_SECS`
 //! (default 60) seconds of wall time, whichever comes first.
@@ -277,6 +278,8 @@ fn judge(ran: &Ran, file: &str, limit: Duration, fails: &mut Vec<Failure>) {
     }
     match ran.code {
         Some(0..=2) => {}
+        // A panic exits 101; it is counted above by its message.
+        Some(101) if ran.stderr.contains("panicked") => {}
         other => {
             let class = format!("exit {other:?} from {cmd}");
             fails.push(Failure { detail: detail(&class), class });
@@ -287,6 +290,28 @@ fn judge(ran: &Ran, file: &str, limit: Duration, fails: &mut Vec<Failure>) {
         let class = format!("exit-2 message not located: {}", normalise(&first).replace(file, "FILE"));
         fails.push(Failure { detail: detail(&class), class });
     }
+}
+
+/// Whether the TOML text holds a non-finite number (`nan`, `inf`, signed or
+/// not) as a value: no field of a scenario means anything by one.
+fn has_non_finite(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.split('#').next().unwrap_or("");
+        let Some((_, value)) = line.split_once('=') else { return false };
+        // Drop quoted strings, then look at the bare words.
+        let mut bare = String::new();
+        let mut quoted = false;
+        for c in value.chars() {
+            if c == '"' {
+                quoted = !quoted;
+                bare.push(' ');
+            } else if !quoted {
+                bare.push(c);
+            }
+        }
+        bare.split(|c: char| !(c.is_ascii_alphanumeric() || "+-._".contains(c)))
+            .any(|w| matches!(w.trim_start_matches(['+', '-']), "nan" | "inf"))
+    })
 }
 
 /// Names of the entries of a folder, sorted.
@@ -334,6 +359,11 @@ fn check_file(text: &str, with_check: bool, work: &Path, limit: Duration) -> (Ve
     }
     let code = |i: usize| ran_all.get(i).and_then(|r: &Ran| r.code);
     let (v, r) = (code(0), code(1));
+    if v == Some(0) && has_non_finite(text) {
+        let class = "validate accepts a non-finite number (nan or inf)".to_string();
+        let lines: Vec<&str> = text.lines().filter(|l| has_non_finite(l)).collect();
+        fails.push(Failure { detail: format!("{class}: {lines:?}; run exited {r:?}"), class });
+    }
     let valid = |c: Option<i32>| matches!(c, Some(0 | 1));
     if (valid(v) && r == Some(2)) || (v == Some(2) && valid(r)) {
         let class = if v == Some(2) {
