@@ -115,11 +115,12 @@ fn make_case(mode: Mode, seed: u64, shipped: &[(String, String)]) -> Case {
     let with_check = g.chance(0.125);
     match mode {
         Mode::Structural => {
-            let d = generate::structural(&mut g, seed % 100_000);
+            let d = generate::structural(&mut g, seed % 100_000, false);
             Case { label, text: d.render(), notes: vec!["structural".into()], with_check }
         }
         Mode::Hostile => {
-            let mut d = generate::structural(&mut g, seed % 100_000);
+            let rich = g.chance(0.7);
+            let mut d = generate::structural(&mut g, seed % 100_000, rich);
             let mut notes = vec!["structural + hostile:".to_string()];
             notes.extend(generate::hostile(&mut g, &mut d));
             Case { label, text: d.render(), notes, with_check }

@@ -58,6 +58,11 @@ pub const HOSTILE: &[&str] = &[
     "1000000",
 ];
 
+/// The hostile values that most often reach a bug: zeros, empties,
+/// non-finite and huge numbers, zero and huge durations.
+pub const HOSTILE_CORE: &[&str] =
+    &["0", "-1", "nan", "inf", "1e308", "4294967295", "1e9", "\"0s\"", "\"1ns\"", "\"277777h\"", "[]", "\"\""];
+
 /// Fault kinds as scenario files write them.
 const FAULT_KINDS: &[&str] = &[
     "pop-down",
@@ -208,10 +213,12 @@ struct Ctx {
     has_kv: bool,
     has_do: bool,
     has_cp: bool,
+    rich: bool,
 }
 
-/// A random, small but complete scenario, mostly valid.
-pub fn structural(g: &mut Gen, case: u64) -> Doc {
+/// A random, small but complete scenario, mostly valid; `rich` puts most
+/// optional sections in (so hostile edits reach them).
+pub fn structural(g: &mut Gen, case: u64, rich: bool) -> Doc {
     let mut d = Doc::default();
     let duration_s = g.int(1, 30);
     let meta = d.table("scenario", false);
@@ -230,7 +237,7 @@ pub fn structural(g: &mut Gen, case: u64) -> Doc {
         network(g, &mut d);
     }
     traffic(g, &mut d, &pops);
-    let mut cx = Ctx { pops, duration_s, faults: 0, has_origin: false, has_kv: false, has_do: false, has_cp: false };
+    let mut cx = Ctx { pops, duration_s, faults: 0, has_origin: false, has_kv: false, has_do: false, has_cp: false, rich };
     optional_sections(g, &mut d, &mut cx);
     cx.faults = g.int(0, 3) as usize;
     for i in 0..cx.faults {
@@ -396,21 +403,22 @@ fn pool(g: &mut Gen, d: &mut Doc, name: &str) {
 }
 
 fn optional_sections(g: &mut Gen, d: &mut Doc, cx: &mut Ctx) {
-    if g.chance(0.7) {
+    let rich = cx.rich;
+    if g.chance(if rich { 0.6 } else { 0.7 }) {
         pool(g, d, "pops.default");
     }
-    if !cx.pops.is_empty() && g.chance(0.2) {
+    if !cx.pops.is_empty() && g.chance(if rich { 0.6 } else { 0.2 }) {
         let p = g.pick(&cx.pops);
         pool(g, d, &format!("pops.{p}"));
     }
-    if g.chance(0.3) {
+    if g.chance(if rich { 0.6 } else { 0.3 }) {
         anycast(g, d);
     }
-    if g.chance(0.3) {
+    if g.chance(if rich { 0.6 } else { 0.3 }) {
         let e = vec![("timeout".to_string(), g.dur_ms(200, 5000)), ("retry".to_string(), retry(g))];
         d.tables.push(Table { name: "client".into(), array: false, entries: e, explode: false });
     }
-    if g.chance(0.25) {
+    if g.chance(if rich { 0.6 } else { 0.25 }) {
         let e = vec![
             ("spillover_threshold".to_string(), g.frac(0.3, 1.0)),
             ("shed_cpu".to_string(), g.frac(0.5, 1.0)),
@@ -420,13 +428,13 @@ fn optional_sections(g: &mut Gen, d: &mut Doc, cx: &mut Ctx) {
         ];
         d.tables.push(Table { name: "overload".into(), array: false, entries: e, explode: false });
     }
-    if g.chance(0.2) {
+    if g.chance(if rich { 0.6 } else { 0.2 }) {
         autoscaling(g, d);
     }
-    if g.chance(0.3) {
+    if g.chance(if rich { 0.6 } else { 0.3 }) {
         origin(g, d, cx);
     }
-    if g.chance(0.15) {
+    if g.chance(if rich { 0.6 } else { 0.15 }) {
         let e = vec![
             ("accounts".to_string(), raw(g.int(1, 100).to_string())),
             ("deployments_per_account".to_string(), raw(g.int(1, 10).to_string())),
@@ -438,14 +446,14 @@ fn optional_sections(g: &mut Gen, d: &mut Doc, cx: &mut Ctx) {
         ];
         d.tables.push(Table { name: "rate_limits".into(), array: false, entries: e, explode: false });
     }
-    if g.chance(0.2) {
+    if g.chance(if rich { 0.6 } else { 0.2 }) {
         let e = vec![
             ("multi_pop_failures".to_string(), raw(g.int(1, 3).to_string())),
             ("hold".to_string(), g.dur_ms(0, 10000)),
         ];
         d.tables.push(Table { name: "degradation".into(), array: false, entries: e, explode: false });
     }
-    if g.chance(0.2) {
+    if g.chance(if rich { 0.6 } else { 0.2 }) {
         let e = vec![
             ("deployments_per_min".to_string(), g.frac(0.5, 60.0)),
             ("retry_after".to_string(), g.dur_ms(1000, 30000)),
@@ -453,7 +461,7 @@ fn optional_sections(g: &mut Gen, d: &mut Doc, cx: &mut Ctx) {
         d.tables.push(Table { name: "control_plane".into(), array: false, entries: e, explode: false });
         cx.has_cp = true;
     }
-    if g.chance(0.15) {
+    if g.chance(if rich { 0.6 } else { 0.15 }) {
         let e = vec![
             ("na".to_string(), q(g.pick(&["IAD", "ORD", "SJC"]))),
             ("eu".to_string(), q(g.pick(&["FRA", "LHR", "AMS"]))),
@@ -461,18 +469,18 @@ fn optional_sections(g: &mut Gen, d: &mut Doc, cx: &mut Ctx) {
         ];
         d.tables.push(Table { name: "state".into(), array: false, entries: e, explode: false });
     }
-    if g.chance(0.2) {
+    if g.chance(if rich { 0.6 } else { 0.2 }) {
         durable_objects(g, d);
         cx.has_do = true;
     }
-    if g.chance(0.2) {
+    if g.chance(if rich { 0.6 } else { 0.2 }) {
         kv(g, d);
         cx.has_kv = true;
     }
-    if g.chance(0.15) {
+    if g.chance(if rich { 0.6 } else { 0.15 }) {
         rate_limiter(g, d, cx);
     }
-    if g.chance(0.2) {
+    if g.chance(if rich { 0.6 } else { 0.2 }) {
         let e = vec![("bucket".to_string(), g.dur_ms(100, 10000))];
         d.tables.push(Table { name: "metrics".into(), array: false, entries: e, explode: false });
     }
@@ -881,7 +889,8 @@ fn container_mut<'d>(d: &'d mut Doc, t: usize, path: &[usize]) -> &'d mut Vec<(S
 /// Applies 1 to 3 hostile edits to a generated document; returns what was done.
 pub fn hostile(g: &mut Gen, d: &mut Doc) -> Vec<String> {
     let mut log = Vec::new();
-    for _ in 0..g.int(1, 3) {
+    let edits = if g.chance(0.7) { 1 } else { g.int(2, 3) };
+    for _ in 0..edits {
         match g.int(0, 9) {
             0..=4 => {
                 let l = leaves(d);
@@ -891,7 +900,7 @@ pub fn hostile(g: &mut Gen, d: &mut Doc) -> Vec<String> {
                 let (t, path) = g.pick(&l);
                 let last = *path.last().expect("non-empty");
                 let key = entries_at(d, t, &path)[last].0.clone();
-                let new = g.pick(HOSTILE).to_string();
+                let new = if g.chance(0.6) { g.pick(HOSTILE_CORE) } else { g.pick(HOSTILE) }.to_string();
                 log.push(format!("{}.{key} = {new}", d.tables[t].name));
                 entries_at(d, t, &path)[last].1 = Value::Raw(new);
             }
@@ -1040,7 +1049,8 @@ fn value_tokens(line: &str) -> Vec<(usize, usize)> {
 pub fn mutate_text(g: &mut Gen, text: &str) -> (String, Vec<String>) {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let mut log = Vec::new();
-    for _ in 0..g.int(1, 3) {
+    let edits = if g.chance(0.7) { 1 } else { g.int(2, 3) };
+    for _ in 0..edits {
         if lines.is_empty() {
             break;
         }
@@ -1053,7 +1063,7 @@ pub fn mutate_text(g: &mut Gen, text: &str) -> (String, Vec<String>) {
                 let i = g.pick(&with);
                 let toks = value_tokens(&lines[i]);
                 let (s, e) = g.pick(&toks);
-                let new = g.pick(HOSTILE);
+                let new = if g.chance(0.6) { g.pick(HOSTILE_CORE) } else { g.pick(HOSTILE) };
                 log.push(format!("line {}: {} -> {new}", i + 1, &lines[i][s..e]));
                 lines[i].replace_range(s..e, new);
             }
