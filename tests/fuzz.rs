@@ -79,6 +79,8 @@ struct Case {
     text: String,
     notes: Vec<String>,
     with_check: bool,
+    /// What the edits put in that must be rejected: (what, text it wrote).
+    must_reject: generate::MustReject,
 }
 
 fn manifest() -> &'static Path {
@@ -116,22 +118,23 @@ fn make_case(mode: Mode, seed: u64, shipped: &[(String, String)]) -> Case {
     match mode {
         Mode::Structural => {
             let d = generate::structural(&mut g, seed % 100_000, false);
-            Case { label, text: d.render(), notes: vec!["structural".into()], with_check }
+            Case { label, text: d.render(), notes: vec!["structural".into()], with_check, must_reject: Vec::new() }
         }
         Mode::Hostile => {
             let rich = g.chance(0.7);
             let mut d = generate::structural(&mut g, seed % 100_000, rich);
             let mut notes = vec!["structural + hostile:".to_string()];
-            notes.extend(generate::hostile(&mut g, &mut d));
-            Case { label, text: d.render(), notes, with_check }
+            let (log, must_reject) = generate::hostile(&mut g, &mut d);
+            notes.extend(log);
+            Case { label, text: d.render(), notes, with_check, must_reject }
         }
         Mode::Shipped => {
             let (path, text) = g.pick(shipped);
             let short = generate::shorten(&mut g, &text);
-            let (text, log) = generate::mutate_text(&mut g, &short);
+            let (text, log, must_reject) = generate::mutate_text(&mut g, &short);
             let mut notes = vec![format!("mutation of {path} (shortened to 10s):")];
             notes.extend(log);
-            Case { label, text, notes, with_check }
+            Case { label, text, notes, with_check, must_reject }
         }
     }
 }
@@ -325,7 +328,8 @@ fn listing(dir: &Path) -> Vec<String> {
 }
 
 /// Runs every command on one file in a fresh folder and returns what failed.
-fn check_file(text: &str, with_check: bool, work: &Path, limit: Duration) -> (Vec<Failure>, Vec<Ran>) {
+fn check_file(case: &Case, work: &Path, limit: Duration) -> (Vec<Failure>, Vec<Ran>) {
+    let (text, with_check) = (case.text.as_str(), case.with_check);
     let _ = fs::remove_dir_all(work);
     let input = work.join("in");
     fs::create_dir_all(&input).expect("create the case folder");
@@ -364,6 +368,12 @@ fn check_file(text: &str, with_check: bool, work: &Path, limit: Duration) -> (Ve
         let class = "validate accepts a non-finite number (nan or inf)".to_string();
         let lines: Vec<&str> = text.lines().filter(|l| has_non_finite(l)).collect();
         fails.push(Failure { detail: format!("{class}: {lines:?}; run exited {r:?}"), class });
+    }
+    if v == Some(0) {
+        for (what, needle) in case.must_reject.iter().filter(|(_, n)| text.contains(n.as_str())) {
+            let class = format!("validate accepts {}", normalise(what));
+            fails.push(Failure { detail: format!("{class}: `{needle}`; run exited {r:?}"), class });
+        }
     }
     let valid = |c: Option<i32>| matches!(c, Some(0 | 1));
     if (valid(v) && r == Some(2)) || (v == Some(2) && valid(r)) {
@@ -483,8 +493,8 @@ fn generated_scenarios_never_crash_hang_or_write_beside_the_input() {
     // One file given by path, or one case replayed.
     if let Ok(path) = std::env::var("EDGESIM_FUZZ_FILE") {
         let text = fs::read_to_string(&path).expect("EDGESIM_FUZZ_FILE is readable");
-        let case = Case { label: "file:0".into(), text, notes: vec![path], with_check: true };
-        let (fails, runs) = check_file(&case.text, true, &work_root.join("file"), limit);
+        let case = Case { label: "file:0".into(), text, notes: vec![path], with_check: true, must_reject: Vec::new() };
+        let (fails, runs) = check_file(&case, &work_root.join("file"), limit);
         tally.borrow_mut().record(&case, &fails, &runs);
     } else if let Some((m, s)) = std::env::var("EDGESIM_FUZZ_CASE").ok().and_then(|v| {
         let (m, s) = v.split_once(':')?;
@@ -492,7 +502,7 @@ fn generated_scenarios_never_crash_hang_or_write_beside_the_input() {
     }) {
         let case = make_case(Mode::from_index(m), s, &shipped);
         eprintln!("case {}:\n{}", case.label, case.text);
-        let (fails, runs) = check_file(&case.text, case.with_check, &work_root.join("replay"), limit);
+        let (fails, runs) = check_file(&case, &work_root.join("replay"), limit);
         tally.borrow_mut().record(&case, &fails, &runs);
     } else {
         let cases = env_u64("EDGESIM_FUZZ_CASES").or_else(|| env_u64("PROPTEST_CASES")).unwrap_or(200);
@@ -519,7 +529,7 @@ fn generated_scenarios_never_crash_hang_or_write_beside_the_input() {
                 return Ok(());
             }
             let case = make_case(mode, seed, &shipped);
-            let (fails, runs) = check_file(&case.text, case.with_check, &work_root.join("case"), limit);
+            let (fails, runs) = check_file(&case, &work_root.join("case"), limit);
             if verbose {
                 let codes: Vec<String> = runs.iter().map(|r| format!("{}={:?}", r.args[0], r.code)).collect();
                 let err = runs.iter().map(|r| r.stderr.lines().next().unwrap_or("")).find(|l| !l.is_empty());
@@ -542,6 +552,15 @@ fn generated_scenarios_never_crash_hang_or_write_beside_the_input() {
     }
 }
 
+/// What a reproducer declares must be rejected: each line
+/// `# must-reject: TEXT` says that the file holds TEXT and validate must refuse it.
+fn declared_rejects(text: &str) -> generate::MustReject {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# must-reject: "))
+        .map(|needle| (format!("`{needle}`"), needle.trim().to_string()))
+        .collect()
+}
+
 /// The minimal reproducers of the failure classes found so far
 /// (tests/fuzz/repro/*.toml): each must pass the same checks.
 #[test]
@@ -556,7 +575,9 @@ fn reproducers_pass_every_check() {
     let mut failed = Vec::new();
     for f in &files {
         let text = fs::read_to_string(f).expect("read a reproducer");
-        let (fails, _) = check_file(&text, false, &work_root.join("case"), limit);
+        let must_reject = declared_rejects(&text);
+        let case = Case { label: "repro:0".into(), text, notes: Vec::new(), with_check: false, must_reject };
+        let (fails, _) = check_file(&case, &work_root.join("case"), limit);
         for x in fails {
             failed.push(format!("{}: {}", f.file_name().unwrap_or_default().to_string_lossy(), x.class));
         }

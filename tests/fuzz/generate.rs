@@ -886,9 +886,29 @@ fn container_mut<'d>(d: &'d mut Doc, t: usize, path: &[usize]) -> &'d mut Vec<(S
     items
 }
 
-/// Applies 1 to 3 hostile edits to a generated document; returns what was done.
-pub fn hostile(g: &mut Gen, d: &mut Doc) -> Vec<String> {
+/// What an edit put in that every reader must reject: (what, text it wrote).
+pub type MustReject = Vec<(String, String)>;
+
+/// Why `key = value` can never be valid, for values the hostile edits write.
+fn never_valid(key: &str, value: &str) -> Option<&'static str> {
+    let reason = match value {
+        v if v.contains("min = \"10ms\", max = \"1ms\"") => "a uniform distribution with min > max",
+        v if v.contains("p50 = \"10ms\", p99 = \"1ms\"") => "a lognormal distribution with p99 < p50",
+        v if v.contains("p50 = \"0s\", p99 = \"0s\"") => "a lognormal distribution with p50 = p99 = 0",
+        v if v.contains("first = \"20s\", last = \"1s\"") => "a convergence with first > last",
+        v if v.contains("retries = 4294967295") => "4294967295 retries",
+        "[\"1s\", \"2s\", \"3s\"]" if key == "window" => "a window of 3 times",
+        "[\"5s\", \"1s\"]" if key == "window" => "a window that ends before it starts",
+        _ => return None,
+    };
+    Some(reason)
+}
+
+/// Applies 1 to 3 hostile edits to a generated document; returns what was
+/// done and what the edits put in that must be rejected.
+pub fn hostile(g: &mut Gen, d: &mut Doc) -> (Vec<String>, MustReject) {
     let mut log = Vec::new();
+    let mut reject = MustReject::new();
     let edits = if g.chance(0.7) { 1 } else { g.int(2, 3) };
     for _ in 0..edits {
         match g.int(0, 9) {
@@ -922,6 +942,7 @@ pub fn hostile(g: &mut Gen, d: &mut Doc) -> Vec<String> {
                 let (t, path) = g.pick(&c);
                 let key = g.pick(&["bogus", "nmae", "retries_max", "p95", "jitters", "for_", "Duration"]);
                 log.push(format!("unknown key {key} in {} {:?}", d.tables[t].name, path));
+                reject.push((format!("an unknown key in [{}]", d.tables[t].name), format!("{key} = 1")));
                 container_mut(d, t, &path).push((key.to_string(), raw("1")));
             }
             7 => {
@@ -965,12 +986,21 @@ pub fn hostile(g: &mut Gen, d: &mut Doc) -> Vec<String> {
                     .collect();
                 if g.chance(0.5) && !inl.is_empty() {
                     let (t, i) = g.pick(&inl);
-                    log.push(format!("{}.{} = {v}", d.tables[t].name, d.tables[t].entries[i].0));
+                    let key = d.tables[t].entries[i].0.clone();
+                    log.push(format!("{}.{key} = {v}", d.tables[t].name));
+                    if let Some(why) = never_valid(&key, v) {
+                        reject.push((why.to_string(), format!("{key} = {v}")));
+                    }
                     d.tables[t].entries[i].1 = raw(v);
                 } else if !l.is_empty() {
                     let (t, path) = g.pick(&l);
-                    log.push(format!("a value in {} = {v}", d.tables[t].name));
-                    entries_at(d, t, &path)[*path.last().expect("leaf")].1 = raw(v);
+                    let last = *path.last().expect("leaf");
+                    let key = entries_at(d, t, &path)[last].0.clone();
+                    log.push(format!("{}.{key} = {v}", d.tables[t].name));
+                    if let Some(why) = never_valid(&key, v) {
+                        reject.push((why.to_string(), format!("{key} = {v}")));
+                    }
+                    entries_at(d, t, &path)[last].1 = raw(v);
                 }
             }
             _ => {
@@ -987,7 +1017,7 @@ pub fn hostile(g: &mut Gen, d: &mut Doc) -> Vec<String> {
             }
         }
     }
-    log
+    (log, reject)
 }
 
 /// Shortens a shipped scenario so it runs quickly: a 10 s run without
@@ -1045,10 +1075,12 @@ fn value_tokens(line: &str) -> Vec<(usize, usize)> {
     out
 }
 
-/// Applies 1 to 3 line-level mutations to a shipped file; returns what was done.
-pub fn mutate_text(g: &mut Gen, text: &str) -> (String, Vec<String>) {
+/// Applies 1 to 3 line-level mutations to a shipped file; returns the text,
+/// what was done and what the edits put in that must be rejected.
+pub fn mutate_text(g: &mut Gen, text: &str) -> (String, Vec<String>, MustReject) {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let mut log = Vec::new();
+    let mut reject = MustReject::new();
     let edits = if g.chance(0.7) { 1 } else { g.int(2, 3) };
     for _ in 0..edits {
         if lines.is_empty() {
@@ -1113,6 +1145,9 @@ pub fn mutate_text(g: &mut Gen, text: &str) -> (String, Vec<String>) {
                 let h = g.pick(&heads);
                 let key = g.pick(&["bogus = 1", "retry = { policy = \"none\", extra = 1 }", "for = \"1s\""]);
                 log.push(format!("inserted `{key}` after {}", lines[h]));
+                if !key.starts_with("for") {
+                    reject.push((format!("an unknown key in {}", lines[h].trim()), key.to_string()));
+                }
                 lines.insert(h + 1, key.to_string());
             }
             _ => {
@@ -1125,5 +1160,5 @@ pub fn mutate_text(g: &mut Gen, text: &str) -> (String, Vec<String>) {
     }
     let mut out = lines.join("\n");
     out.push('\n');
-    (out, log)
+    (out, log, reject)
 }
