@@ -92,8 +92,11 @@ fn shipped() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for dir in ["scenarios", "scenarios/validation"] {
         let Ok(entries) = fs::read_dir(manifest().join(dir)) else { continue };
-        let mut paths: Vec<PathBuf> =
-            entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
         paths.sort();
         for p in paths {
             if let Ok(text) = fs::read_to_string(&p) {
@@ -243,7 +246,9 @@ fn located(stderr: &str, file: &str) -> bool {
     let msg = rest.trim_start();
     let word: String = msg.chars().take_while(|c| !c.is_whitespace() && *c != ':').collect();
     let field_chars = word.chars().all(|c| c.is_ascii_alphanumeric() || "_.[]-".contains(c));
-    !word.is_empty() && field_chars && (word.contains('.') || word.starts_with('[') || msg[word.len()..].starts_with(':'))
+    !word.is_empty()
+        && field_chars
+        && (word.contains('.') || word.starts_with('[') || msg[word.len()..].starts_with(':'))
 }
 
 /// Checks one finished command; pushes what failed.
@@ -349,9 +354,13 @@ fn check_file(case: &Case, work: &Path, limit: Duration) -> (Vec<Failure>, Vec<R
         let same = fs::read(input.join("scenario.toml")).map(|b| b == text.as_bytes()).unwrap_or(false);
         if after_in != ["scenario.toml"] || !same {
             let class = format!("{} wrote next to the input", args[0]);
-            fails.push(Failure { detail: format!("{class}: in/ now holds {after_in:?}, file unchanged: {same}"), class });
+            fails.push(Failure {
+                detail: format!("{class}: in/ now holds {after_in:?}, file unchanged: {same}"),
+                class,
+            });
         }
-        let stray: Vec<String> = listing(work).into_iter().filter(|n| !["in", "out", "logs"].contains(&n.as_str())).collect();
+        let stray: Vec<String> =
+            listing(work).into_iter().filter(|n| !["in", "out", "logs"].contains(&n.as_str())).collect();
         if !stray.is_empty() {
             let class = format!("{} wrote outside --out", args[0]);
             fails.push(Failure { detail: format!("{class}: {stray:?} in the working folder"), class });
@@ -567,7 +576,9 @@ fn declared_rejects(text: &str) -> generate::MustReject {
 fn reproducers_pass_every_check() {
     let dir = manifest().join("tests/fuzz/repro");
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
-        .map(|r| r.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
+        .map(|r| {
+            r.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect()
+        })
         .unwrap_or_default();
     files.sort();
     let limit = limit();
@@ -583,5 +594,13 @@ fn reproducers_pass_every_check() {
         }
     }
     let _ = fs::remove_dir_all(&work_root);
-    assert!(failed.is_empty(), "{} of {} reproducers still fail:\n{}", failed.len(), files.len(), failed.join("\n"));
+    let files_failing: std::collections::BTreeSet<&str> = failed.iter().filter_map(|f| f.split(':').next()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} reproducers still fail ({} failures):\n{}",
+        files_failing.len(),
+        files.len(),
+        failed.len(),
+        failed.join("\n")
+    );
 }

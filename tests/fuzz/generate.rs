@@ -237,7 +237,8 @@ pub fn structural(g: &mut Gen, case: u64, rich: bool) -> Doc {
         network(g, &mut d);
     }
     traffic(g, &mut d, &pops);
-    let mut cx = Ctx { pops, duration_s, faults: 0, has_origin: false, has_kv: false, has_do: false, has_cp: false, rich };
+    let mut cx =
+        Ctx { pops, duration_s, faults: 0, has_origin: false, has_kv: false, has_do: false, has_cp: false, rich };
     optional_sections(g, &mut d, &mut cx);
     cx.faults = g.int(0, 3) as usize;
     for i in 0..cx.faults {
@@ -735,7 +736,14 @@ fn expect(g: &mut Gen, d: &mut Doc, cx: &Ctx) {
     ]);
     let needs_fault = matches!(
         metric,
-        "rto" | "detection" | "withdrawal" | "converged" | "rpo" | "back_to_level0" | "object_rto" | "requests_lost"
+        "rto"
+            | "detection"
+            | "withdrawal"
+            | "converged"
+            | "rpo"
+            | "back_to_level0"
+            | "object_rto"
+            | "requests_lost"
             | "writes_lost"
     );
     let metric = if needs_fault && cx.faults == 0 && g.chance(0.9) { "availability" } else { metric };
@@ -981,7 +989,11 @@ pub fn hostile(g: &mut Gen, d: &mut Doc) -> (Vec<String>, MustReject) {
                     .iter()
                     .enumerate()
                     .flat_map(|(t, tb)| {
-                        tb.entries.iter().enumerate().filter(|(_, e)| matches!(e.1, Value::Inline(_))).map(move |(i, _)| (t, i))
+                        tb.entries
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, e)| matches!(e.1, Value::Inline(_)))
+                            .map(move |(i, _)| (t, i))
                     })
                     .collect();
                 if g.chance(0.5) && !inl.is_empty() {
