@@ -22,8 +22,11 @@
 //! `EDGESIM_FUZZ_SEED` (a number, or `random`) changes the fixed default
 //! seed; `EDGESIM_FUZZ_TIMEOUT` the per-command limit in seconds (default 20).
 //! `EDGESIM_FUZZ_CASE=MODE:SEED` replays one case; `EDGESIM_FUZZ_FILE=PATH`
-//! checks one file; `EDGESIM_FUZZ_VERBOSE=1` prints a line per case. Failing files are written to target/fuzz-failures/,
-//! each with a `.txt` holding the commands, outputs and what failed.
+//! checks one file; `EDGESIM_FUZZ_VERBOSE=1` prints a line per case.
+//! Failing files are written to target/fuzz-failures/, each with a `.txt`
+//! holding the commands, outputs and what failed.
+
+#![cfg(unix)]
 
 #[path = "fuzz/generate.rs"]
 mod generate;
@@ -521,7 +524,8 @@ fn generated_scenarios_never_crash_hang_or_write_beside_the_input() {
         let verbose = std::env::var("EDGESIM_FUZZ_VERBOSE").is_ok_and(|v| v != "0");
         let (bytes, seed_note) = seed_bytes();
         eprintln!("fuzz: up to {cases} cases or {secs}s, {seed_note}");
-        let config = Config { cases: cases as u32, failure_persistence: None, ..Config::default() };
+        let config =
+            Config { cases: cases.min(u32::MAX as u64) as u32, failure_persistence: None, ..Config::default() };
         let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
         // Mode weights: structural 3, hostile 4, shipped mutations 3 (of 10).
         let strategy = (0u8..10, any::<u64>()).prop_map(|(w, seed)| {
