@@ -106,11 +106,12 @@ fn edgesim(args: &[&str]) -> (i32, String) {
 
 #[test]
 fn a_huge_rate_is_refused_before_running_with_the_estimate_and_the_flag() {
-    let f = write("huge", "1e9");
+    // The highest rate a scenario may give (validation refuses more).
+    let f = write("huge", "1e8");
     let p = prepared(&f);
     let estimate = budget::estimate(&p).events;
-    // 1e9 requests a second for 20 s, at least one event each.
-    assert!(estimate >= 20_000_000_000, "{estimate}");
+    // 1e8 requests a second for 20 s, at least one event each.
+    assert!(estimate >= 2_000_000_000, "{estimate}");
     let file = f.to_string_lossy();
     let out = f.with_file_name("out");
     for cmd in [vec!["run", &*file, "--out"], vec!["check", &*file, "--out"]] {
