@@ -17,7 +17,7 @@
 //! `validate` rejects every non-finite number (`nan`, `inf`), and a run that
 //! exits 0 or 1 leaves a summary.json.
 //!
-//! Budget: `EDGESIM_FUZZ_CASES` (default 200) cases or `EDGESIM_FUZZ_SECS`
+//! Budget: `EDGESIM_FUZZ_CASES` (default 1000) cases or `EDGESIM_FUZZ_SECS`
 //! (default 60) seconds of wall time, whichever comes first.
 //! `EDGESIM_FUZZ_SEED` (a number, or `random`) changes the fixed default
 //! seed; `EDGESIM_FUZZ_TIMEOUT` the per-command limit in seconds (default 20).
@@ -518,7 +518,7 @@ fn generated_scenarios_never_crash_hang_or_write_beside_the_input() {
         let (fails, runs) = check_file(&case, &work_root.join("replay"), limit);
         tally.borrow_mut().record(&case, &fails, &runs);
     } else {
-        let cases = env_u64("EDGESIM_FUZZ_CASES").or_else(|| env_u64("PROPTEST_CASES")).unwrap_or(200);
+        let cases = env_u64("EDGESIM_FUZZ_CASES").or_else(|| env_u64("PROPTEST_CASES")).unwrap_or(1000);
         let secs = env_u64("EDGESIM_FUZZ_SECS").unwrap_or(60);
         let budget = Duration::from_secs(secs);
         let verbose = std::env::var("EDGESIM_FUZZ_VERBOSE").is_ok_and(|v| v != "0");
