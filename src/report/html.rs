@@ -322,7 +322,11 @@ fn meta_section(page: &mut String, s: &Value) {
         ("summary schema", str_of(s, "schema_version")),
         ("requests issued", count(num_of(req, "issued"))),
         ("succeeded / failed", format!("{} / {}", count(num_of(req, "succeeded")), count(num_of(req, "failed")))),
-        ("unfinished at the end", count(num_of(req, "unfinished"))),
+        ("drain after the end", seconds(num_of(req, "drain_s"))),
+        (
+            "finished in the drain / given up at its end",
+            format!("{} / {}", count(num_of(req, "finished_in_drain")), count(num_of(req, "given_up_at_end"))),
+        ),
         ("availability", fixed(num_of(s, "availability"), 6)),
         ("latency p50 / p99", format!("{} / {} ms", fixed(num_of(lat, "p50"), 3), fixed(num_of(lat, "p99"), 3))),
         ("latency p99.9 / max", format!("{} / {} ms", fixed(num_of(lat, "p999"), 3), fixed(num_of(lat, "max"), 3))),
