@@ -7,6 +7,7 @@
 use crate::engine::SimDuration;
 use crate::metrics::histogram::MAX_LATENCY_US;
 use crate::resilience::retry::RetryPolicy;
+use crate::scenario::schema::FaultKind;
 use crate::sim::ModelConfig;
 use crate::Prepared;
 
@@ -60,6 +61,13 @@ fn bytes_per_queued_event() -> f64 {
 }
 /// Bytes per sample of the per-PoP series.
 const BYTES_PER_POP_SAMPLE: f64 = 32.0;
+
+/// Seconds an item may wait behind a delay drawn from `dist` (five means:
+/// past an exponential's p99), or behind any of `also`.
+fn long_delay(dist: &crate::engine::dist::DurationDist, also: &[SimDuration]) -> f64 {
+    let longest = also.iter().map(|d| secs(*d)).fold(0.0, f64::max);
+    (5.0 * dist.mean_ns() / 1e9).max(longest)
+}
 
 fn secs(d: SimDuration) -> f64 {
     d.as_secs_f64()
@@ -150,9 +158,19 @@ fn memory_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
     ];
     if let Some(o) = &cfg.durable_objects {
         parts.push(("durable objects", o.model.objects as f64 * 256.0));
+        // Every write's WAL entry waits in the queue for its shipping lag.
+        let shipping = o.requests_per_s * o.write_share * long_delay(&o.model.wal_lag, &[]).min(d);
+        parts.push(("WAL entries in flight", shipping * bytes_per_queued_event()));
     }
     if let Some(k) = &cfg.kv {
         parts.push(("KV keys", k.model.keys as f64 * k.model.primaries.max(1) as f64 * 48.0));
+        // Every write waits for its replication to each other primary: the
+        // lag of the model, or of a `kv-replication-lag` fault.
+        let fault_lags: Vec<SimDuration> =
+            p.faults.iter().filter(|f| f.kind == FaultKind::KvReplicationLag).map(|f| f.lag).collect();
+        let others = k.model.primaries.saturating_sub(1) as f64;
+        let replicating = k.writes_per_s * others * long_delay(&k.model.lag, &fault_lags).min(d);
+        parts.push(("KV replications in flight", replicating * bytes_per_queued_event()));
     }
     if let Some(l) = &cfg.limiter {
         let windows = (d / secs(l.window).max(1e-9)).ceil();
@@ -215,7 +233,8 @@ fn parts_text(parts: &[(&'static str, u64)]) -> String {
 /// estimate, what it is made of, and the flag that raises the limit.
 pub fn check(p: &Prepared, limits: Limits) -> Result<Estimate, String> {
     let e = estimate(p);
-    let name = p.scenario.name();
+    // Named by its file, as every input error is.
+    let name = &p.scenario.source.path;
     if e.events > limits.max_events {
         return Err(format!(
             "{name}: the run would handle about {} events ({}), more than the budget of {}; raise it with \
@@ -243,6 +262,7 @@ pub fn check(p: &Prepared, limits: Limits) -> Result<Estimate, String> {
 pub fn admit(p: &mut Prepared, limits: Limits) -> Result<Estimate, String> {
     let e = check(p, limits)?;
     p.max_events = Some(limits.max_events);
+    p.max_memory = Some(limits.max_memory);
     Ok(e)
 }
 

@@ -59,6 +59,9 @@ pub struct Prepared {
     /// Stop the run past this many events (set by [`budget::admit`]); no
     /// limit if `None`.
     pub max_events: Option<u64>,
+    /// Stop the run when its pending events pass this many bytes (set by
+    /// [`budget::admit`]); no limit if `None`.
+    pub max_memory: Option<u64>,
 }
 
 /// What a run produced.
@@ -80,7 +83,7 @@ pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
     let faults = edge::faults::resolve(&scenario, &world)?;
     let (expectations, probes) = check::resolve(&scenario, &world)?;
     let config = ModelConfig::from_scenario(&scenario, &world)?;
-    Ok(Prepared { scenario, world, pools, faults, config, expectations, probes, max_events: None })
+    Ok(Prepared { scenario, world, pools, faults, config, expectations, probes, max_events: None, max_memory: None })
 }
 
 /// Runs a prepared scenario and judges its expectations; with `trace`,
@@ -111,6 +114,7 @@ pub fn simulate_observed(
         bucket: s.bucket(),
         probes: p.probes.clone(),
         max_events: p.max_events,
+        max_memory: p.max_memory,
     };
     let result = sim::run_observed(inputs, trace, observer)?;
     let verdicts = check::evaluate(&p.expectations, &result, &p.world);

@@ -592,7 +592,7 @@ fn run(path: &Path, o: RunOpts) -> Result<u8, Failure> {
             )));
         }
         Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
-            return Err(input_error(format!("{name}: {e}")))
+            return Err(input_error(format!("{}: {e}", prepared.scenario.source.path)))
         }
         Err(RunStop::Io(e)) => {
             let t = o.trace.as_deref().unwrap_or(Path::new("?"));
@@ -879,7 +879,7 @@ fn check(a: CheckArgs) -> Result<u8, Failure> {
                 )))
             }
             Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
-                return Err(input_error(format!("{name}: {e}")))
+                return Err(input_error(format!("{}: {e}", l.prepared.scenario.source.path)))
             }
             Err(RunStop::Io(e)) => return Err(output_error(format!("{name}: {e}"))),
         };
@@ -1138,7 +1138,7 @@ fn make_baselines(args: &[PathBuf], out: &Path, seed: Option<u64>, quiet: bool) 
                 )))
             }
             Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
-                return Err(input_error(format!("{name}: {e}")))
+                return Err(input_error(format!("{}: {e}", l.prepared.scenario.source.path)))
             }
             Err(RunStop::Io(e)) => return Err(output_error(format!("{name}: {e}"))),
         };

@@ -156,7 +156,7 @@ fn a_run_past_its_event_budget_stops_with_the_time_reached() {
         Err(e) => e,
     };
     let stop = edgesim::sim::budget_exceeded(&err).expect("the budget stopped it");
-    assert_eq!(stop.max_events, limit);
+    assert_eq!(stop.budget, edgesim::sim::Budget::Events(limit));
     assert!(stop.reached.as_secs_f64() > 0.0 && stop.reached.as_secs_f64() < 20.0, "{stop:?}");
     let text = err.to_string();
     assert!(text.contains("--max-events") && text.contains(&format!("{}", stop.reached)), "{text}");
@@ -178,4 +178,46 @@ fn the_cli_stops_a_run_that_outgrows_its_estimate_with_exit_2() {
     assert!(err.contains(&format!("more than {limit} events")) && err.contains("--max-events"), "{err}");
     assert!(err.contains("stopped at") && err.contains("of 240s simulated"), "{err}");
     assert!(!out.join("summary.json").exists(), "nothing written");
+}
+
+/// KV writes held back by an 8-minute replication lag all wait in the queue
+/// at once: 1e6 writes/s x 10 s x 2 other primaries x the bytes of a queued
+/// event is past the default memory budget, so the run is refused before it
+/// starts (it used to abort allocating 1.6 GB), naming `--max-memory`.
+#[test]
+fn replications_held_back_by_a_lag_fault_count_against_the_memory_budget() {
+    let d = std::env::temp_dir().join(format!("edgesim-budget-kvlag-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    let f = d.join("kv-lag.toml");
+    let text = r#"
+[scenario]
+name = "kv-lag-huge"
+duration = "10s"
+[topology]
+pops = ["IAD", "FRA", "SIN"]
+[traffic]
+rps = 300
+classes = { p1 = 1.0 }
+[kv]
+keys = 200
+writes_per_s = 1000000
+reads_per_s = 200
+[[fault]]
+at = "4s"
+kind = "kv-replication-lag"
+lag = "8m"
+for = "3s"
+"#;
+    std::fs::write(&f, text).expect("write scenario");
+    let p = prepared(&f);
+    let e = budget::estimate(&p);
+    let in_flight = e.memory_parts.iter().find(|(n, _)| *n == "KV replications in flight").map_or(0, |p| p.1);
+    let per_event = edgesim::sim::QUEUED_EVENT_BYTES / 2;
+    assert!(in_flight >= 10_000_000 * 2 * per_event, "{in_flight}");
+    let file = f.to_string_lossy().into_owned();
+    let out = d.join("out").to_string_lossy().into_owned();
+    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with(&format!("error: {file}: ")), "names the file: {err}");
+    assert!(err.contains("--max-memory"), "{err}");
 }

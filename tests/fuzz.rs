@@ -233,6 +233,14 @@ fn panic_class(stderr: &str) -> String {
     format!("panic at {at}: {}", normalise(&msg))
 }
 
+/// Whether an exit-2 message is the work budget refusing a run (before it
+/// starts or while it runs): not an error at a position of the file, but
+/// it must name the file and the flag that raises the budget.
+fn work_budget_refusal(stderr: &str, file: &str) -> bool {
+    stderr.strip_prefix("error: ").and_then(|rest| rest.strip_prefix(file)).is_some_and(|rest| rest.starts_with(": "))
+        && (stderr.contains("--max-events") || stderr.contains("--max-memory"))
+}
+
 /// Whether an exit-2 message names the file and a position or a field.
 fn located(stderr: &str, file: &str) -> bool {
     let Some(rest) = stderr.strip_prefix("error: ") else { return false };
@@ -297,7 +305,7 @@ fn judge(ran: &Ran, file: &str, limit: Duration, fails: &mut Vec<Failure>) {
             fails.push(Failure { detail: detail(&class), class });
         }
     }
-    if ran.code == Some(2) && !located(&ran.stderr, file) {
+    if ran.code == Some(2) && !located(&ran.stderr, file) && !work_budget_refusal(&ran.stderr, file) {
         let first: String = ran.stderr.lines().next().unwrap_or("").chars().take(90).collect();
         let class = format!("exit-2 message not located: {}", normalise(&first).replace(file, "FILE"));
         fails.push(Failure { detail: detail(&class), class });
@@ -388,7 +396,10 @@ fn check_file(case: &Case, work: &Path, limit: Duration) -> (Vec<Failure>, Vec<R
         }
     }
     let valid = |c: Option<i32>| matches!(c, Some(0 | 1));
-    if (valid(v) && r == Some(2)) || (v == Some(2) && valid(r)) {
+    // `validate` judges the file, not the work: a run the budget refuses
+    // (`--max-events`, `--max-memory`) is a valid file.
+    let refused_for_work = r == Some(2) && work_budget_refusal(&ran_all[1].stderr, file);
+    if (valid(v) && r == Some(2) && !refused_for_work) || (v == Some(2) && valid(r)) {
         let class = if v == Some(2) {
             "validate rejects (exit 2) what run accepts".to_string()
         } else {

@@ -252,11 +252,15 @@ impl<W: Copy> ServerPool<W> {
         self.note_queue_change(end);
         self.note_server_change(end);
         let mut stats = self.stats.clone();
-        let idle: Vec<u32> = self.idle.iter().chain(self.parked.iter()).copied().collect();
-        for server in 0..self.started_at.len() as u32 {
-            if !idle.contains(&server) {
-                stats.busy_ns[server as usize] += self.clipped_span(self.started_at[server as usize], end) as u64;
+        // One flag per server: a linear pass, not a search per server.
+        let mut idle = vec![false; self.started_at.len()];
+        for &server in self.idle.iter().chain(self.parked.iter()) {
+            if let Some(flag) = idle.get_mut(server as usize) {
+                *flag = true;
             }
+        }
+        for (server, _) in idle.iter().enumerate().filter(|(_, is_idle)| !**is_idle) {
+            stats.busy_ns[server] += self.clipped_span(self.started_at[server], end) as u64;
         }
         stats
     }

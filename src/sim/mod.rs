@@ -362,13 +362,25 @@ pub struct RunInputs<'a> {
     pub probes: Vec<Probe>,
     /// Stop with [`BudgetExceeded`] after this many events (`--max-events`).
     pub max_events: Option<u64>,
+    /// Stop with [`BudgetExceeded`] when the events waiting in the queue
+    /// would take more than this many bytes (`--max-memory`).
+    pub max_memory: Option<u64>,
 }
 
-/// A run handled more events than its budget allowed.
+/// Which budget a run went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// Events handled (`--max-events`).
+    Events(u64),
+    /// Bytes of events waiting in the queue (`--max-memory`).
+    Memory(u64),
+}
+
+/// A run handled more events, or held more pending events, than its budget allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BudgetExceeded {
-    /// The budget, events.
-    pub max_events: u64,
+    /// The budget it went past.
+    pub budget: Budget,
     /// Simulated time reached when it was exceeded.
     pub reached: SimTime,
     /// The run's duration (without the drain).
@@ -377,12 +389,23 @@ pub struct BudgetExceeded {
 
 impl std::fmt::Display for BudgetExceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the run handled more than {} events (its budget) and was stopped at {} of {} simulated: far more \
-             work than estimated (a zero-time loop or a huge model); raise the budget with --max-events N",
-            self.max_events, self.reached, self.duration
-        )
+        match self.budget {
+            Budget::Events(max) => write!(
+                f,
+                "the run handled more than {max} events (its budget) and was stopped at {} of {} simulated: far \
+                 more work than estimated (a zero-time loop or a huge model); raise the budget with --max-events N",
+                self.reached, self.duration
+            ),
+            Budget::Memory(max) => write!(
+                f,
+                "the events waiting in the run's queue passed {} MiB (its memory budget) at {} of {} simulated: \
+                 far more in flight than estimated (long delays on a high rate); raise the budget with \
+                 --max-memory MIB",
+                max >> 20,
+                self.reached,
+                self.duration
+            ),
+        }
     }
 }
 
@@ -584,6 +607,13 @@ struct Closed {
 /// How often (in handled events) a run reports its progress.
 pub const PROGRESS_EVERY: u64 = 1 << 16;
 
+/// Events between two looks at the queue's size against `max_memory`.
+const MEMORY_CHECK_EVERY: u64 = 1 << 12;
+
+/// Bytes one pending event takes in the queue: its payload and its key,
+/// with room for the growth of the queue's vectors.
+pub const QUEUED_EVENT_BYTES: u64 = 2 * (std::mem::size_of::<Event>() as u64 + 20);
+
 /// Watches a run: called every [`PROGRESS_EVERY`] events with the simulated
 /// time reached and the events handled so far; returning `false` stops the
 /// run (it then ends with an `Interrupted` error).
@@ -624,8 +654,14 @@ pub fn run_observed(
         }
         handled += 1;
         if let Some(max_events) = inputs.max_events.filter(|m| handled > *m) {
-            let e = BudgetExceeded { max_events, reached: s.time, duration: inputs.duration };
+            let e = BudgetExceeded { budget: Budget::Events(max_events), reached: s.time, duration: inputs.duration };
             return Err(io::Error::other(e));
+        }
+        if handled % MEMORY_CHECK_EVERY == 0 {
+            if let Some(max) = inputs.max_memory.filter(|m| sim.queue.len() as u64 * QUEUED_EVENT_BYTES > *m) {
+                let e = BudgetExceeded { budget: Budget::Memory(max), reached: s.time, duration: inputs.duration };
+                return Err(io::Error::other(e));
+            }
         }
         sim.handle(s.time, s.event);
         if handled % PROGRESS_EVERY == 0 && !observer(s.time.min(sim.end), handled) {
