@@ -145,7 +145,7 @@ impl<'de> Deserialize<'de> for Fraction {
 /// a period, a timeout or a window that a zero or tiny value would turn
 /// into an event storm or a division by zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AtLeast<const MIN_NS: u64>(SimDuration);
+pub struct AtLeast<const MIN_NS: u64>(Duration);
 
 /// A duration above zero (at least 1 ns, at most 365 days).
 pub type PositiveDuration = AtLeast<1>;
@@ -155,27 +155,24 @@ pub type Period = AtLeast<NS_PER_MS>;
 impl<const MIN_NS: u64> AtLeast<MIN_NS> {
     /// A duration given in code (defaults); not checked against `MIN_NS`.
     pub const fn from_millis(ms: u64) -> Self {
-        AtLeast(SimDuration::from_millis(ms))
+        AtLeast(Duration(SimDuration::from_millis(ms)))
     }
     /// A duration given in code (defaults); not checked against `MIN_NS`.
     pub const fn from_secs(s: u64) -> Self {
-        AtLeast(SimDuration::from_secs(s))
-    }
-    /// The duration as simulated time.
-    pub fn sim(self) -> SimDuration {
-        self.0
-    }
-    /// Nanoseconds.
-    pub fn as_nanos(self) -> u64 {
-        self.0.as_nanos()
-    }
-    /// Seconds.
-    pub fn as_secs_f64(self) -> f64 {
-        self.0.as_secs_f64()
+        AtLeast(Duration(SimDuration::from_secs(s)))
     }
     /// The same duration as a plain [`Duration`].
     pub fn plain(self) -> Duration {
-        Duration(self.0)
+        self.0
+    }
+}
+
+/// A checked duration reads as a plain one: `sim()`, `as_nanos()`,
+/// `as_secs_f64()` are [`Duration`]'s.
+impl<const MIN_NS: u64> std::ops::Deref for AtLeast<MIN_NS> {
+    type Target = Duration;
+    fn deref(&self) -> &Duration {
+        &self.0
     }
 }
 
@@ -191,7 +188,7 @@ impl<'de, const MIN_NS: u64> Deserialize<'de> for AtLeast<MIN_NS> {
             };
             return Err(de::Error::custom(format!("got \"{plain}\"; expected {expected}")));
         }
-        Ok(AtLeast(plain.0))
+        Ok(AtLeast(plain))
     }
 }
 
