@@ -4,6 +4,9 @@
 //! rendering twice gives the same bytes. A small hand-made results folder
 //! covers levels.csv, Durable Object migration and bad input.
 
+mod common;
+use common::temp_dir;
+
 use edgesim::report::charts::{render_all, ChartError, HEIGHT, WIDTH};
 use edgesim::report::html::{escape, write_index, write_report, IndexEntry};
 use std::collections::HashSet;
@@ -13,15 +16,6 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 const SCENARIO: &str = "scenarios/pop-failure.toml";
-
-/// A fresh, empty folder in Cargo's scratch folder for integration tests
-/// (under target/, so runs leave nothing behind elsewhere).
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("charts-{name}"));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create a temp dir");
-    dir
-}
 
 /// The PoP-failure run's results, made once for every test.
 fn pop_failure_run() -> &'static Path {

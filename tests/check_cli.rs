@@ -2,22 +2,14 @@
 //! per-expectation lines, JUnit XML read back by an XML parser, the JSON
 //! verdict, inconclusive verdicts, and baseline drift.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{bin, temp_dir};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_edgesim"))
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn manifest() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("edgesim-check-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 fn edgesim(args: &[&str]) -> Output {

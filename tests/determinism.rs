@@ -1,21 +1,12 @@
 //! Same binary, scenario and seed: the same bytes. Another seed: other bytes.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::{bin, temp_dir};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_edgesim"))
-}
+use std::path::{Path, PathBuf};
 
 fn scenario(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("edgesim-det-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
 }
 
 fn run(args: &[&str], out: &Path) -> (Vec<u8>, String) {

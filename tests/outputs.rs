@@ -7,20 +7,12 @@
 
 #![cfg(unix)]
 
+mod common;
+use common::{bin, temp_dir};
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_edgesim"))
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("edgesim-outputs-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
+use std::process::{Output, Stdio};
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")

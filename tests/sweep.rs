@@ -7,18 +7,14 @@
 //! (one server, 50 requests/s, exponential service of mean 10 ms) with a
 //! short run, so that each test takes a few seconds on two cores.
 
+mod common;
+use common::temp_dir;
+
 use clap::Parser;
 use edgesim::sweep::cli::{merge_command, sweep_command, MergeArgs, SweepArgs};
 use edgesim::sweep::{self, RunOptions, RunRecord, Settings, Shard};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("edgesim-sweep-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
 
 /// The shipped M/M/1 scenario at rho 0.5, with a `duration` and `warmup`
 /// of our own, written into `dir`.

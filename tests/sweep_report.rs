@@ -2,15 +2,11 @@
 //! RTO ECDF is the staircase of the replications' RTOs, and that the page
 //! is self-contained and names every grid point and how to replay it.
 
+mod common;
+use common::temp_dir;
+
 use edgesim::sweep::cli::{sweep_command, SweepArgs};
 use std::path::{Path, PathBuf};
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("edgesim-sweep-report-{}-{tag}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
 
 /// Three PoPs, SJC down at 30 s for good; random arrivals and per-network
 /// convergence, so the RTO varies from seed to seed.
