@@ -98,7 +98,9 @@ pub fn render_all(results_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     Ok(written)
 }
 
-pub(super) fn register_font() -> Result<(), ChartError> {
+/// Registers the embedded font with plotters (once per process); every
+/// chart's text uses it.
+pub fn register_font() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_TTF).is_ok());
     if ok {
@@ -377,22 +379,18 @@ fn read_levels(path: &Path) -> Result<Vec<LevelRow>, ChartError> {
 // ------------------------------------------------------------- rendering
 
 /// The result of drawing: any backend error, boxed.
-pub(super) type Drawn = Result<(), Box<dyn std::error::Error>>;
+pub type Drawn = Result<(), Box<dyn std::error::Error>>;
 
 /// Something that draws itself on a drawing area of `WIDTH` x `HEIGHT`.
-pub(super) trait Chart {
+pub trait Chart {
+    /// Draws the chart on `root`.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
         DB::ErrorType: 'static;
 }
 
 /// Writes `stem.svg` and `stem.png` in `dir` and records their paths.
-pub(super) fn render<C: Chart>(
-    dir: &Path,
-    stem: &str,
-    chart: &C,
-    written: &mut Vec<PathBuf>,
-) -> Result<(), ChartError> {
+pub fn render<C: Chart>(dir: &Path, stem: &str, chart: &C, written: &mut Vec<PathBuf>) -> Result<(), ChartError> {
     let svg_path = dir.join(format!("{stem}.svg"));
     let svg = render_svg(chart).map_err(|e| ChartError::new(&svg_path, format!("cannot draw: {e}")))?;
     save(&svg_path, svg.as_bytes())?;
@@ -441,17 +439,25 @@ fn render_png<C: Chart>(dir: &Path, stem: &str, chart: &C) -> Result<Vec<u8>, Bo
 
 // ------------------------------------------------------- layout and text
 
-pub(super) const MARGIN: u32 = 16;
-pub(super) const HEADER_H: i32 = 60;
+/// Blank border around a chart, px.
+pub const MARGIN: u32 = 16;
+/// Height of the title and subtitle at the top, px.
+pub const HEADER_H: i32 = 60;
 const LANE_H: i32 = 18;
 const MAX_LANES: usize = 8;
-pub(super) const LEGEND_W: u32 = 215;
-pub(super) const X_AREA: u32 = 50;
-pub(super) const GREY: RGBColor = RGBColor(96, 96, 96);
-pub(super) const GRID: RGBColor = RGBColor(225, 225, 225);
+/// Width of the legend column on the right, px.
+pub const LEGEND_W: u32 = 215;
+/// Height of the x tick labels and axis title, px.
+pub const X_AREA: u32 = 50;
+/// Colour of subtitles and secondary text.
+pub const GREY: RGBColor = RGBColor(96, 96, 96);
+/// Colour of the grid lines.
+pub const GRID: RGBColor = RGBColor(225, 225, 225);
 pub(super) const FAULT_COLORS: [RGBColor; 4] =
     [RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75), RGBColor(227, 119, 194)];
-pub(super) const SERIES_COLORS: [RGBColor; 8] = [
+/// Colours of a chart's series, in order (the "tab10" palette without its
+/// red and grey, which mark faults and "other").
+pub const SERIES_COLORS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -463,18 +469,20 @@ pub(super) const SERIES_COLORS: [RGBColor; 8] = [
 ];
 const OTHER_COLOR: RGBColor = RGBColor(150, 150, 150);
 
-pub(super) fn font(size: u32) -> TextStyle<'static> {
+/// The charts' text style: the embedded font at `size` px, black.
+pub fn font(size: u32) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font()).color(&BLACK)
 }
 
-pub(super) fn font_colored(size: u32, color: RGBColor) -> TextStyle<'static> {
+/// The charts' text style: the embedded font at `size` px in `color`.
+pub fn font_colored(size: u32, color: RGBColor) -> TextStyle<'static> {
     let mut style = TextStyle::from((FONT, size).into_font());
     style.color = color.to_backend_color();
     style
 }
 
 /// Title (large) and subtitle (small, grey) at the top left.
-pub(super) fn draw_header<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, subtitle: &str) -> Drawn
+pub fn draw_header<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str, subtitle: &str) -> Drawn
 where
     DB::ErrorType: 'static,
 {
@@ -493,7 +501,7 @@ pub(crate) fn step_label(name: &str) -> String {
 }
 
 /// Seconds for a label: "6s", "24.97s".
-pub(crate) fn secs(s: f64) -> String {
+pub fn secs(s: f64) -> String {
     if (s - s.round()).abs() < 0.0005 {
         format!("{s:.0}s")
     } else if s.abs() < 10.0 {
@@ -504,7 +512,7 @@ pub(crate) fn secs(s: f64) -> String {
 }
 
 /// A number for an axis tick: no trailing zeros, at most `digits` decimals.
-pub(super) fn tick(v: f64, digits: usize) -> String {
+pub fn tick(v: f64, digits: usize) -> String {
     let s = format!("{v:.digits$}");
     let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
     if s == "-0" {
@@ -516,14 +524,17 @@ pub(super) fn tick(v: f64, digits: usize) -> String {
 
 /// How a legend entry is drawn.
 #[derive(Clone, Copy)]
-pub(super) enum Swatch {
+pub enum Swatch {
+    /// A solid line.
     Line(RGBColor),
+    /// A dashed line.
     Dashed(RGBColor),
+    /// A filled band (an interval).
     Band(RGBColor),
 }
 
 /// The legend: a column to the right of the plot.
-pub(super) fn draw_legend<DB: DrawingBackend>(
+pub fn draw_legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     x: i32,
     y: i32,

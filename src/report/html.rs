@@ -213,7 +213,7 @@ fn overall(failed: usize, inconclusive: usize) -> &'static str {
 }
 
 /// A coloured PASS / FAIL / INCONCLUSIVE mark for a status.
-pub(super) fn badge(status: &str) -> String {
+pub fn badge(status: &str) -> String {
     let (class, text) = match status {
         "pass" => ("pass", "PASS"),
         "inconclusive" => ("unknown", "INCONCLUSIVE"),
@@ -228,7 +228,7 @@ fn list<'v>(v: &'v Value, key: &str) -> &'v [Value] {
 
 /// A table: escaped header cells, then rows of ready HTML cells; columns
 /// whose header starts with '#' are numeric (right-aligned).
-pub(super) fn table(page: &mut String, headers: &[&str], rows: &[Vec<String>]) {
+pub fn table(page: &mut String, headers: &[&str], rows: &[Vec<String>]) {
     let numeric: Vec<bool> = headers.iter().map(|h| h.starts_with('#')).collect();
     let _ = write!(page, "<table><thead><tr>");
     for (h, num) in headers.iter().zip(&numeric) {
@@ -280,13 +280,16 @@ a { color: #0b57d0; }
 @media (max-width: 900px) { .grid2 { grid-template-columns: 1fr; } }
 "#;
 
-pub(super) fn page_start(page: &mut String, title: &str) {
+/// Opens a self-contained page titled `title` (escaped), with the reports'
+/// shared inline CSS; close it with [`page_end`].
+pub fn page_start(page: &mut String, title: &str) {
     let _ = writeln!(page, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">");
     let _ = writeln!(page, "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
     let _ = writeln!(page, "<title>{}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>", escape(title));
 }
 
-pub(super) fn page_end(page: &mut String) {
+/// Closes a page opened by [`page_start`].
+pub fn page_end(page: &mut String) {
     let _ = writeln!(page, "</main>\n</body>\n</html>");
 }
 
@@ -577,7 +580,7 @@ fn charts_section(page: &mut String, dir: &Path) -> io::Result<()> {
 /// An SVG file as markup to put inside HTML: anything before `<svg`
 /// dropped and its opening tag replaced by one with only a `viewBox` (so
 /// it scales) and an accessible name; no namespace URL is needed inline.
-pub(super) fn inline_svg(svg: &str, label: &str) -> Option<String> {
+pub fn inline_svg(svg: &str, label: &str) -> Option<String> {
     let start = svg.find("<svg")?;
     let open_end = start + svg[start..].find('>')?;
     let open = &svg[start..open_end];

@@ -6,8 +6,6 @@ pub mod files;
 pub mod html;
 pub mod outputs;
 pub mod summary;
-pub mod sweep_charts;
-pub mod sweep_html;
 
 use crate::metrics::Recorder;
 use std::fmt::Write as _;

@@ -24,11 +24,13 @@
 //! println!("{}", report.points[0].measures["availability"].mean);
 //! ```
 
+pub mod charts;
 pub mod cli;
 mod exec;
 pub mod grid;
 pub mod measures;
 pub mod output;
+pub mod page;
 pub mod shard;
 pub mod stats;
 

@@ -10,15 +10,14 @@
 //!   `error`, every measure (empty when the run did not give it) and each
 //!   expectation's status (`expect{i}.status`);
 //! - `sweep-run.json`: wall time, runs per second, threads;
-//! - the charts ([`crate::report::sweep_charts`]) and `report.html`
-//!   ([`crate::report::sweep_html`]).
+//! - the charts ([`super::charts`]) and `report.html` ([`super::page`]).
 //!
 //! Numbers are formatted by serde_json (shortest round-trip form).
 
+use super::charts::render_sweep;
+use super::page::write_sweep_report;
 use super::{RunRecord, SweepError, SweepReport, SweepSpec};
 use crate::report::outputs::{OutputError, ResultsSet, MARKER};
-use crate::report::sweep_charts::render_sweep;
-use crate::report::sweep_html::write_sweep_report;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;

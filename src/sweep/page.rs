@@ -6,12 +6,12 @@
 //! Built from sweep.json's [`SweepReport`] and the chart SVGs only (no
 //! wall-clock figure), so the same sweep gives the same bytes.
 
-use super::html::{badge, escape, inline_svg, page_end, page_start, table};
-use super::short_number;
-use super::sweep_charts::by_parameter_measures;
+use super::charts::by_parameter_measures;
+use super::stats::MeasureStats;
+use super::{PointReport, SweepReport};
 use crate::report::files::write_atomic;
-use crate::sweep::stats::MeasureStats;
-use crate::sweep::{PointReport, SweepReport};
+use crate::report::html::{badge, escape, inline_svg, page_end, page_start, table};
+use crate::report::short_number;
 use std::fmt::Write as _;
 use std::fs;
 use std::io;

@@ -15,13 +15,13 @@
 //! Everything is read from the [`SweepReport`] and the run records, so the
 //! same sweep gives the same bytes.
 
-use super::charts::{
+use super::stats::MeasureStats;
+use super::{PointReport, RunRecord, SweepReport};
+use crate::report::charts::{
     draw_header, draw_legend, font, font_colored, register_font, render, secs, tick, Chart, ChartError, Drawn, Swatch,
     GREY, GRID, HEADER_H, LEGEND_W, MARGIN, SERIES_COLORS, X_AREA,
 };
 use crate::scenario::units::parse_duration;
-use crate::sweep::stats::MeasureStats;
-use crate::sweep::{PointReport, RunRecord, SweepReport};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
