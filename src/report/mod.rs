@@ -1,68 +1,18 @@
-//! Reports of a run: summary.json, timeseries.csv, the terminal table, and
-//! safe writing of result files.
+//! Reports of a run: summary.json, the CSV files ([`csv_files`]), charts,
+//! report.html, the terminal table, and safe writing of result files. Built
+//! from plain data; it never imports `sweep`, which sits above it and uses
+//! its chart, HTML and CSV helpers for a sweep's own files.
 
 pub mod charts;
+pub mod csv_files;
 pub mod files;
 pub mod html;
 pub mod outputs;
 pub mod summary;
 
-use crate::metrics::Recorder;
+pub use csv_files::{levels_csv, pop_series_csv, timeseries_csv, CsvText};
 use std::fmt::Write as _;
 pub use summary::Summary;
-
-/// `timeseries.csv`: one row per bucket of send time, tidy (one header row,
-/// one observation per row) for pandas or a spreadsheet.
-pub fn timeseries_csv(rec: &Recorder) -> String {
-    let width_s = rec.bucket_width().as_secs_f64();
-    let mut out = String::from("t_s,issued,succeeded,failed,availability,latency_p50_ms,latency_p99_ms\n");
-    for (i, b) in rec.buckets.iter().enumerate() {
-        let avail = b.counts.availability().map_or(String::new(), |a| format!("{a:.6}"));
-        let (p50, p99) = b.latency.as_ref().map_or((String::new(), String::new()), |h| {
-            (format!("{:.3}", h.quantile_ms(0.5)), format!("{:.3}", h.quantile_ms(0.99)))
-        });
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{avail},{p50},{p99}",
-            i as f64 * width_s,
-            b.counts.issued,
-            b.counts.succeeded,
-            b.counts.failed()
-        );
-    }
-    out
-}
-
-/// `pops_timeseries.csv`: one row per PoP per control period (tidy).
-pub fn pop_series_csv(series: &[crate::sim::PopSample], codes: &[String]) -> String {
-    let mut out = String::from("t_s,pop,servers,arrivals,shed,spilled,cpu,shed_level\n");
-    for r in series {
-        let code = codes.get(r.pop as usize).map_or("?", |c| c.as_str());
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{:.4},{}",
-            r.t_s, code, r.servers, r.arrivals, r.shed, r.spilled, r.cpu, r.shed_level
-        );
-    }
-    out
-}
-
-/// `levels.csv`: every change of the global level and of each PoP's level
-/// (`scope` is `global` or a PoP code), tidy.
-pub fn levels_csv(levels: &crate::sim::levels::LevelResult, codes: &[String]) -> String {
-    let mut out = String::from("t_s,scope,level\n");
-    let _ = writeln!(out, "0,global,0");
-    for (t, l) in &levels.global.transitions {
-        let _ = writeln!(out, "{},global,{l}", t.as_secs_f64());
-    }
-    for (i, track) in levels.per_pop.iter().enumerate() {
-        let code = codes.get(i).map_or("?", |c| c.as_str());
-        for (t, l) in &track.transitions {
-            let _ = writeln!(out, "{},{code},{l}", t.as_secs_f64());
-        }
-    }
-    out
-}
 
 /// How many PoPs the terminal table lists (the busiest first).
 pub const TABLE_POPS: usize = 10;

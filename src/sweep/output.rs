@@ -18,27 +18,13 @@ use super::charts::render_sweep;
 use super::page::write_sweep_report;
 use super::{RunRecord, SweepError, SweepReport, SweepSpec};
 use crate::report::outputs::{OutputError, ResultsSet, MARKER};
+use crate::report::CsvText;
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// A number as serde_json writes it; empty for none (or not finite).
 fn num(v: Option<f64>) -> String {
     v.and_then(serde_json::Number::from_f64).map(|n| n.to_string()).unwrap_or_default()
-}
-
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn row(out: &mut String, cells: &[String]) {
-    let line: Vec<String> = cells.iter().map(|c| field(c)).collect();
-    let _ = writeln!(out, "{}", line.join(","));
 }
 
 /// sweep.json's text.
@@ -50,11 +36,10 @@ pub fn sweep_json(report: &SweepReport) -> Result<String, SweepError> {
 
 /// sweep.csv's text.
 pub fn sweep_csv(report: &SweepReport) -> String {
-    let mut out = String::new();
     let mut header = vec!["point".to_string()];
     header.extend(report.axes.iter().map(|a| a.path.clone()));
     header.extend(["measure", "n", "mean", "ci_low", "ci_high", "p50", "p90", "p99", "max"].map(String::from));
-    row(&mut out, &header);
+    let mut out = CsvText::new(&header);
     for p in &report.points {
         for (name, s) in &p.measures {
             let mut cells = vec![p.label.clone()];
@@ -64,10 +49,10 @@ pub fn sweep_csv(report: &SweepReport) -> String {
             cells.extend(
                 [Some(s.mean), s.ci_low, s.ci_high, Some(s.p50), Some(s.p90), Some(s.p99), Some(s.max)].map(num),
             );
-            row(&mut out, &cells);
+            out.row(&cells);
         }
     }
-    out
+    out.finish()
 }
 
 /// runs.csv's text: every run, with its seed.
@@ -75,13 +60,12 @@ pub fn runs_csv(spec: &SweepSpec, records: &[RunRecord]) -> String {
     let points = spec.points();
     let names: BTreeSet<&str> = records.iter().flat_map(|r| r.measures.keys().map(String::as_str)).collect();
     let expectations = records.iter().map(|r| r.expectations.len()).max().unwrap_or(0);
-    let mut out = String::new();
     let mut header = vec!["point".to_string()];
     header.extend(spec.axes.iter().map(|a| a.path.clone()));
     header.extend(["replication", "seed", "error"].map(String::from));
     header.extend(names.iter().map(|n| n.to_string()));
     header.extend((1..=expectations).map(|i| format!("expect{i}.status")));
-    row(&mut out, &header);
+    let mut out = CsvText::new(&header);
     for r in records {
         let point = points.get(r.point);
         let mut cells = vec![point.map(super::Point::label).unwrap_or_default()];
@@ -94,9 +78,9 @@ pub fn runs_csv(spec: &SweepSpec, records: &[RunRecord]) -> String {
         cells.extend([r.replication.to_string(), r.seed.to_string(), r.error.clone().unwrap_or_default()]);
         cells.extend(names.iter().map(|n| num(r.measures.get(*n).copied())));
         cells.extend((0..expectations).map(|i| r.expectations.get(i).map(|(_, s)| s.clone()).unwrap_or_default()));
-        row(&mut out, &cells);
+        out.row(&cells);
     }
-    out
+    out.finish()
 }
 
 /// sweep-run.json's text: what the sweep cost. `parts` lists the shards'
@@ -172,10 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(field("a=1,b=2"), "\"a=1,b=2\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("plain"), "plain");
+    fn numbers_are_written_as_serde_json_writes_them() {
         assert_eq!(num(Some(0.1)), "0.1");
         assert_eq!(num(Some(40.0)), "40.0");
         assert_eq!(num(None), "");

@@ -12,7 +12,7 @@
 //! ```
 //!
 //! One PoP a line, seven comma-separated fields, no quoting; empty lines are
-//! skipped. This module also holds [`great_circle_km`], the distance used to
+//! skipped. The text is split into records by the `csv` crate. This module also holds [`great_circle_km`], the distance used to
 //! turn positions into latencies.
 
 use std::collections::HashMap;
@@ -113,20 +113,23 @@ fn err(line: usize, message: impl Into<String>) -> CatalogError {
 /// order, or the first error with its 1-based line number.
 pub fn parse_csv(text: &str) -> Result<Vec<CatalogPop>, CatalogError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = records(text).filter(|r| !matches!(r, Ok((_, fields)) if is_blank(fields)));
 
-    let Some((header_line, header)) = lines.next() else {
-        return Err(err(1, format!("empty catalog: expected the header `{HEADER}`")));
+    let (header_line, header) = match lines.next() {
+        None => return Err(err(1, format!("empty catalog: expected the header `{HEADER}`"))),
+        Some(record) => record?,
     };
-    let found: Vec<&str> = header.split(',').map(str::trim).collect();
+    let found: Vec<&str> = header.iter().map(str::trim).collect();
     if found != COLUMNS {
-        return Err(err(header_line, format!("expected the header `{HEADER}`, found `{}`", header.trim())));
+        let raw: Vec<&str> = header.iter().collect();
+        return Err(err(header_line, format!("expected the header `{HEADER}`, found `{}`", raw.join(",").trim())));
     }
 
     let mut pops = Vec::new();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
-    for (line, text) in lines {
-        let pop = parse_row(line, text)?;
+    for record in lines {
+        let (line, fields) = record?;
+        let pop = parse_row(line, &fields)?;
         if let Some(first) = first_seen.insert(pop.code.clone(), line) {
             return Err(err(line, format!("duplicate code {} (first on line {first})", pop.code)));
         }
@@ -138,9 +141,43 @@ pub fn parse_csv(text: &str) -> Result<Vec<CatalogPop>, CatalogError> {
     Ok(pops)
 }
 
-/// Parses one data line (not empty, not the header).
-fn parse_row(line: usize, text: &str) -> Result<CatalogPop, CatalogError> {
-    let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+/// The lines of `text` as CSV records with their 1-based line numbers,
+/// split by the `csv` crate: fields at every comma (a quote is kept as
+/// text, for [`parse_row`] to reject), records at every `\n` (a `\r`
+/// before it stays in the last field, which is trimmed), any number of
+/// fields a line.
+fn records(text: &str) -> impl Iterator<Item = Result<(usize, csv::StringRecord), CatalogError>> + '_ {
+    let reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .quoting(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(text.as_bytes());
+    // A record's position is where reading it began, before any empty lines
+    // the reader skipped: those count as lines too.
+    let line = |pos: Option<&csv::Position>| {
+        pos.map_or(1, |p| {
+            let skipped = usize::try_from(p.byte())
+                .ok()
+                .and_then(|b| text.as_bytes().get(b..))
+                .map_or(0, |rest| rest.iter().take_while(|&&b| b == b'\n').count());
+            p.line() as usize + skipped
+        })
+    };
+    reader.into_records().map(move |r| match r {
+        Ok(record) => Ok((line(record.position()), record)),
+        Err(e) => Err(err(line(e.position()), format!("cannot read as CSV: {e}"))),
+    })
+}
+
+/// Whether a record is a blank line: one field of white space at most.
+fn is_blank(fields: &csv::StringRecord) -> bool {
+    fields.len() <= 1 && fields.iter().all(|f| f.trim().is_empty())
+}
+
+/// Parses one data line (not empty, not the header), given as its fields.
+fn parse_row(line: usize, fields: &csv::StringRecord) -> Result<CatalogPop, CatalogError> {
+    let fields: Vec<&str> = fields.iter().map(str::trim).collect();
     if let Some(i) = fields.iter().position(|f| f.contains('"')) {
         let name = COLUMNS.get(i).copied().unwrap_or("extra");
         return Err(err(line, format!("field {} ({name}) contains a quote: quoting is not supported", i + 1)));
