@@ -7,29 +7,14 @@
 
 #![cfg(unix)]
 
-mod common;
-use common::{bin, temp_dir};
-
+use crate::util::{bin, edgesim, read_json, s, temp_dir, text, tiny_scenario};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
-
-fn edgesim(args: &[&str]) -> Output {
-    bin().args(args).output().expect("edgesim runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
 /// A copy of tests/data/tiny.toml named `name` in `dir`.
 fn tiny(dir: &Path, name: &str) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
-    let text = std::fs::read_to_string(src).expect("tiny.toml");
+    let text = std::fs::read_to_string(tiny_scenario()).expect("tiny.toml");
     assert!(text.contains("name = \"tiny\""), "tiny.toml changed");
     let p = dir.join(format!("{name}.toml"));
     std::fs::write(&p, text.replace("name = \"tiny\"", &format!("name = \"{name}\""))).expect("write");
@@ -90,8 +75,7 @@ fn a_trace_inside_the_results_folder_is_part_of_the_set() {
     let r = d.join("r");
     let o = edgesim(&["run", s(&x), "--out", s(&r), "--trace", s(&r.join("events.jsonl")), "--quiet", "--no-charts"]);
     assert_exit(&o, 0, &[]);
-    let marker: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(r.join("edgesim-results.json")).expect("marker")).expect("JSON");
+    let marker = read_json(&r.join("edgesim-results.json"));
     assert!(marker["files"].as_array().expect("files").iter().any(|f| f["name"] == "events.jsonl"), "{marker}");
     assert!(std::fs::metadata(r.join("events.jsonl")).expect("trace").len() > 0);
     let _ = std::fs::remove_dir_all(&d);
@@ -149,7 +133,7 @@ fn a_closed_stdout_stops_printing_but_check_finishes_and_exits_3() {
     assert_eq!(status.code(), Some(3), "{err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(err.contains("broken pipe") && err.contains("went on to the end"), "{err}");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("JSON written")).expect("JSON");
+    let v = read_json(&json);
     assert_eq!(v["scenarios"].as_array().map(Vec::len), Some(3), "every scenario ran");
     let xml = std::fs::read_to_string(&junit).expect("JUnit written");
     assert_eq!(xml.matches("<testsuite ").count(), 3, "{xml}");
@@ -192,7 +176,7 @@ fn a_full_disk_is_exit_3_and_leaves_results_as_they_were() {
 
 /// Rewrites a JSON file through `f`.
 fn edit_json(p: &Path, f: impl FnOnce(&mut serde_json::Value)) {
-    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).expect("read")).expect("JSON");
+    let mut v = read_json(p);
     f(&mut v);
     std::fs::write(p, serde_json::to_string_pretty(&v).expect("encode")).expect("write");
 }
