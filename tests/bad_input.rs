@@ -158,13 +158,13 @@ fn validate_and_run_reject_each_bad_file_with_exit_2_and_a_located_message() {
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(edgesim(&["run"]).0, 2, "missing scenario");
-    assert_eq!(edgesim(&["frobnicate"]).0, 2, "unknown command");
-    assert_eq!(edgesim(&["run", "tests/data/tiny.toml", "--seed", "minus-one"]).0, 2, "bad seed");
-    let (code, err) = edgesim(&["run", "no/such/file.toml"]);
+    assert_eq!(edgesim(["run"]).0, 2, "missing scenario");
+    assert_eq!(edgesim(["frobnicate"]).0, 2, "unknown command");
+    assert_eq!(edgesim(["run", "tests/data/tiny.toml", "--seed", "minus-one"]).0, 2, "bad seed");
+    let (code, err) = edgesim(["run", "no/such/file.toml"]);
     assert_eq!(code, 2);
     assert!(err.contains("no/such/file.toml: cannot read the scenario file"), "{err}");
-    let (code, err) = edgesim(&["catalog", "--region", "MARS"]);
+    let (code, err) = edgesim(["catalog", "--region", "MARS"]);
     assert_eq!(code, 2);
     assert!(err.contains("--region: unknown region \"MARS\""), "{err}");
 }

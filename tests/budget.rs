@@ -40,7 +40,7 @@ fn every_shipped_scenario_fits_the_default_budget() {
 }
 
 /// Prints estimate and handled events of every shipped scenario (for the
-/// README): `cargo test --release --test budget -- --ignored --nocapture`.
+/// README): `cargo test --release --test integration budget::print -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn print_every_shipped_scenario() {
@@ -100,7 +100,7 @@ fn a_huge_rate_is_refused_before_running_with_the_estimate_and_the_flag() {
         assert!(err.contains("--max-events"), "{err}");
         assert!(err.contains(&format!("{:.2e}", estimate as f64)), "the estimate is named: {err}");
     }
-    let (code, err) = edgesim(&["sweep", &file, "--seeds", "2", "--out", out.to_str().expect("utf-8"), "-q"]);
+    let (code, err) = edgesim(["sweep", &file, "--seeds", "2", "--out", out.to_str().expect("utf-8"), "-q"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--max-events"), "{err}");
 }
@@ -113,11 +113,11 @@ fn max_events_raises_and_lowers_the_limit() {
     let file = f.to_string_lossy().into_owned();
     let out = f.with_file_name("out").to_string_lossy().into_owned();
     let below = (estimate / 2).to_string();
-    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &below]);
+    let (code, err) = edgesim(["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &below]);
     assert_eq!(code, 2, "refused under a budget half the estimate: {err}");
     assert!(err.contains(&format!("--max-events {}", estimate * 2)), "suggests a limit that fits: {err}");
     let above = (estimate * 2).to_string();
-    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &above]);
+    let (code, err) = edgesim(["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &above]);
     assert_eq!(code, 0, "{err}");
 }
 
@@ -190,7 +190,7 @@ for = "3s"
     assert!(in_flight >= 10_000_000 * 2 * per_event, "{in_flight}");
     let file = f.to_string_lossy().into_owned();
     let out = d.join("out").to_string_lossy().into_owned();
-    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q"]);
+    let (code, err) = edgesim(["run", &file, "--out", &out, "--no-charts", "-q"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.starts_with(&format!("error: {file}: ")), "names the file: {err}");
     assert!(err.contains("--max-memory"), "{err}");

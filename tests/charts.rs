@@ -1,7 +1,7 @@
 //! Charts and the HTML report: runs the CLI on the PoP-failure scenario,
 //! renders its charts and report, and checks the pictures (PNG decoded by
-//! the `png` crate, SVG markup), the page (self-contained, verdicts, charts) and that
-//! rendering twice gives the same bytes. A small hand-made results folder
+//! the `png` crate, SVG markup), the page (self-contained, verdicts,
+//! charts) and that rendering twice gives the same bytes. A small hand-made results folder
 //! covers levels.csv, Durable Object migration and bad input.
 
 use crate::util::{bin, crate_path, temp_dir};

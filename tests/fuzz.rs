@@ -416,8 +416,10 @@ fn save_failure(case: &Case, fails: &[Failure], runs: &[Ran]) -> PathBuf {
     let stem = case.label.replace(':', "-");
     let path = dir.join(format!("case-{stem}.toml"));
     let _ = fs::write(&path, &case.text);
-    let mut report =
-        format!("replay: EDGESIM_FUZZ_CASE={} cargo test --test integration fuzz::generated -- --nocapture\n", case.label);
+    let mut report = format!(
+        "replay: EDGESIM_FUZZ_CASE={} cargo test --test integration fuzz::generated -- --nocapture\n",
+        case.label
+    );
     report.push_str(&format!("file: {}\nhow made: {}\n\n", path.display(), case.notes.join("\n  ")));
     for f in fails {
         report.push_str(&format!("== {}\n{}\n\n", f.class, f.detail));

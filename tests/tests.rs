@@ -18,6 +18,7 @@ mod charts;
 // Loaded by path so that its `mod common;` resolves to tests/common/,
 // the shim over `util` (a plain `mod` would look in tests/check_cli/).
 #[path = "check_cli.rs"]
+#[allow(clippy::duplicate_mod)] // it and sweep each load tests/common/mod.rs
 mod check_cli;
 mod determinism;
 mod failover;
@@ -32,6 +33,7 @@ mod safe_writes;
 mod state;
 // As check_cli: its `mod common;` resolves to tests/common/.
 #[path = "sweep.rs"]
+#[allow(clippy::duplicate_mod)]
 mod sweep;
 mod sweep_report;
 
@@ -40,10 +42,8 @@ mod sweep_report;
 #[test]
 fn every_test_file_is_a_module_of_this_binary() {
     let this = std::fs::read_to_string(util::crate_path("tests/tests.rs")).expect("read tests/tests.rs");
-    let declared: Vec<&str> = this
-        .lines()
-        .filter_map(|l| l.strip_prefix("mod ").and_then(|m| m.strip_suffix(';')))
-        .collect();
+    let declared: Vec<&str> =
+        this.lines().filter_map(|l| l.strip_prefix("mod ").and_then(|m| m.strip_suffix(';'))).collect();
     let mut missing = Vec::new();
     for entry in std::fs::read_dir(util::crate_path("tests")).expect("list tests/") {
         let path = entry.expect("an entry").path();

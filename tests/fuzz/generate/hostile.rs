@@ -79,7 +79,6 @@ fn container_mut<'d>(d: &'d mut Doc, t: usize, path: &[usize]) -> &'d mut Vec<(S
     items
 }
 
-
 /// Why `key = value` can never be valid, for values the hostile edits write.
 fn never_valid(key: &str, value: &str) -> Option<&'static str> {
     let reason = match value {
