@@ -2,8 +2,7 @@
 //! that names the file, the line and column (or the field), and what was
 //! expected; none panics, and none leaves a result behind.
 
-use std::path::Path;
-use std::process::Command;
+use crate::util::{crate_path, edgesim_code as edgesim, temp_dir};
 
 /// (file stem, "line:col" or "" when only the field is named, text the message must hold)
 const CASES: &[(&str, &str, &str)] = &[
@@ -120,18 +119,9 @@ const CASES: &[(&str, &str, &str)] = &[
     ("zipf-nan", "14:8", "rate_limits.zipf: got NaN; expected an exponent, at least 0 and at"),
 ];
 
-fn edgesim(args: &[&str]) -> (i32, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_edgesim"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("edgesim starts");
-    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stderr).into_owned())
-}
-
 #[test]
 fn every_bad_file_is_listed_here() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad");
+    let dir = crate_path("tests/bad");
     let mut on_disk: Vec<String> = std::fs::read_dir(dir)
         .expect("tests/bad exists")
         .map(|e| e.expect("entry").path())
@@ -146,7 +136,7 @@ fn every_bad_file_is_listed_here() {
 
 #[test]
 fn validate_and_run_reject_each_bad_file_with_exit_2_and_a_located_message() {
-    let out = std::env::temp_dir().join(format!("edgesim-bad-{}", std::process::id()));
+    let out = temp_dir("out");
     for (stem, at, text) in CASES {
         let file = format!("tests/bad/{stem}.toml");
         let want_prefix = if at.is_empty() { format!("error: {file}: ") } else { format!("error: {file}:{at}: ") };
@@ -168,13 +158,13 @@ fn validate_and_run_reject_each_bad_file_with_exit_2_and_a_located_message() {
 
 #[test]
 fn usage_errors_exit_2() {
-    assert_eq!(edgesim(&["run"]).0, 2, "missing scenario");
-    assert_eq!(edgesim(&["frobnicate"]).0, 2, "unknown command");
-    assert_eq!(edgesim(&["run", "tests/data/tiny.toml", "--seed", "minus-one"]).0, 2, "bad seed");
-    let (code, err) = edgesim(&["run", "no/such/file.toml"]);
+    assert_eq!(edgesim(["run"]).0, 2, "missing scenario");
+    assert_eq!(edgesim(["frobnicate"]).0, 2, "unknown command");
+    assert_eq!(edgesim(["run", "tests/data/tiny.toml", "--seed", "minus-one"]).0, 2, "bad seed");
+    let (code, err) = edgesim(["run", "no/such/file.toml"]);
     assert_eq!(code, 2);
     assert!(err.contains("no/such/file.toml: cannot read the scenario file"), "{err}");
-    let (code, err) = edgesim(&["catalog", "--region", "MARS"]);
+    let (code, err) = edgesim(["catalog", "--region", "MARS"]);
     assert_eq!(code, 2);
     assert!(err.contains("--region: unknown region \"MARS\""), "{err}");
 }

@@ -2,31 +2,16 @@
 //! refusal of a run past its budget (exit 2, naming the estimate and the
 //! flag), `--max-events` raising the limit, and the run-time stop.
 
+use crate::util::{edgesim_code as edgesim, prepare_file as prepared, s, scenario_path, shipped_scenarios, simulate};
+use crate::util::{temp_dir, write_scenario};
 use edgesim::budget::{self, Limits};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn prepared(path: &Path) -> edgesim::Prepared {
-    let s = edgesim::scenario::load(path).expect("a shipped scenario loads");
-    edgesim::prepare(s).expect("a shipped scenario resolves")
-}
-
-fn shipped() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = ["scenarios", "scenarios/validation"]
-        .iter()
-        .flat_map(|d| std::fs::read_dir(d).expect("scenarios folder"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// Estimated and handled events of one scenario.
 fn estimate_and_actual(path: &Path) -> (u64, u64) {
     let p = prepared(path);
     let estimate = budget::estimate(&p).events;
-    let actual = edgesim::simulate(&p, None).expect("runs").result.events_handled;
+    let actual = simulate(&p).result.events_handled;
     (estimate, actual)
 }
 
@@ -38,7 +23,7 @@ fn within_factor(estimate: u64, actual: u64, factor: f64) -> bool {
 #[test]
 fn the_estimate_of_small_shipped_scenarios_is_within_a_factor_of_two() {
     for name in ["do-ack-local", "kv-primary-failure", "rate-limiter", "level-4-control-plane", "retry-storm"] {
-        let path = Path::new("scenarios").join(format!("{name}.toml"));
+        let path = scenario_path(&format!("{name}.toml"));
         let (estimate, actual) = estimate_and_actual(&path);
         assert!(within_factor(estimate, actual, 2.0), "{name}: estimated {estimate} events, handled {actual}");
     }
@@ -47,7 +32,7 @@ fn the_estimate_of_small_shipped_scenarios_is_within_a_factor_of_two() {
 /// Every shipped scenario within the default budget, with room to spare.
 #[test]
 fn every_shipped_scenario_fits_the_default_budget() {
-    for path in shipped() {
+    for path in shipped_scenarios() {
         let p = prepared(&path);
         let e = budget::check(&p, Limits::from_flags(None, None)).expect("within the default budget");
         assert!(e.events * 2 <= budget::DEFAULT_MAX_EVENTS, "{}: {} events", path.display(), e.events);
@@ -55,12 +40,12 @@ fn every_shipped_scenario_fits_the_default_budget() {
 }
 
 /// Prints estimate and handled events of every shipped scenario (for the
-/// README): `cargo test --release --test budget -- --ignored --nocapture`.
+/// README): `cargo test --release --test integration budget::print -- --ignored --nocapture`.
 #[test]
 #[ignore]
 fn print_every_shipped_scenario() {
     println!("| scenario | estimated events | handled events | ratio | estimated memory MiB |");
-    for path in shipped() {
+    for path in shipped_scenarios() {
         let mem = budget::estimate(&prepared(&path)).memory_bytes;
         let (estimate, actual) = estimate_and_actual(&path);
         println!(
@@ -91,17 +76,10 @@ servers = 4
 service = { dist = "exponential", mean = "1ms" }
 "#;
 
+/// [`SMALL`] at `rps` requests a second, as budget.toml in a folder `dir`.
+#[track_caller]
 fn write(dir: &str, rps: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("edgesim-budget-{dir}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    let f = d.join("budget.toml");
-    std::fs::write(&f, SMALL.replace("RPS", rps)).expect("write scenario");
-    f
-}
-
-fn edgesim(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_edgesim")).args(args).output().expect("edgesim runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    write_scenario(&temp_dir(dir), "budget", &SMALL.replace("RPS", rps))
 }
 
 #[test]
@@ -122,7 +100,7 @@ fn a_huge_rate_is_refused_before_running_with_the_estimate_and_the_flag() {
         assert!(err.contains("--max-events"), "{err}");
         assert!(err.contains(&format!("{:.2e}", estimate as f64)), "the estimate is named: {err}");
     }
-    let (code, err) = edgesim(&["sweep", &file, "--seeds", "2", "--out", out.to_str().expect("utf-8"), "-q"]);
+    let (code, err) = edgesim(["sweep", &file, "--seeds", "2", "--out", out.to_str().expect("utf-8"), "-q"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--max-events"), "{err}");
 }
@@ -135,11 +113,11 @@ fn max_events_raises_and_lowers_the_limit() {
     let file = f.to_string_lossy().into_owned();
     let out = f.with_file_name("out").to_string_lossy().into_owned();
     let below = (estimate / 2).to_string();
-    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &below]);
+    let (code, err) = edgesim(["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &below]);
     assert_eq!(code, 2, "refused under a budget half the estimate: {err}");
     assert!(err.contains(&format!("--max-events {}", estimate * 2)), "suggests a limit that fits: {err}");
     let above = (estimate * 2).to_string();
-    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &above]);
+    let (code, err) = edgesim(["run", &file, "--out", &out, "--no-charts", "-q", "--max-events", &above]);
     assert_eq!(code, 0, "{err}");
 }
 
@@ -166,14 +144,12 @@ fn a_run_past_its_event_budget_stops_with_the_time_reached() {
 fn the_cli_stops_a_run_that_outgrows_its_estimate_with_exit_2() {
     // A retry storm makes more attempts than the estimate foresees: a
     // budget between the two is admitted, then reached while running.
-    let path = Path::new("scenarios/retry-storm.toml");
-    let (estimate, actual) = estimate_and_actual(path);
+    let path = scenario_path("retry-storm.toml");
+    let (estimate, actual) = estimate_and_actual(&path);
     assert!(estimate < actual, "the storm outgrows its estimate ({estimate} vs {actual})");
     let limit = ((estimate + actual) / 2).to_string();
-    let out = std::env::temp_dir().join(format!("edgesim-budget-storm-{}", std::process::id()));
-    let file = path.to_string_lossy();
-    let (code, err) =
-        edgesim(&["run", &file, "--out", out.to_str().expect("utf-8"), "--no-charts", "-q", "--max-events", &limit]);
+    let out = temp_dir("storm").join("out");
+    let (code, err) = edgesim(["run", s(&path), "--out", s(&out), "--no-charts", "-q", "--max-events", &limit]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(&format!("more than {limit} events")) && err.contains("--max-events"), "{err}");
     assert!(err.contains("stopped at") && err.contains("of 240s simulated"), "{err}");
@@ -186,9 +162,7 @@ fn the_cli_stops_a_run_that_outgrows_its_estimate_with_exit_2() {
 /// starts (it used to abort allocating 1.6 GB), naming `--max-memory`.
 #[test]
 fn replications_held_back_by_a_lag_fault_count_against_the_memory_budget() {
-    let d = std::env::temp_dir().join(format!("edgesim-budget-kvlag-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    let f = d.join("kv-lag.toml");
+    let d = temp_dir("kvlag");
     let text = r#"
 [scenario]
 name = "kv-lag-huge"
@@ -208,7 +182,7 @@ kind = "kv-replication-lag"
 lag = "8m"
 for = "3s"
 "#;
-    std::fs::write(&f, text).expect("write scenario");
+    let f = write_scenario(&d, "kv-lag", text);
     let p = prepared(&f);
     let e = budget::estimate(&p);
     let in_flight = e.memory_parts.iter().find(|(n, _)| *n == "KV replications in flight").map_or(0, |p| p.1);
@@ -216,7 +190,7 @@ for = "3s"
     assert!(in_flight >= 10_000_000 * 2 * per_event, "{in_flight}");
     let file = f.to_string_lossy().into_owned();
     let out = d.join("out").to_string_lossy().into_owned();
-    let (code, err) = edgesim(&["run", &file, "--out", &out, "--no-charts", "-q"]);
+    let (code, err) = edgesim(["run", &file, "--out", &out, "--no-charts", "-q"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.starts_with(&format!("error: {file}: ")), "names the file: {err}");
     assert!(err.contains("--max-memory"), "{err}");

@@ -1,18 +1,15 @@
 //! Charts and the HTML report: runs the CLI on the PoP-failure scenario,
 //! renders its charts and report, and checks the pictures (PNG decoded by
-//! hand, SVG markup), the page (self-contained, verdicts, charts) and that
-//! rendering twice gives the same bytes. A small hand-made results folder
+//! the `png` crate, SVG markup), the page (self-contained, verdicts,
+//! charts) and that rendering twice gives the same bytes. A small hand-made results folder
 //! covers levels.csv, Durable Object migration and bad input.
 
-mod common;
-use common::temp_dir;
-
+use crate::util::{bin, crate_path, temp_dir};
 use edgesim::report::charts::{render_all, ChartError, HEIGHT, WIDTH};
 use edgesim::report::html::{escape, write_index, write_report, IndexEntry};
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 const SCENARIO: &str = "scenarios/pop-failure.toml";
@@ -22,13 +19,7 @@ fn pop_failure_run() -> &'static Path {
     static RUN: OnceLock<PathBuf> = OnceLock::new();
     RUN.get_or_init(|| {
         let dir = temp_dir("run");
-        let status = Command::new(env!("CARGO_BIN_EXE_edgesim"))
-            .args(["run", SCENARIO, "--out"])
-            .arg(&dir)
-            .arg("--quiet")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("run the edgesim binary");
+        let status = bin().args(["run", SCENARIO, "--out"]).arg(&dir).arg("--quiet").status().expect("run edgesim");
         assert_eq!(status.code(), Some(0), "edgesim run {SCENARIO} must exit 0");
         dir
     })
@@ -47,7 +38,7 @@ fn copy_of_run(name: &str) -> PathBuf {
 }
 
 fn scenario_text() -> String {
-    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO)).expect("read the scenario")
+    fs::read_to_string(crate_path(SCENARIO)).expect("read the scenario")
 }
 
 fn names(files: &[PathBuf]) -> Vec<String> {
@@ -64,207 +55,21 @@ struct Png {
     pixels: Vec<u8>,
 }
 
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
 /// Decodes an 8-bit RGB or RGBA, non-interlaced PNG (what plotters writes).
 fn decode_png(bytes: &[u8]) -> Png {
-    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "PNG signature");
-    let (mut pos, mut idat, mut ihdr) = (8, Vec::new(), None);
-    while pos + 8 <= bytes.len() {
-        let len = be32(&bytes[pos..]) as usize;
-        let kind = &bytes[pos + 4..pos + 8];
-        let data = &bytes[pos + 8..pos + 8 + len];
-        match kind {
-            b"IHDR" => ihdr = Some(data.to_vec()),
-            b"IDAT" => idat.extend_from_slice(data),
-            _ => {}
-        }
-        pos += 12 + len;
-    }
-    let ihdr = ihdr.expect("an IHDR chunk");
-    let (width, height, depth, color, interlace) = (be32(&ihdr), be32(&ihdr[4..]), ihdr[8], ihdr[9], ihdr[12]);
-    assert_eq!((depth, interlace), (8, 0), "8-bit, not interlaced");
-    let channels = match color {
-        2 => 3,
-        6 => 4,
-        c => panic!("colour type {c}"),
+    let mut reader = png::Decoder::new(bytes).read_info().expect("a PNG header");
+    let info = reader.info();
+    assert_eq!((info.bit_depth, info.interlaced), (png::BitDepth::Eight, false), "8-bit, not interlaced");
+    let channels = match info.color_type {
+        png::ColorType::Rgb => 3,
+        png::ColorType::Rgba => 4,
+        c => panic!("colour type {c:?}"),
     };
-    let raw = inflate(&idat[2..]);
-    let pixels = unfilter(&raw, width as usize, height as usize, channels);
-    Png { width, height, channels, pixels }
-}
-
-fn paeth(a: u8, b: u8, c: u8) -> u8 {
-    let p = i16::from(a) + i16::from(b) - i16::from(c);
-    let (pa, pb, pc) = ((p - i16::from(a)).abs(), (p - i16::from(b)).abs(), (p - i16::from(c)).abs());
-    if pa <= pb && pa <= pc {
-        a
-    } else if pb <= pc {
-        b
-    } else {
-        c
-    }
-}
-
-fn unfilter(raw: &[u8], width: usize, height: usize, bpp: usize) -> Vec<u8> {
-    let stride = width * bpp;
-    assert_eq!(raw.len(), height * (stride + 1), "decompressed size");
-    let mut out = vec![0u8; height * stride];
-    for y in 0..height {
-        let filter = raw[y * (stride + 1)];
-        for x in 0..stride {
-            let v = raw[y * (stride + 1) + 1 + x];
-            let a = if x >= bpp { out[y * stride + x - bpp] } else { 0 };
-            let b = if y > 0 { out[(y - 1) * stride + x] } else { 0 };
-            let c = if x >= bpp && y > 0 { out[(y - 1) * stride + x - bpp] } else { 0 };
-            out[y * stride + x] = match filter {
-                0 => v,
-                1 => v.wrapping_add(a),
-                2 => v.wrapping_add(b),
-                3 => v.wrapping_add(((u16::from(a) + u16::from(b)) / 2) as u8),
-                4 => v.wrapping_add(paeth(a, b, c)),
-                f => panic!("filter type {f}"),
-            };
-        }
-    }
-    out
-}
-
-/// Reads bits least significant first, as DEFLATE stores them.
-struct Bits<'a> {
-    data: &'a [u8],
-    pos: usize,
-}
-
-impl Bits<'_> {
-    fn bit(&mut self) -> u32 {
-        let b = u32::from(self.data[self.pos / 8] >> (self.pos % 8)) & 1;
-        self.pos += 1;
-        b
-    }
-
-    fn bits(&mut self, n: u32) -> u32 {
-        (0..n).fold(0, |v, i| v | (self.bit() << i))
-    }
-
-    /// Decodes one symbol of a canonical Huffman code given by its lengths.
-    fn decode(&mut self, h: &Huffman) -> usize {
-        let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
-        for len in 1..16 {
-            code |= self.bit() as i32;
-            let count = h.counts[len];
-            if code - count < first {
-                return h.symbols[(index + code - first) as usize];
-            }
-            index += count;
-            first = (first + count) << 1;
-            code <<= 1;
-        }
-        panic!("bad Huffman code");
-    }
-}
-
-struct Huffman {
-    counts: [i32; 16],
-    symbols: Vec<usize>,
-}
-
-impl Huffman {
-    fn new(lengths: &[u8]) -> Huffman {
-        let mut counts = [0i32; 16];
-        lengths.iter().for_each(|&l| counts[l as usize] += 1);
-        counts[0] = 0;
-        let mut symbols: Vec<usize> = (0..lengths.len()).filter(|&s| lengths[s] > 0).collect();
-        symbols.sort_by_key(|&s| (lengths[s], s));
-        Huffman { counts, symbols }
-    }
-}
-
-const LEN_BASE: [usize; 29] =
-    [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
-const LEN_EXTRA: [u32; 29] = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0];
-const DIST_BASE: [usize; 30] = [
-    1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-    8193, 12289, 16385, 24577,
-];
-const DIST_EXTRA: [u32; 30] =
-    [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13];
-
-/// Inflates a raw DEFLATE stream (RFC 1951).
-fn inflate(data: &[u8]) -> Vec<u8> {
-    let (mut bits, mut out) = (Bits { data, pos: 0 }, Vec::new());
-    loop {
-        let last = bits.bit() == 1;
-        match bits.bits(2) {
-            0 => stored_block(&mut bits, &mut out),
-            1 => {
-                let mut lit = [8u8; 288];
-                lit[144..256].fill(9);
-                lit[256..280].fill(7);
-                huffman_block(&mut bits, &mut out, &Huffman::new(&lit), &Huffman::new(&[5; 30]));
-            }
-            2 => {
-                let (lit, dist) = dynamic_codes(&mut bits);
-                huffman_block(&mut bits, &mut out, &lit, &dist);
-            }
-            t => panic!("block type {t}"),
-        }
-        if last {
-            return out;
-        }
-    }
-}
-
-fn stored_block(bits: &mut Bits, out: &mut Vec<u8>) {
-    let start = bits.pos.div_ceil(8);
-    let len = usize::from(u16::from_le_bytes([bits.data[start], bits.data[start + 1]]));
-    out.extend_from_slice(&bits.data[start + 4..start + 4 + len]);
-    bits.pos = (start + 4 + len) * 8;
-}
-
-fn dynamic_codes(bits: &mut Bits) -> (Huffman, Huffman) {
-    const ORDER: [usize; 19] = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
-    let (hlit, hdist, hclen) = (bits.bits(5) as usize + 257, bits.bits(5) as usize + 1, bits.bits(4) as usize + 4);
-    let mut code_lengths = [0u8; 19];
-    for &i in &ORDER[..hclen] {
-        code_lengths[i] = bits.bits(3) as u8;
-    }
-    let code = Huffman::new(&code_lengths);
-    let mut lengths = Vec::with_capacity(hlit + hdist);
-    while lengths.len() < hlit + hdist {
-        match bits.decode(&code) {
-            s @ 0..=15 => lengths.push(s as u8),
-            16 => {
-                let prev = *lengths.last().expect("a length to repeat");
-                lengths.extend(std::iter::repeat_n(prev, 3 + bits.bits(2) as usize));
-            }
-            17 => lengths.extend(std::iter::repeat_n(0, 3 + bits.bits(3) as usize)),
-            _ => lengths.extend(std::iter::repeat_n(0, 11 + bits.bits(7) as usize)),
-        }
-    }
-    (Huffman::new(&lengths[..hlit]), Huffman::new(&lengths[hlit..]))
-}
-
-fn huffman_block(bits: &mut Bits, out: &mut Vec<u8>, lit: &Huffman, dist: &Huffman) {
-    loop {
-        let sym = bits.decode(lit);
-        if sym < 256 {
-            out.push(sym as u8);
-            continue;
-        }
-        if sym == 256 {
-            return;
-        }
-        let len = LEN_BASE[sym - 257] + bits.bits(LEN_EXTRA[sym - 257]) as usize;
-        let d = bits.decode(dist);
-        let back = DIST_BASE[d] + bits.bits(DIST_EXTRA[d]) as usize;
-        let from = out.len() - back;
-        for i in 0..len {
-            out.push(out[from + i]);
-        }
-    }
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut pixels).expect("the image data decodes");
+    pixels.truncate(frame.buffer_size());
+    assert_eq!(pixels.len(), frame.width as usize * frame.height as usize * channels, "decoded size");
+    Png { width: frame.width, height: frame.height, channels, pixels }
 }
 
 // ------------------------------------------------------------------ checks

@@ -1,17 +1,11 @@
 //! Same binary, scenario and seed: the same bytes. Another seed: other bytes.
 
-mod common;
-use common::{bin, temp_dir};
-
-use std::path::{Path, PathBuf};
-
-fn scenario(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)
-}
+use crate::util::{bin, read_json, s, scenario_path, stderr, temp_dir, tiny_scenario};
+use std::path::Path;
 
 fn run(args: &[&str], out: &Path) -> (Vec<u8>, String) {
     let o = bin().arg("run").args(args).arg("--out").arg(out).arg("--quiet").output().expect("edgesim runs");
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let summary = std::fs::read(out.join("summary.json")).expect("summary.json written");
     let v: serde_json::Value = serde_json::from_slice(&summary).expect("summary.json is JSON");
     let hash = v["trace_hash"].as_str().expect("trace_hash").to_string();
@@ -20,8 +14,8 @@ fn run(args: &[&str], out: &Path) -> (Vec<u8>, String) {
 
 #[test]
 fn same_seed_gives_byte_identical_summary_and_trace_hash() {
-    let sc = scenario("single-pop.toml");
-    let sc = sc.to_str().expect("utf-8 path");
+    let sc = scenario_path("single-pop.toml");
+    let sc = s(&sc);
     let d = temp_dir("same");
     let (a, ha) = run(&[sc], &d.join("a"));
     let (b, hb) = run(&[sc], &d.join("b"));
@@ -35,11 +29,11 @@ fn same_seed_gives_byte_identical_summary_and_trace_hash() {
 
 #[test]
 fn trace_file_has_one_line_per_event_and_does_not_change_the_hash() {
-    let sc = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+    let sc = tiny_scenario();
     let d = temp_dir("trace");
-    let sc = sc.to_str().expect("utf-8 path");
+    let sc = s(&sc);
     let trace = d.join("events.jsonl");
-    let (with, h1) = run(&[sc, "--trace", trace.to_str().expect("utf-8")], &d.join("t"));
+    let (with, h1) = run(&[sc, "--trace", s(&trace)], &d.join("t"));
     let (without, h2) = run(&[sc], &d.join("n"));
     assert_eq!(h1, h2);
     assert_eq!(with, without);
@@ -55,13 +49,12 @@ fn trace_file_has_one_line_per_event_and_does_not_change_the_hash() {
 
 #[test]
 fn trace_hash_flag_prints_only_the_hash() {
-    let sc = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+    let sc = tiny_scenario();
     let d = temp_dir("hashflag");
-    let o = bin().args(["run", sc.to_str().expect("utf-8"), "--trace-hash", "--out"]).arg(&d).output().expect("runs");
+    let o = bin().args(["run", s(&sc), "--trace-hash", "--out"]).arg(&d).output().expect("runs");
     assert_eq!(o.status.code(), Some(0));
     let printed = String::from_utf8(o.stdout).expect("utf-8");
-    let v: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(d.join("summary.json")).expect("summary")).expect("json");
+    let v = read_json(&d.join("summary.json"));
     assert_eq!(printed.trim(), v["trace_hash"].as_str().expect("hash"));
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -4,6 +4,7 @@
 //! is computed by hand from the scenario's parameters (and the probe phase
 //! the run used, which the tests fix or read back).
 
+use crate::util::run_scenario;
 use edgesim::report::summary::FaultSummary;
 
 /// A one-site, two-PoP world: constant arrivals (1,000 per second, 1 ms
@@ -75,14 +76,8 @@ struct Run {
     failed: u64,
 }
 
-fn outcome(text: &str) -> edgesim::Outcome {
-    let s = edgesim::scenario::parse("failover-test.toml", text, ".".into()).expect("valid scenario");
-    let p = edgesim::prepare(s).expect("resolves");
-    edgesim::simulate(&p, None).expect("runs")
-}
-
 fn run(text: &str) -> Run {
-    let out = outcome(text);
+    let out = run_scenario(text);
     Run { fault: out.summary.faults[0].clone(), failed: out.summary.requests.failed }
 }
 
@@ -194,7 +189,7 @@ fn a_drawn_phase_puts_detection_anywhere_in_its_window_and_nowhere_else() {
         let mut phases = Vec::new();
         for seed in 1..=40 {
             let text = scenario_with(seed, interval_s, failures, 20, NO_RETRY, "");
-            let out = outcome(&text);
+            let out = run_scenario(&text);
             let phase = out.result.health_phase.as_nanos();
             assert_eq!(out.summary.health_check_phase_s, phase as f64 / 1e9, "the summary shows the phase");
             let rec = &out.result.faults[0];
@@ -219,9 +214,9 @@ fn a_drawn_phase_puts_detection_anywhere_in_its_window_and_nowhere_else() {
 
 #[test]
 fn the_same_seed_draws_the_same_phase_and_a_fixed_phase_is_kept() {
-    let drawn = |seed| outcome(&scenario_with(seed, 5, 1, 20, NO_RETRY, "")).result.health_phase;
+    let drawn = |seed| run_scenario(&scenario_with(seed, 5, 1, 20, NO_RETRY, "")).result.health_phase;
     assert_eq!(drawn(8), drawn(8));
-    let fixed = outcome(&scenario_with(8, 5, 1, 20, NO_RETRY, r#", phase = "2.5s""#));
+    let fixed = run_scenario(&scenario_with(8, 5, 1, 20, NO_RETRY, r#", phase = "2.5s""#));
     assert_eq!(fixed.result.health_phase.as_nanos(), 2_500_000_000);
     // Fault at 61 s, probes at 2.5 s + 5k s: the next is 62.5 s, a miss known at 63.5 s.
     assert_eq!(step(&fixed.summary.faults[0], "detected"), 62.5 + TIMEOUT_S - FAULT_AT_S);
@@ -375,7 +370,7 @@ fn the_moved_timeline_of_a_region_failure_agrees_with_the_event_trace() {
 fn falling_back_on_another_dead_pop_is_not_a_move() {
     let text = scenario(5, 1, 20, NO_RETRY).replace(r#"pops = ["SJC", "LAX"]"#, r#"pops = ["SJC", "LAX", "SEA"]"#)
         + "\n[[fault]]\nat = \"66s\"\nkind = \"pop-down\"\npop = \"LAX\"\n";
-    let out = outcome(&text);
+    let out = run_scenario(&text);
     let f = &out.summary.faults[0];
     let lax_moved = 70.0 + TIMEOUT_S + WITHDRAWAL_DELAY_S + 20.0;
     assert_eq!(step(f, "withdrawal_started"), 65.0 + TIMEOUT_S + WITHDRAWAL_DELAY_S - FAULT_AT_S);

@@ -2,6 +2,8 @@
 //! serves (traffic moves away and back, nothing is lost); a degraded PoP
 //! keeps a share of its servers, is never withdrawn, and sheds.
 
+use crate::util::run_scenario;
+
 fn scenario(fault: &str) -> String {
     format!(
         r#"
@@ -42,12 +44,6 @@ pop = "SJC"
     )
 }
 
-fn run(text: &str) -> edgesim::Outcome {
-    let s = edgesim::scenario::parse("fault-kinds.toml", text, ".".into()).expect("valid");
-    let p = edgesim::prepare(s).expect("resolves");
-    edgesim::simulate(&p, None).expect("runs")
-}
-
 /// Arrivals at `pop` summed over control ticks in [from, to) seconds.
 fn arrivals(out: &edgesim::Outcome, pop: u32, from: f64, to: f64) -> u64 {
     let series = &out.result.pop_series;
@@ -56,7 +52,7 @@ fn arrivals(out: &edgesim::Outcome, pop: u32, from: f64, to: f64) -> u64 {
 
 #[test]
 fn a_health_check_flap_moves_traffic_away_and_back_and_loses_nothing() {
-    let out = run(&scenario("kind = \"health-check-flap\"\nfor = \"30s\""));
+    let out = run_scenario(&scenario("kind = \"health-check-flap\"\nfor = \"30s\""));
     let f = &out.summary.faults[0];
     for step in ["detected", "withdrawal_started", "all_moved", "declared_up", "reannounced"] {
         assert!(f.timeline.contains_key(step), "{step} missing: {:?}", f.timeline);
@@ -73,7 +69,7 @@ fn a_health_check_flap_moves_traffic_away_and_back_and_loses_nothing() {
 
 #[test]
 fn a_degraded_pop_keeps_its_route_loses_servers_and_sheds() {
-    let out = run(&scenario("kind = \"pop-degraded\"\ncapacity = 0.125\nfor = \"60s\""));
+    let out = run_scenario(&scenario("kind = \"pop-degraded\"\ncapacity = 0.125\nfor = \"60s\""));
     let f = &out.summary.faults[0];
     assert!(!f.timeline.contains_key("detected"), "probes still pass: {:?}", f.timeline);
     let servers_during: Vec<u32> = out

@@ -28,9 +28,9 @@
 
 #![cfg(unix)]
 
-#[path = "fuzz/generate.rs"]
 mod generate;
 
+use crate::util::{crate_path, shipped_scenarios};
 use generate::Gen;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -86,26 +86,15 @@ struct Case {
     must_reject: generate::MustReject,
 }
 
-fn manifest() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The shipped scenario files, sorted by path.
+/// The shipped scenario files (relative path, text), in
+/// [`shipped_scenarios`]' order: case seeds index into this list.
 fn shipped() -> Vec<(String, String)> {
+    let root = crate_path("");
     let mut out = Vec::new();
-    for dir in ["scenarios", "scenarios/validation"] {
-        let Ok(entries) = fs::read_dir(manifest().join(dir)) else { continue };
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            if let Ok(text) = fs::read_to_string(&p) {
-                let rel = p.strip_prefix(manifest()).unwrap_or(&p).to_string_lossy().into_owned();
-                out.push((rel, text));
-            }
+    for p in shipped_scenarios() {
+        if let Ok(text) = fs::read_to_string(&p) {
+            let rel = p.strip_prefix(&root).unwrap_or(&p).to_string_lossy().into_owned();
+            out.push((rel, text));
         }
     }
     out
@@ -417,7 +406,7 @@ fn env_u64(name: &str) -> Option<u64> {
 }
 
 fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| manifest().join("target"))
+    Path::new(env!("CARGO_TARGET_TMPDIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| crate_path("target"))
 }
 
 /// Saves a failing case under target/fuzz-failures/: the file and a report.
@@ -427,8 +416,10 @@ fn save_failure(case: &Case, fails: &[Failure], runs: &[Ran]) -> PathBuf {
     let stem = case.label.replace(':', "-");
     let path = dir.join(format!("case-{stem}.toml"));
     let _ = fs::write(&path, &case.text);
-    let mut report =
-        format!("replay: EDGESIM_FUZZ_CASE={} cargo test --test fuzz generated -- --nocapture\n", case.label);
+    let mut report = format!(
+        "replay: EDGESIM_FUZZ_CASE={} cargo test --test integration fuzz::generated -- --nocapture\n",
+        case.label
+    );
     report.push_str(&format!("file: {}\nhow made: {}\n\n", path.display(), case.notes.join("\n  ")));
     for f in fails {
         report.push_str(&format!("== {}\n{}\n\n", f.class, f.detail));
@@ -590,7 +581,7 @@ fn declared_rejects(text: &str) -> generate::MustReject {
 /// (tests/fuzz/repro/*.toml): each must pass the same checks.
 #[test]
 fn reproducers_pass_every_check() {
-    let dir = manifest().join("tests/fuzz/repro");
+    let dir = crate_path("tests/fuzz/repro");
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .map(|r| {
             r.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect()

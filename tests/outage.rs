@@ -2,14 +2,7 @@
 //! followed through the drain until they succeed or their clients give up,
 //! so an outage that lasts to the end counts in full.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-fn run(text: &str) -> edgesim::Outcome {
-    let s = edgesim::scenario::parse("outage.toml", text, ".".into()).expect("valid");
-    let p = edgesim::prepare(s).expect("resolves");
-    edgesim::simulate(&p, None).expect("runs")
-}
+use crate::util::{edgesim, read_json, run_scenario, s, stderr, temp_dir, write_scenario};
 
 /// Two PoPs, both down from 2 s of a 10 s run.
 const BOTH_DOWN: &str = r#"
@@ -51,25 +44,13 @@ pop = "LAX"
 rto = { fault = 1, le = "5s" }
 "#;
 
-fn temp_file(name: &str, text: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("edgesim-outage-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("temp dir");
-    let f = d.join(format!("{name}.toml"));
-    std::fs::write(&f, text).expect("write scenario");
-    f
-}
-
 #[test]
 fn two_pops_down_to_the_end_fail_availability_and_exit_1() {
-    let f = temp_file("both-down", &BOTH_DOWN.replace("FAULTS", FAULTS));
+    let f = write_scenario(&temp_dir("both-down"), "both-down", &BOTH_DOWN.replace("FAULTS", FAULTS));
     let out = f.with_file_name("out");
-    let o = Command::new(env!("CARGO_BIN_EXE_edgesim"))
-        .args(["run", f.to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8"), "--no-charts", "-q"])
-        .output()
-        .expect("edgesim runs");
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary.json")).expect("json");
+    let o = edgesim(["run", s(&f), "--out", s(&out), "--no-charts", "-q"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let summary = read_json(&out.join("summary.json"));
     let r = &summary["requests"];
     assert_eq!(r["unfinished"], 0);
     assert_eq!(r["given_up_at_end"], 0, "the drain outlives every request");
@@ -87,7 +68,7 @@ fn two_pops_down_to_the_end_fail_availability_and_exit_1() {
 
 #[test]
 fn a_never_recovered_fault_fails_an_rto_bound_and_says_so() {
-    let out = run(&BOTH_DOWN.replace("FAULTS", FAULTS));
+    let out = run_scenario(&BOTH_DOWN.replace("FAULTS", FAULTS));
     let f = &out.summary.faults[0];
     assert_eq!(f.rto_s, None);
     assert!(!f.recovered);
@@ -99,7 +80,7 @@ fn a_never_recovered_fault_fails_an_rto_bound_and_says_so() {
 
 #[test]
 fn a_healthy_run_keeps_its_availability() {
-    let out = run(&BOTH_DOWN.replace("FAULTS", ""));
+    let out = run_scenario(&BOTH_DOWN.replace("FAULTS", ""));
     let r = &out.summary.requests;
     assert_eq!(r.failed, 0);
     assert_eq!((r.unfinished, r.given_up_at_end), (0, 0));
@@ -148,7 +129,7 @@ pop = "SJC"
 
 #[test]
 fn a_hand_count_of_an_outage_to_the_end() {
-    let out = run(HAND);
+    let out = run_scenario(HAND);
     let r = &out.summary.requests;
     // Sends at 0.1 s, 0.2 s, ... while before 20 s: 199 requests; those at
     // 0.1 .. 5.0 s (50) are answered within milliseconds, before the fault.

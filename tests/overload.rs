@@ -1,18 +1,11 @@
 //! Overload at the neighbours of a failed PoP: spillover, priority shedding
 //! in the seed's order, and the autoscaler's period and cooldown.
 
-use std::path::Path;
-
-fn run(file: &str) -> edgesim::Outcome {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
-    let s = edgesim::scenario::load(&path).expect("shipped scenario loads");
-    let p = edgesim::prepare(s).expect("resolves");
-    edgesim::simulate(&p, None).expect("runs")
-}
+use crate::util::{run_shipped, scenario_path};
 
 #[test]
 fn shedding_takes_p3_first_then_p2_then_p1_and_never_p0() {
-    let out = run("pop-failure-overload.toml");
+    let out = run_shipped("pop-failure-overload.toml");
     let r = &out.summary.requests;
     let shed = &r.shed_by_class;
     // Each class is shed in proportion to its own traffic: compare the share
@@ -35,12 +28,11 @@ fn shedding_takes_p3_first_then_p2_then_p1_and_never_p0() {
 
 #[test]
 fn the_autoscaler_waits_its_period_and_its_cooldown() {
-    let s = edgesim::scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/pop-failure-overload.toml"))
-        .expect("loads");
+    let s = edgesim::scenario::load(&scenario_path("pop-failure-overload.toml")).expect("loads");
     let a = &s.spec.autoscaling;
     let (period, cooldown) = (a.cpu_up_period.as_secs_f64(), a.cooldown.as_secs_f64());
     let tick = s.spec.overload.tick.get_ref().as_secs_f64();
-    let out = run("pop-failure-overload.toml");
+    let out = run_shipped("pop-failure-overload.toml");
     let mut scaled = 0;
     for pop in &out.summary.pops {
         let t = &pop.scale_ups_s;
@@ -59,8 +51,8 @@ fn the_autoscaler_waits_its_period_and_its_cooldown() {
 
 #[test]
 fn failover_runs_are_deterministic() {
-    let a = run("pop-failure.toml");
-    let b = run("pop-failure.toml");
+    let a = run_shipped("pop-failure.toml");
+    let b = run_shipped("pop-failure.toml");
     let ja = serde_json::to_string(&a.summary).expect("json");
     let jb = serde_json::to_string(&b.summary).expect("json");
     assert_eq!(a.summary.trace_hash, b.summary.trace_hash);

@@ -3,8 +3,8 @@
 //! scenario's own parameters, gives the probability of waiting and the mean
 //! wait, and Little's law ties the measured queue length to them.
 
+use crate::util::{crate_path, prepare_file};
 use edgesim::engine::dist::DurationDist;
-use std::path::Path;
 
 /// Erlang C: the probability that an arrival waits in an M/M/c queue with
 /// offered load `a` = lambda / mu Erlangs.
@@ -29,9 +29,7 @@ fn erlang_c_matches_textbook_values() {
 }
 
 fn check(file: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/validation").join(file);
-    let scenario = edgesim::scenario::load(&path).expect("shipped scenario loads");
-    let prepared = edgesim::prepare(scenario).expect("shipped scenario resolves");
+    let prepared = prepare_file(&crate_path("scenarios/validation").join(file));
     assert_eq!(prepared.pools.len(), 1, "{file}: one PoP");
     let pool = &prepared.pools[0];
     let DurationDist::Exponential { mean_ns } = pool.service else {

@@ -1,17 +1,15 @@
 //! Breakers, retries and the degradation levels, end to end.
 
+use crate::util::{run_scenario, scenario_path, summary_json};
 use serde_json::Value;
-use std::path::Path;
 
+/// The summary of scenario `text`, as JSON.
 fn run_text(text: &str) -> Value {
-    let s = edgesim::scenario::parse("resilience-test.toml", text, ".".into()).expect("valid scenario");
-    let p = edgesim::prepare(s).expect("resolves");
-    serde_json::to_value(&edgesim::simulate(&p, None).expect("runs").summary).expect("json")
+    summary_json(&run_scenario(text))
 }
 
 fn shipped_text(file: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
-    std::fs::read_to_string(path).expect("shipped scenario")
+    std::fs::read_to_string(scenario_path(file)).expect("shipped scenario")
 }
 
 fn amplification(v: &Value) -> f64 {

@@ -11,16 +11,10 @@
 
 #![cfg(unix)]
 
-mod common;
-use common::{bin, temp_dir};
-
+use crate::util::{bin, read_json, s, stderr, temp_dir, tiny_scenario};
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// Two PoPs at 20k rps for a simulated hour: far longer than the tests wait.
 const LONG: &str = r#"
@@ -46,9 +40,9 @@ availability = { ge = 0.99 }
 
 /// Writes a complete earlier run into `dir` and returns its summary.json bytes.
 fn earlier_run(dir: &Path) -> Vec<u8> {
-    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+    let tiny = tiny_scenario();
     let o = bin().args(["run", s(&tiny), "--out", s(dir), "--quiet", "--no-charts"]).output().expect("runs");
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     std::fs::read(dir.join("summary.json")).expect("summary.json")
 }
 
@@ -173,8 +167,7 @@ fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 /// The folder is one whole set: its marker lists exactly its files, each
 /// with its size. Returns the marker.
 fn assert_one_set(dir: &Path) -> serde_json::Value {
-    let marker: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("edgesim-results.json")).expect("marker")).expect("JSON");
+    let marker = read_json(&dir.join("edgesim-results.json"));
     let mut listed: Vec<String> = marker["files"]
         .as_array()
         .expect("files")
@@ -200,7 +193,7 @@ fn assert_one_set(dir: &Path) -> serde_json::Value {
 /// Runs `tests/data/tiny.toml` into `results` with `seed`, holding the
 /// write phase at `hold_var` until the test signals the process.
 fn start_held_run(work: &Path, results: &Path, seed: &str, hold_var: &str, extra: &[(&str, &str)]) -> Child {
-    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+    let tiny = tiny_scenario();
     let flag = work.join("held");
     let _ = std::fs::remove_file(&flag);
     let mut cmd = bin();
@@ -259,13 +252,12 @@ fn sigkill_in_the_write_phase_leaves_the_previous_set_and_the_next_run_cleans_up
     assert_eq!(snapshot(&results), before, "the folder changed");
     std::fs::remove_file(work.join("held")).expect("the hold flag");
     // The killed run's fresh folder is left beside it; the next run removes it.
-    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+    let tiny = tiny_scenario();
     let o = bin().args(["run", s(&tiny), "--out", s(&results), "--seed", "12", "--quiet"]).output().expect("runs");
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let marker = assert_one_set(&results);
     assert_eq!(marker["command"], "run");
-    let summary: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(results.join("summary.json")).expect("summary")).expect("JSON");
+    let summary = read_json(&results.join("summary.json"));
     assert_eq!(summary["seed"], 12, "the new run is in place");
     assert!(results.join("report.html").exists() && results.join("latency.svg").exists());
     assert_no_leftovers(&work);
@@ -286,7 +278,7 @@ fn a_kill_between_rename_aside_and_rename_in_is_recovered_to_the_previous_set() 
     assert!(!results.exists(), "the old set was renamed aside");
     // The next command that touches the folder puts the previous set back.
     let o = bin().args(["plot", s(&results)]).output().expect("runs");
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    let err = stderr(&o);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(err.contains("restored"), "{err}");
     let after = snapshot(&results);
@@ -305,13 +297,13 @@ fn the_rename_aside_path_replaces_the_set_whole() {
     let work = temp_dir("aside");
     let results = work.join("results");
     earlier_run(&results);
-    let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+    let tiny = tiny_scenario();
     let o = bin()
         .args(["run", s(&tiny), "--out", s(&results), "--seed", "14", "--quiet", "--no-charts"])
         .env("EDGESIM_TEST_NO_EXCHANGE", "1")
         .output()
         .expect("runs");
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_one_set(&results);
     assert_no_leftovers(&work);
     let _ = std::fs::remove_dir_all(&work);
@@ -322,15 +314,15 @@ fn a_run_into_another_scenarios_folder_keeps_none_of_its_files() {
     let work = temp_dir("stale");
     let results = work.join("results");
     // The first run draws charts; the second (another scenario, no charts) must not show them.
-    let pf = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tiny.toml");
+    let pf = tiny_scenario();
     let o = bin().args(["run", s(&pf), "--out", s(&results), "--quiet"]).output().expect("runs");
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(results.join("latency.svg").exists());
     let other = work.join("other.toml");
     let text = std::fs::read_to_string(&pf).expect("read").replace("name = \"tiny\"", "name = \"other\"");
     std::fs::write(&other, text).expect("write");
     let o = bin().args(["run", s(&other), "--out", s(&results), "--quiet", "--no-charts"]).output().expect("runs");
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let marker = assert_one_set(&results);
     assert_eq!(marker["scenario"], "other");
     assert!(!results.join("latency.svg").exists() && !results.join("report.html").exists(), "stale charts stayed");

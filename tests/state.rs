@@ -1,13 +1,12 @@
 //! Durable Objects, KV and rate limiters against hand calculations from
 //! their parameters.
 
+use crate::util::{run_scenario, run_shipped, summary_json};
 use serde_json::Value;
 
+/// The summary of scenario `text`, as JSON.
 fn run(text: &str) -> Value {
-    let s = edgesim::scenario::parse("state-test.toml", text, ".".into()).expect("valid scenario");
-    let p = edgesim::prepare(s).expect("resolves");
-    let out = edgesim::simulate(&p, None).expect("runs");
-    serde_json::to_value(&out.summary).expect("json")
+    summary_json(&run_scenario(text))
 }
 
 const EDGE: &str = r#"
@@ -211,11 +210,9 @@ fn a_restore_or_replay_speed_of_zero_never_ends_instead_of_wrapping() {
     assert_eq!(time_at_rate(f64::INFINITY, 1.0), None);
 }
 
+/// The summary of the shipped scenario `file`, as JSON.
 fn shipped(file: &str) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
-    let s = edgesim::scenario::load(&path).expect("loads");
-    let p = edgesim::prepare(s).expect("resolves");
-    serde_json::to_value(&edgesim::simulate(&p, None).expect("runs").summary).expect("json")
+    summary_json(&run_shipped(file))
 }
 
 #[test]

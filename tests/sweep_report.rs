@@ -2,9 +2,7 @@
 //! RTO ECDF is the staircase of the replications' RTOs, and that the page
 //! is self-contained and names every grid point and how to replay it.
 
-mod common;
-use common::temp_dir;
-
+use crate::util::temp_dir;
 use edgesim::sweep::cli::{sweep_command, SweepArgs};
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,147 @@
+//! Helpers shared by every module of the integration-test binary: the
+//! `edgesim` binary and a runner for it, fresh temporary folders, paths
+//! from the crate root, the shipped scenarios, and prepare-and-run of a
+//! scenario in process (parse or load, [`edgesim::prepare`],
+//! [`edgesim::simulate`]). A helper two test files would both write
+//! belongs here.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The `edgesim` binary cargo built for these tests, started in the crate
+/// root so that relative paths (`tests/bad/...`, `scenarios/...`) resolve.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_edgesim"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// Runs `edgesim ARGS` to the end and returns its exit status and output.
+pub fn edgesim<I, S>(args: I) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    bin().args(args).output().expect("the edgesim binary starts")
+}
+
+/// The exit code (-1 when killed by a signal) and stderr of `edgesim ARGS`.
+pub fn edgesim_code<I, S>(args: I) -> (i32, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let o = edgesim(args);
+    (o.status.code().unwrap_or(-1), stderr(&o))
+}
+
+/// A command's stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A command's stdout then stderr, as text.
+pub fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A path as `&str`, for argument lists (test paths are UTF-8).
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// `rel` under the crate root (where Cargo.toml is).
+pub fn crate_path(rel: impl AsRef<Path>) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The shipped scenario `file` under scenarios/.
+pub fn scenario_path(file: &str) -> PathBuf {
+    crate_path("scenarios").join(file)
+}
+
+/// tests/data/tiny.toml, the smallest complete scenario.
+pub fn tiny_scenario() -> PathBuf {
+    crate_path("tests/data/tiny.toml")
+}
+
+/// Every shipped scenario file: scenarios/*.toml then
+/// scenarios/validation/*.toml, each folder sorted by name.
+pub fn shipped_scenarios() -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    for dir in ["scenarios", "scenarios/validation"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(crate_path(dir))
+            .expect("the scenarios folder")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        all.extend(files);
+    }
+    all
+}
+
+/// An empty folder for one test: named by the calling test file, the
+/// process and `tag`, so tests running side by side never share one (a
+/// tag need only be unique within its file).
+#[track_caller]
+pub fn temp_dir(tag: &str) -> PathBuf {
+    let caller = Path::new(std::panic::Location::caller().file());
+    let file = caller.file_stem().and_then(OsStr::to_str).unwrap_or("test");
+    let d = std::env::temp_dir().join(format!("edgesim-{file}-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// Writes scenario `text` as `dir/name.toml` and returns its path.
+pub fn write_scenario(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let f = dir.join(format!("{name}.toml"));
+    std::fs::write(&f, text).expect("write scenario");
+    f
+}
+
+/// Reads a JSON file (summary.json, a marker...).
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// Parses and prepares scenario `toml` (a valid scenario; relative paths
+/// in it resolve from the current folder).
+pub fn prepare_text(toml: &str) -> edgesim::Prepared {
+    let s = edgesim::scenario::parse("test.toml", toml, ".".into()).expect("a valid scenario");
+    edgesim::prepare(s).expect("the scenario resolves")
+}
+
+/// Loads and prepares the scenario file at `path`.
+pub fn prepare_file(path: &Path) -> edgesim::Prepared {
+    let s = edgesim::scenario::load(path).expect("the scenario file loads");
+    edgesim::prepare(s).expect("the scenario resolves")
+}
+
+/// Runs a prepared scenario in process, without interruption.
+pub fn simulate(p: &edgesim::Prepared) -> edgesim::Outcome {
+    edgesim::simulate(p, None).expect("the run finishes")
+}
+
+/// Parses, prepares and runs scenario `toml` in process.
+pub fn run_scenario(toml: &str) -> edgesim::Outcome {
+    simulate(&prepare_text(toml))
+}
+
+/// Loads, prepares and runs the scenario file at `path` in process.
+pub fn run_file(path: &Path) -> edgesim::Outcome {
+    simulate(&prepare_file(path))
+}
+
+/// Runs the shipped scenario `file` (under scenarios/) in process.
+pub fn run_shipped(file: &str) -> edgesim::Outcome {
+    run_file(&scenario_path(file))
+}
+
+/// A run's summary as JSON: what summary.json would hold.
+pub fn summary_json(out: &edgesim::Outcome) -> serde_json::Value {
+    serde_json::to_value(&out.summary).expect("the summary serialises")
+}
