@@ -84,6 +84,8 @@ struct Case {
     with_check: bool,
     /// What the edits put in that must be rejected: (what, text it wrote).
     must_reject: generate::MustReject,
+    /// Flags added to `run` and `check` (a reproducer's `# flags:` line).
+    flags: Vec<String>,
 }
 
 /// The shipped scenario files (relative path, text), in
@@ -113,7 +115,7 @@ fn make_case(mode: Mode, seed: u64, shipped: &[(String, String)]) -> Case {
     match mode {
         Mode::Structural => {
             let d = generate::structural(&mut g, seed % 100_000, false);
-            Case { label, text: d.render(), notes: vec!["structural".into()], with_check, must_reject: Vec::new() }
+            Case { label, text: d.render(), notes: vec!["structural".into()], with_check, must_reject: Vec::new(), flags: Vec::new() }
         }
         Mode::Hostile => {
             let rich = g.chance(0.7);
@@ -121,7 +123,7 @@ fn make_case(mode: Mode, seed: u64, shipped: &[(String, String)]) -> Case {
             let mut notes = vec!["structural + hostile:".to_string()];
             let (log, must_reject) = generate::hostile(&mut g, &mut d);
             notes.extend(log);
-            Case { label, text: d.render(), notes, with_check, must_reject }
+            Case { label, text: d.render(), notes, with_check, must_reject, flags: Vec::new() }
         }
         Mode::Shipped => {
             let (path, text) = g.pick(shipped);
@@ -129,7 +131,7 @@ fn make_case(mode: Mode, seed: u64, shipped: &[(String, String)]) -> Case {
             let (text, log, must_reject) = generate::mutate_text(&mut g, &short);
             let mut notes = vec![format!("mutation of {path} (shortened to 10s):")];
             notes.extend(log);
-            Case { label, text, notes, with_check, must_reject }
+            Case { label, text, notes, with_check, must_reject, flags: Vec::new() }
         }
     }
 }
@@ -347,6 +349,9 @@ fn check_file(case: &Case, work: &Path, limit: Duration) -> (Vec<Failure>, Vec<R
     if with_check {
         commands.push(s(&["check", file, "--out", "out/check", "--junit", "out/check/j.xml", "--quiet"]));
     }
+    for args in commands.iter_mut().filter(|a| a[0] != "validate") {
+        args.extend(case.flags.iter().cloned());
+    }
     for args in commands {
         let ran = run_bounded(&args, work, &work.join("logs"), limit);
         judge(&ran, file, limit, &mut fails);
@@ -508,7 +513,7 @@ fn generated_scenarios_never_crash_hang_or_write_beside_the_input() {
     // One file given by path, or one case replayed.
     if let Ok(path) = std::env::var("EDGESIM_FUZZ_FILE") {
         let text = fs::read_to_string(&path).expect("EDGESIM_FUZZ_FILE is readable");
-        let case = Case { label: "file:0".into(), text, notes: vec![path], with_check: true, must_reject: Vec::new() };
+        let case = Case { label: "file:0".into(), text, notes: vec![path], with_check: true, must_reject: Vec::new(), flags: Vec::new() };
         let (fails, runs) = check_file(&case, &work_root.join("file"), limit);
         tally.borrow_mut().record(&case, &fails, &runs);
     } else if let Some((m, s)) = std::env::var("EDGESIM_FUZZ_CASE").ok().and_then(|v| {
@@ -577,6 +582,12 @@ fn declared_rejects(text: &str) -> generate::MustReject {
         .collect()
 }
 
+/// Flags a reproducer asks for on `run` and `check` (`# flags: --max-events
+/// 22000000`): a budget stop reached in seconds, not at the default budget.
+fn declared_flags(text: &str) -> Vec<String> {
+    text.lines().filter_map(|l| l.strip_prefix("# flags: ")).flat_map(|f| f.split_whitespace()).map(String::from).collect()
+}
+
 /// The minimal reproducers of the failure classes found so far
 /// (tests/fuzz/repro/*.toml): each must pass the same checks.
 #[test]
@@ -594,7 +605,8 @@ fn reproducers_pass_every_check() {
     for f in &files {
         let text = fs::read_to_string(f).expect("read a reproducer");
         let must_reject = declared_rejects(&text);
-        let case = Case { label: "repro:0".into(), text, notes: Vec::new(), with_check: false, must_reject };
+        let flags = declared_flags(&text);
+        let case = Case { label: "repro:0".into(), text, notes: Vec::new(), with_check: false, must_reject, flags };
         let (fails, _) = check_file(&case, &work_root.join("case"), limit);
         for x in fails {
             failed.push(format!("{}: {}", f.file_name().unwrap_or_default().to_string_lossy(), x.class));
