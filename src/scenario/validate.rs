@@ -1,6 +1,7 @@
 //! Checks of a parsed scenario that the schema alone cannot make.
 
 use super::error::{ScenarioError, Source};
+use super::regions::state_region;
 use super::schema::{DistSpec, ExpectSpec, FaultKind, FaultNumber, ScenarioSpec};
 use toml::Spanned;
 
@@ -194,7 +195,7 @@ fn check_origin(spec: &ScenarioSpec, src: &Source) -> Check {
 
 /// A state region name's canonical form, or a located error.
 fn state_region_name(src: &Source, r: &Spanned<String>, field: &str) -> Check {
-    if crate::state::state_region(r.get_ref()).is_none() {
+    if state_region(r.get_ref()).is_none() {
         return Err(at(src, r, format!("{field}: unknown state region \"{}\"; expected NA, EU or APAC", r.get_ref())));
     }
     Ok(())
@@ -204,8 +205,8 @@ fn check_durable_objects(spec: &ScenarioSpec, src: &Source) -> Check {
     let Some(d) = &spec.durable_objects else { return Ok(()) };
     for (i, r) in d.regions.iter().enumerate() {
         state_region_name(src, r, "durable_objects.regions")?;
-        let canon = crate::state::state_region(r.get_ref());
-        if d.regions[..i].iter().any(|o| crate::state::state_region(o.get_ref()) == canon) {
+        let canon = state_region(r.get_ref());
+        if d.regions[..i].iter().any(|o| state_region(o.get_ref()) == canon) {
             return Err(at(src, r, format!("durable_objects.regions: \"{}\" is listed twice", r.get_ref())));
         }
     }
@@ -337,8 +338,8 @@ fn check_origin_faults(spec: &ScenarioSpec, src: &Source) -> Check {
             _ => None,
         };
         if let (FaultKind::DoRegionDown, Some(d), Some(r)) = (kind, &spec.durable_objects, &f.get_ref().region) {
-            let struck = crate::state::state_region(r.get_ref());
-            if struck.is_some() && !d.regions.iter().any(|o| crate::state::state_region(o.get_ref()) == struck) {
+            let struck = state_region(r.get_ref());
+            if struck.is_some() && !d.regions.iter().any(|o| state_region(o.get_ref()) == struck) {
                 return Err(at(
                     src,
                     r,
@@ -423,7 +424,7 @@ fn check_fault_target(src: &Source, f: &Spanned<super::schema::FaultSpec>, here:
     match (fault.kind.strikes_region(), &fault.region) {
         (true, None) => return Err(at(src, f, format!("{here}: {kind} needs region = \"NA\", \"EU\" or \"APAC\""))),
         (false, Some(r)) => return Err(at(src, r, format!("{here}.region: {kind} strikes no region; remove region"))),
-        (true, Some(r)) if crate::state::state_region(r.get_ref()).is_none() => {
+        (true, Some(r)) if state_region(r.get_ref()).is_none() => {
             return Err(at(
                 src,
                 r,

@@ -6,11 +6,11 @@ use crate::edge::health::HealthConfig;
 use crate::engine::dist::DurationDist;
 use crate::engine::SimDuration;
 use crate::resilience::retry::RetryPolicy;
+use crate::scenario::regions::state_region;
 use crate::scenario::schema::{AckSpec, ConvergenceShape, ConvergenceSpec, DistSpec, LimiterKind, RetrySpec};
 use crate::scenario::{duration_dist, Scenario, ScenarioError};
 use crate::state::durable::{AckMode, DoConfig};
 use crate::state::kv::KvConfig;
-use crate::state::state_region;
 use crate::world::{unknown_pop_message, World};
 use std::sync::Arc;
 
