@@ -7,6 +7,7 @@
 
 pub mod config;
 mod control;
+mod drain;
 pub mod levels;
 pub mod origin;
 pub mod state;
@@ -28,6 +29,7 @@ use crate::metrics::{Probe, Recorder};
 use crate::world::catalog::great_circle_km;
 use crate::world::World;
 pub use config::ModelConfig;
+pub use drain::{drain, lifetime};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -329,7 +331,7 @@ pub struct RunResult {
     pub unfinished: u64,
     /// How long the run kept going after `end` so that every request sent
     /// before it could finish: the longest a request can live
-    /// ([`crate::budget::drain`]).
+    /// ([`drain()`]).
     pub drain: SimDuration,
     /// Measured requests whose outcome came during the drain (after `end`).
     pub finished_in_drain: u64,
@@ -634,7 +636,7 @@ pub fn run_observed(
     let mut hasher = TraceHasher::default();
     let mut writer = trace.map(TraceWriter::new);
     let mut handled = 0u64;
-    let drain = crate::budget::drain(inputs.config);
+    let drain = drain::drain(inputs.config);
     let stop = sim.end + drain;
     while let Some(s) = sim.queue.pop() {
         if s.time >= stop {
