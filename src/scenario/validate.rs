@@ -1,4 +1,8 @@
-//! Checks of a parsed scenario that the schema alone cannot make.
+//! Checks of a parsed scenario that the schema alone cannot make: sums of
+//! shares, windows and times within the run, faults on planes that exist,
+//! known state regions ([`super::regions`]), combinations of keys, and the
+//! sizes of the tables the model will keep (with their limits as consts).
+//! Checks that need the PoP catalog are made when the world is built.
 
 use super::error::{ScenarioError, Source};
 use super::regions::state_region;

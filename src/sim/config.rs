@@ -1,4 +1,9 @@
-//! The model parameters of a run, resolved from the scenario file.
+//! The model parameters of a run, resolved from the scenario file: the
+//! [`ModelConfig`] every handler reads (anycast, health checks, client
+//! retries, overload, autoscaling, origin, state plane, rate limits,
+//! degradation), with the seed's defaults for what the file leaves out.
+//! Input errors that need the world (unknown PoPs) are found here, before
+//! any run.
 
 use crate::edge::anycast::{Convergence, FixedConvergence};
 use crate::edge::autoscale::AutoscaleConfig;

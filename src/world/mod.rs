@@ -1,5 +1,8 @@
 //! The world of a run: its PoPs (from the catalog or the file), its client
-//! sites and the latency between them.
+//! sites and the latency between them. Built once from the scenario
+//! ([`build`]); regions of the PoP catalog (`NA`, `EU`, `APAC`, `ROW`) are
+//! the world's, the state regions are [`crate::scenario::regions`]. Routes,
+//! traffic over time and failures are not the world's.
 
 pub mod catalog;
 pub mod latency;

@@ -1,6 +1,6 @@
 //! Distributions of durations as the file writes them (`dist = "..."` and
 //! that distribution's keys, nothing else). The samplers are the engine's
-//! ([`crate::engine::dist`]); [`super::super::duration_dist`] turns one into the other.
+//! ([`crate::engine::dist`]); [`crate::scenario::duration_dist`] turns one into the other.
 
 use super::only_keys;
 use crate::scenario::units::Duration;
