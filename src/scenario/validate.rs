@@ -10,26 +10,26 @@ use super::schema::{DistSpec, ExpectSpec, FaultKind, FaultNumber, ScenarioSpec};
 use toml::Spanned;
 
 /// Most time-series buckets a default bucket width may give.
-pub const MAX_DEFAULT_BUCKETS: u64 = 3_600;
+pub(crate) const MAX_DEFAULT_BUCKETS: u64 = 3_600;
 /// Most time-series buckets an explicit `metrics.bucket` may give.
-pub const MAX_BUCKETS: u64 = 1_000_000;
+pub(crate) const MAX_BUCKETS: u64 = 1_000_000;
 /// Tolerance on class shares summing to 1.
-pub const SHARE_SUM_TOLERANCE: f64 = 1e-6;
+pub(crate) const SHARE_SUM_TOLERANCE: f64 = 1e-6;
 /// Most servers one PoP may have.
-pub const MAX_SERVERS: u32 = 100_000;
+pub(crate) const MAX_SERVERS: u32 = 100_000;
 /// Most deployments (accounts x deployments per account) of `[rate_limits]`.
-pub const MAX_DEPLOYMENTS: u64 = 1_000_000;
+pub(crate) const MAX_DEPLOYMENTS: u64 = 1_000_000;
 /// Most (customer, window) cells the rate limiters count over a run.
-pub const MAX_LIMITER_CELLS: u64 = 10_000_000;
+pub(crate) const MAX_LIMITER_CELLS: u64 = 10_000_000;
 /// Most requests per second all limiter customers may send together.
-pub const MAX_LIMITER_RPS: f64 = 1e8;
+pub(crate) const MAX_LIMITER_RPS: f64 = 1e8;
 /// Shortest time between two snapshots of one Durable Object.
-pub const MIN_SNAPSHOT_INTERVAL: crate::engine::SimDuration = crate::engine::SimDuration::from_secs(1);
+pub(crate) const MIN_SNAPSHOT_INTERVAL: crate::engine::SimDuration = crate::engine::SimDuration::from_secs(1);
 
 type Check = Result<(), ScenarioError>;
 
 /// Runs every structural check; the first failure is returned.
-pub fn check(spec: &ScenarioSpec, src: &Source) -> Check {
+pub(crate) fn check(spec: &ScenarioSpec, src: &Source) -> Check {
     check_meta(spec, src)?;
     check_network(spec, src)?;
     check_traffic(spec, src)?;
@@ -169,7 +169,7 @@ fn check_metrics(spec: &ScenarioSpec, src: &Source) -> Check {
 }
 
 /// Most control-loop ticks `overload.shed_hold` may span.
-pub const MAX_HOLD_TICKS: u64 = 1_000_000;
+pub(crate) const MAX_HOLD_TICKS: u64 = 1_000_000;
 
 fn check_overload(spec: &ScenarioSpec, src: &Source) -> Check {
     let o = &spec.overload;
@@ -285,7 +285,7 @@ fn check_rate_limits(spec: &ScenarioSpec, src: &Source) -> Check {
 }
 
 /// Most faults one scenario may hold.
-pub const MAX_FAULTS: usize = 32;
+pub(crate) const MAX_FAULTS: usize = 32;
 
 fn check_anycast(spec: &ScenarioSpec, src: &Source) -> Check {
     let hc = &spec.anycast.health_check;
@@ -623,11 +623,11 @@ fn check_fault_ref(src: &Source, spec: &ScenarioSpec, f: &Spanned<FaultNumber>, 
 /// Most entries one per-PoP table may hold over all PoPs: KV caches (keys
 /// x PoPs), limiter caches (customers x PoPs), rate-limit windows
 /// (deployments x PoPs) and anycast routes (client networks x PoPs).
-pub const MAX_TABLE_ENTRIES: u64 = 20_000_000;
+pub(crate) const MAX_TABLE_ENTRIES: u64 = 20_000_000;
 
 /// Checks that the tables the model keeps per PoP stay a sane size, given
 /// the resolved topology's `pops` and client `sites`.
-pub fn check_table_sizes(spec: &ScenarioSpec, src: &Source, pops: usize, sites: usize) -> Check {
+pub(crate) fn check_table_sizes(spec: &ScenarioSpec, src: &Source, pops: usize, sites: usize) -> Check {
     let pops = pops as u64;
     let nets = &spec.anycast.networks_per_site;
     let mut tables: Vec<(String, u64, Option<std::ops::Range<usize>>)> = vec![(
