@@ -19,13 +19,13 @@ pub struct PopSample {
     pub pop: u32,
     /// Servers at the end of the period.
     pub servers: u32,
-    /// Requests that arrived.
+    /// Requests that arrived (count).
     pub arrivals: u32,
     /// Requests shed.
     pub shed: u32,
     /// Requests spilled to another PoP.
     pub spilled: u32,
-    /// Busy fraction of the servers over the period.
+    /// Busy fraction of the servers over the period, 0 to 1.
     pub cpu: f32,
     /// Classes being shed (0 none .. 3 P1-P3).
     pub shed_level: u8,
@@ -59,9 +59,9 @@ pub struct RunResult {
     pub events_handled: u64,
     /// Hash of the handled-event stream, 16 hex digits.
     pub trace_hash: String,
-    /// Start of the measured window.
+    /// Start of the measured window (the end of warm-up), simulated time.
     pub measure_from: SimTime,
-    /// End of the run.
+    /// End of the run (its duration, without the drain), simulated time.
     pub end: SimTime,
     /// Request measures.
     pub recorder: Recorder,
@@ -96,7 +96,7 @@ pub struct RunResult {
     /// Measured requests still open when the drain ended: counted as failed
     /// (reason `timeout`) in `recorder` (0 unless the drain bound is wrong).
     pub given_up_at_end: u64,
-    /// Time of the health checker's first probe (the fixed or drawn phase).
+    /// Time of the health checker's first probe after the start (the fixed or drawn phase).
     pub health_phase: SimDuration,
 }
 
