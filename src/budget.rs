@@ -1,14 +1,12 @@
 //! The work budget: before a run, an estimate of its events and memory from
 //! the prepared scenario, refused past a limit (`--max-events`,
 //! `--max-memory`); during the run, a hard stop past the event limit (see
-//! [`crate::sim::BudgetExceeded`]). Also the drain: how long a run keeps
-//! going after its end so that every request sent before it finishes.
+//! [`crate::sim::BudgetExceeded`]). The drain (how long a run keeps going
+//! after its end) is the loop's: [`crate::sim::drain`].
 
 use crate::engine::SimDuration;
 use crate::metrics::histogram::MAX_LATENCY_US;
-use crate::resilience::retry::RetryPolicy;
 use crate::scenario::schema::FaultKind;
-use crate::sim::ModelConfig;
 use crate::Prepared;
 
 /// Events a run may handle unless `--max-events` says otherwise: about 3x
@@ -16,24 +14,6 @@ use crate::Prepared;
 pub const DEFAULT_MAX_EVENTS: u64 = 100_000_000;
 /// Memory a run may need unless `--max-memory` says otherwise, bytes (1 GiB).
 pub const DEFAULT_MAX_MEMORY: u64 = 1 << 30;
-
-/// The longest a request can live under a timeout per attempt and a retry
-/// policy: every attempt times out and every wait is taken.
-pub fn lifetime(timeout: SimDuration, retry: &RetryPolicy) -> SimDuration {
-    let retries = retry.max_retries();
-    let waits: u64 = (1..=retries).filter_map(|a| retry.wait_after(a)).map(|w| w.as_nanos()).sum();
-    SimDuration(timeout.as_nanos().saturating_mul(retries as u64 + 1).saturating_add(waits))
-}
-
-/// How long a run goes on after its end: the longest life of a client
-/// request or a Durable Object request (origin fetches live within their
-/// client's attempts). Requests are sent strictly before the end, so each
-/// one's last timeout comes strictly before the end of the drain.
-pub fn drain(cfg: &ModelConfig) -> SimDuration {
-    let client = lifetime(cfg.client_timeout, &cfg.retry);
-    let objects = cfg.durable_objects.as_ref().map_or(SimDuration::ZERO, |d| lifetime(d.timeout, &d.retry));
-    client.max(objects)
-}
 
 /// A run's estimated work, with what it is made of.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,24 +254,5 @@ pub fn admit_all<'a>(runs: impl Iterator<Item = &'a mut Prepared>, limits: Limit
         Ok(())
     } else {
         Err(format!("{}\nnothing was run", refused.join("\n")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scenario::schema::{Jitter, RetrySpec};
-    use crate::scenario::units::Duration;
-
-    #[test]
-    fn a_request_lives_for_every_timeout_and_every_wait() {
-        let ms = |n| Duration(SimDuration::from_millis(n));
-        let spec =
-            RetrySpec::Exponential { backoff: vec![ms(100), ms(300), ms(1000)], jitter: Jitter::None, budget: None };
-        let policy = RetryPolicy::from_spec(&spec);
-        // 4 attempts of 2 s and waits of 0.1 + 0.3 + 1 s.
-        let expected = 4 * 2_000 + 100 + 300 + 1_000;
-        assert_eq!(lifetime(SimDuration::from_secs(2), &policy), SimDuration::from_millis(expected));
-        assert_eq!(lifetime(SimDuration::from_secs(2), &RetryPolicy::none()), SimDuration::from_secs(2));
     }
 }

@@ -1,5 +1,7 @@
-//! The seed's per-PoP autoscaler: sustained-threshold rules, a cooldown,
-//! server limits and a provisioning delay.
+//! The seed's per-PoP autoscaler: sustained-threshold rules (CPU above 70%
+//! for 5m or queue depth above 1000 for 1m adds a server; CPU below 30%
+//! for 15m removes one), a cooldown, server limits and a provisioning delay.
+//! It decides once per control period; the loop adds or removes servers.
 
 use crate::engine::{SimDuration, SimTime};
 

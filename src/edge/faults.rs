@@ -1,9 +1,15 @@
-//! The fault timeline of a run, resolved against its PoPs and state regions.
+//! The fault timeline of a run, resolved against its PoPs and state regions:
+//! each `[[fault]]` of the file becomes a [`Fault`] with the PoP indices and
+//! the state region it strikes, its start and its end in simulated time.
+//! What a fault does while it lasts is the loop's (`sim`); how the file
+//! writes faults is [`crate::scenario::schema::FaultSpec`]. Failure
+//! processes (random times to failure and repair) are not modelled: every
+//! fault is scripted.
 
 use crate::engine::{SimDuration, SimTime};
+use crate::scenario::regions::{state_region, STATE_REGIONS};
 use crate::scenario::schema::FaultKind;
 use crate::scenario::{Scenario, ScenarioError};
-use crate::state::state_region;
 use crate::world::catalog::Region;
 use crate::world::{unknown_pop_message, World};
 
@@ -15,7 +21,7 @@ pub struct Fault {
     /// The PoPs it takes down or weakens (indices into the world's PoPs):
     /// one for PoP faults, every PoP of the region for `region-down`.
     pub pops: Vec<usize>,
-    /// The state region it strikes (index into [`crate::state::STATE_REGIONS`]).
+    /// The state region it strikes (index into [`STATE_REGIONS`]).
     pub region: Option<usize>,
     /// When it starts.
     pub at: SimTime,
@@ -35,7 +41,7 @@ impl Fault {
     /// What it strikes, for reports: a PoP code or a region name.
     pub fn target(&self, world: &World) -> String {
         match (self.region, self.pops.first()) {
-            (Some(r), _) => crate::state::STATE_REGIONS[r].to_string(),
+            (Some(r), _) => STATE_REGIONS[r].to_string(),
             (None, Some(&p)) if self.kind.strikes_pop() => world.pops[p].code.clone(),
             _ => match self.kind {
                 FaultKind::OriginDown | FaultKind::OriginSlow | FaultKind::OriginErrors => "origin".to_string(),
@@ -68,7 +74,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<Vec<Fault>, ScenarioError>
             }
             let region = spec.region.as_ref().and_then(|r| state_region(r.get_ref()));
             if spec.kind == FaultKind::RegionDown {
-                let name = region.map(|r| crate::state::STATE_REGIONS[r]).unwrap_or("");
+                let name = region.map(|r| STATE_REGIONS[r]).unwrap_or("");
                 let wanted = Region::parse(name);
                 pops.extend((0..world.pops.len()).filter(|&p| Some(world.pops[p].region) == wanted));
             }

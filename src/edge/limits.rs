@@ -1,5 +1,7 @@
 //! The seed's per-PoP rate limits: per deployment per second and per
-//! minute, per account per second, in fixed windows.
+//! minute, per account per second, in fixed windows. Requests belong to
+//! deployments of accounts, with demand over deployments following a Zipf
+//! law; each PoP counts on its own (no limit is shared between PoPs).
 
 use crate::engine::SimTime;
 

@@ -1,4 +1,8 @@
-//! Overload control at a PoP: priority shedding and spillover.
+//! Overload control at a PoP, from the seed's overload rules: priority
+//! shedding (P3 first, never P0) with hysteresis, and the share of arrivals
+//! a busy PoP spills away (the loop picks the nearest PoP that is up and has
+//! room). The CPU measure of each control period comes from the loop; the
+//! rules only decide.
 
 /// Priority shedding: while CPU is above the threshold the PoP sheds one
 /// more class each control period (P3, then P2, then P1; never P0). It

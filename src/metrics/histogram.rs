@@ -1,4 +1,6 @@
-//! Latency histograms (HdrHistogram), recording microseconds.
+//! Latency histograms (HdrHistogram), recording microseconds up to
+//! [`MAX_LATENCY_US`] (one hour) and reading back quantiles, means and
+//! shares in milliseconds. Durations above the range are clamped to it.
 
 use crate::engine::SimDuration;
 use hdrhistogram::{Counter, Histogram};

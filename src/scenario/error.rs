@@ -1,4 +1,7 @@
-//! Errors in scenario files, located by file, line and column.
+//! Errors in scenario files, located by file, line and column: the
+//! [`Source`] text an error points into and the [`ScenarioError`] that
+//! names the file, the position and the key. Any bad input is reported
+//! this way (exit 2), never by a panic.
 
 use std::fmt;
 use std::ops::Range;

@@ -12,6 +12,7 @@
 //! world and the model are built from the scenario.
 
 mod error;
+pub mod regions;
 pub mod schema;
 pub mod units;
 mod validate;

@@ -1,30 +1,35 @@
-//! Checks of a parsed scenario that the schema alone cannot make.
+//! Checks of a parsed scenario that the schema alone cannot make: sums of
+//! shares, windows and times within the run, faults on planes that exist,
+//! known state regions ([`super::regions`]), combinations of keys, and the
+//! sizes of the tables the model will keep (with their limits as consts).
+//! Checks that need the PoP catalog are made when the world is built.
 
 use super::error::{ScenarioError, Source};
+use super::regions::state_region;
 use super::schema::{DistSpec, ExpectSpec, FaultKind, FaultNumber, ScenarioSpec};
 use toml::Spanned;
 
 /// Most time-series buckets a default bucket width may give.
-pub const MAX_DEFAULT_BUCKETS: u64 = 3_600;
+pub(crate) const MAX_DEFAULT_BUCKETS: u64 = 3_600;
 /// Most time-series buckets an explicit `metrics.bucket` may give.
-pub const MAX_BUCKETS: u64 = 1_000_000;
+pub(crate) const MAX_BUCKETS: u64 = 1_000_000;
 /// Tolerance on class shares summing to 1.
-pub const SHARE_SUM_TOLERANCE: f64 = 1e-6;
+pub(crate) const SHARE_SUM_TOLERANCE: f64 = 1e-6;
 /// Most servers one PoP may have.
-pub const MAX_SERVERS: u32 = 100_000;
+pub(crate) const MAX_SERVERS: u32 = 100_000;
 /// Most deployments (accounts x deployments per account) of `[rate_limits]`.
-pub const MAX_DEPLOYMENTS: u64 = 1_000_000;
+pub(crate) const MAX_DEPLOYMENTS: u64 = 1_000_000;
 /// Most (customer, window) cells the rate limiters count over a run.
-pub const MAX_LIMITER_CELLS: u64 = 10_000_000;
+pub(crate) const MAX_LIMITER_CELLS: u64 = 10_000_000;
 /// Most requests per second all limiter customers may send together.
-pub const MAX_LIMITER_RPS: f64 = 1e8;
+pub(crate) const MAX_LIMITER_RPS: f64 = 1e8;
 /// Shortest time between two snapshots of one Durable Object.
-pub const MIN_SNAPSHOT_INTERVAL: crate::engine::SimDuration = crate::engine::SimDuration::from_secs(1);
+pub(crate) const MIN_SNAPSHOT_INTERVAL: crate::engine::SimDuration = crate::engine::SimDuration::from_secs(1);
 
 type Check = Result<(), ScenarioError>;
 
 /// Runs every structural check; the first failure is returned.
-pub fn check(spec: &ScenarioSpec, src: &Source) -> Check {
+pub(crate) fn check(spec: &ScenarioSpec, src: &Source) -> Check {
     check_meta(spec, src)?;
     check_network(spec, src)?;
     check_traffic(spec, src)?;
@@ -164,7 +169,7 @@ fn check_metrics(spec: &ScenarioSpec, src: &Source) -> Check {
 }
 
 /// Most control-loop ticks `overload.shed_hold` may span.
-pub const MAX_HOLD_TICKS: u64 = 1_000_000;
+pub(crate) const MAX_HOLD_TICKS: u64 = 1_000_000;
 
 fn check_overload(spec: &ScenarioSpec, src: &Source) -> Check {
     let o = &spec.overload;
@@ -194,7 +199,7 @@ fn check_origin(spec: &ScenarioSpec, src: &Source) -> Check {
 
 /// A state region name's canonical form, or a located error.
 fn state_region_name(src: &Source, r: &Spanned<String>, field: &str) -> Check {
-    if crate::state::state_region(r.get_ref()).is_none() {
+    if state_region(r.get_ref()).is_none() {
         return Err(at(src, r, format!("{field}: unknown state region \"{}\"; expected NA, EU or APAC", r.get_ref())));
     }
     Ok(())
@@ -204,8 +209,8 @@ fn check_durable_objects(spec: &ScenarioSpec, src: &Source) -> Check {
     let Some(d) = &spec.durable_objects else { return Ok(()) };
     for (i, r) in d.regions.iter().enumerate() {
         state_region_name(src, r, "durable_objects.regions")?;
-        let canon = crate::state::state_region(r.get_ref());
-        if d.regions[..i].iter().any(|o| crate::state::state_region(o.get_ref()) == canon) {
+        let canon = state_region(r.get_ref());
+        if d.regions[..i].iter().any(|o| state_region(o.get_ref()) == canon) {
             return Err(at(src, r, format!("durable_objects.regions: \"{}\" is listed twice", r.get_ref())));
         }
     }
@@ -280,7 +285,7 @@ fn check_rate_limits(spec: &ScenarioSpec, src: &Source) -> Check {
 }
 
 /// Most faults one scenario may hold.
-pub const MAX_FAULTS: usize = 32;
+pub(crate) const MAX_FAULTS: usize = 32;
 
 fn check_anycast(spec: &ScenarioSpec, src: &Source) -> Check {
     let hc = &spec.anycast.health_check;
@@ -337,8 +342,8 @@ fn check_origin_faults(spec: &ScenarioSpec, src: &Source) -> Check {
             _ => None,
         };
         if let (FaultKind::DoRegionDown, Some(d), Some(r)) = (kind, &spec.durable_objects, &f.get_ref().region) {
-            let struck = crate::state::state_region(r.get_ref());
-            if struck.is_some() && !d.regions.iter().any(|o| crate::state::state_region(o.get_ref()) == struck) {
+            let struck = state_region(r.get_ref());
+            if struck.is_some() && !d.regions.iter().any(|o| state_region(o.get_ref()) == struck) {
                 return Err(at(
                     src,
                     r,
@@ -423,7 +428,7 @@ fn check_fault_target(src: &Source, f: &Spanned<super::schema::FaultSpec>, here:
     match (fault.kind.strikes_region(), &fault.region) {
         (true, None) => return Err(at(src, f, format!("{here}: {kind} needs region = \"NA\", \"EU\" or \"APAC\""))),
         (false, Some(r)) => return Err(at(src, r, format!("{here}.region: {kind} strikes no region; remove region"))),
-        (true, Some(r)) if crate::state::state_region(r.get_ref()).is_none() => {
+        (true, Some(r)) if state_region(r.get_ref()).is_none() => {
             return Err(at(
                 src,
                 r,
@@ -618,11 +623,11 @@ fn check_fault_ref(src: &Source, spec: &ScenarioSpec, f: &Spanned<FaultNumber>, 
 /// Most entries one per-PoP table may hold over all PoPs: KV caches (keys
 /// x PoPs), limiter caches (customers x PoPs), rate-limit windows
 /// (deployments x PoPs) and anycast routes (client networks x PoPs).
-pub const MAX_TABLE_ENTRIES: u64 = 20_000_000;
+pub(crate) const MAX_TABLE_ENTRIES: u64 = 20_000_000;
 
 /// Checks that the tables the model keeps per PoP stay a sane size, given
 /// the resolved topology's `pops` and client `sites`.
-pub fn check_table_sizes(spec: &ScenarioSpec, src: &Source, pops: usize, sites: usize) -> Check {
+pub(crate) fn check_table_sizes(spec: &ScenarioSpec, src: &Source, pops: usize, sites: usize) -> Check {
     let pops = pops as u64;
     let nets = &spec.anycast.networks_per_site;
     let mut tables: Vec<(String, u64, Option<std::ops::Range<usize>>)> = vec![(

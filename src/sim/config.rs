@@ -1,4 +1,9 @@
-//! The model parameters of a run, resolved from the scenario file.
+//! The model parameters of a run, resolved from the scenario file: the
+//! [`ModelConfig`] every handler reads (anycast, health checks, client
+//! retries, overload, autoscaling, origin, state plane, rate limits,
+//! degradation), with the seed's defaults for what the file leaves out.
+//! Input errors that need the world (unknown PoPs) are found here, before
+//! any run.
 
 use crate::edge::anycast::{Convergence, FixedConvergence};
 use crate::edge::autoscale::AutoscaleConfig;
@@ -6,11 +11,11 @@ use crate::edge::health::HealthConfig;
 use crate::engine::dist::DurationDist;
 use crate::engine::SimDuration;
 use crate::resilience::retry::RetryPolicy;
+use crate::scenario::regions::state_region;
 use crate::scenario::schema::{AckSpec, ConvergenceShape, ConvergenceSpec, DistSpec, LimiterKind, RetrySpec};
 use crate::scenario::{duration_dist, Scenario, ScenarioError};
 use crate::state::durable::{AckMode, DoConfig};
 use crate::state::kv::KvConfig;
-use crate::state::state_region;
 use crate::world::{unknown_pop_message, World};
 use std::sync::Arc;
 

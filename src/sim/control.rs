@@ -1,5 +1,8 @@
 //! The control path: health checks, route withdrawal and convergence,
-//! faults, the overload control loop and the autoscaler.
+//! faults starting and ending, the overload control loop and the
+//! autoscaler, each run as events on the loop's queue. The decisions are
+//! the models' (`edge`); this file schedules them and records the fault
+//! timelines.
 
 use super::{Event, PopSample, Sim, SlotState};
 use crate::edge::anycast::NO_POP;

@@ -1,14 +1,27 @@
-//! A run: the event vocabulary and the loop that hands each event to the
-//! model it concerns, writing what happens into the recorders.
+//! A run: the loop that hands each event to the model it concerns and
+//! writes what happens into the recorders. It wires the models (world,
+//! edge, state, resilience) together; it models nothing of its own beyond
+//! who waits for what.
 //!
-//! - [`traffic`]: clients send, PoPs queue and serve, clients time out and retry;
-//! - [`control`]: health checks, route withdrawal and convergence, faults,
-//!   the overload control loop and the autoscaler.
+//! - `events`: the event vocabulary ([`Event`], [`Request`]);
+//! - `run`: the loop ([`run()`]), its inputs, the drain after the end
+//!   ([`drain()`], in `drain`) and the budgets that stop it;
+//! - `result`: what a run measured ([`RunResult`]);
+//! - this file: the run's state and the dispatch of each event to its handler;
+//! - `traffic`: clients send, PoPs queue and serve, clients time out and retry;
+//! - `control`: health checks, route withdrawal and convergence, faults,
+//!   the overload control loop and the autoscaler;
+//! - [`state`], [`origin`], [`levels`]: the state plane, the origin, the
+//!   degradation levels; [`config`]: the model parameters from the file.
 
 pub mod config;
 mod control;
+mod drain;
+mod events;
 pub mod levels;
 pub mod origin;
+mod result;
+mod run;
 pub mod state;
 mod traffic;
 
@@ -18,468 +31,22 @@ use crate::edge::faults::Fault;
 use crate::edge::health::HealthState;
 use crate::edge::overload::Shedder;
 use crate::edge::pool::{PoolStats, ServerPool};
-use crate::edge::PoolConfig;
 use crate::engine::dist::DurationDist;
 use crate::engine::rng::{self, Stream};
-use crate::engine::trace::{TraceHasher, TraceWriter};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use crate::metrics::faults::FaultRecord;
-use crate::metrics::{Probe, Recorder};
+use crate::metrics::Recorder;
 use crate::world::catalog::great_circle_km;
 use crate::world::World;
 pub use config::ModelConfig;
-use serde::Serialize;
-use std::io::{self, Write};
+pub use drain::{drain, lifetime};
+pub use events::{Event, Request};
+pub use result::{PopSample, PopSeries, PopTotals, RunResult, MAX_POP_BUCKETS};
+pub use run::{
+    budget_exceeded, run, run_observed, Budget, BudgetExceeded, Observer, RunInputs, PROGRESS_EVERY, QUEUED_EVENT_BYTES,
+};
 
-/// A request attempt in flight: plain data carried by events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub struct Request {
-    /// When the client first sent it, ns.
-    pub first_sent_ns: u64,
-    /// When this attempt left the client, ns.
-    pub sent_ns: u64,
-    /// The client network that sent it.
-    pub net: u32,
-    /// The attempt's slot: what the client knows of it.
-    pub slot: u32,
-    /// One-way latency of the answer's trip back, ns.
-    pub back_ns: u32,
-    /// Priority class, 0 (P0) to 3 (P3).
-    pub class: u8,
-    /// Attempt number, 0 for the first.
-    pub attempt: u8,
-    /// Already spilled once (never spilled twice).
-    pub spilled: bool,
-    /// Misses the PoP's cache: the PoP fetches from the origin.
-    pub origin: bool,
-}
-
-/// Everything that can happen in a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Event {
-    /// Client site `site` sends a new request.
-    Send {
-        /// Site index.
-        site: u32,
-    },
-    /// A retry leaves the client.
-    Attempt {
-        /// The request.
-        req: Request,
-    },
-    /// A request reaches PoP `pop`.
-    Arrive {
-        /// PoP index.
-        pop: u32,
-        /// The request.
-        req: Request,
-    },
-    /// Server `server` of PoP `pop` finishes `req`.
-    Depart {
-        /// PoP index.
-        pop: u32,
-        /// Server index within the PoP.
-        server: u32,
-        /// The PoP's incarnation when service started (a PoP that went down since answers nothing).
-        incarnation: u16,
-        /// The request.
-        req: Request,
-    },
-    /// The client's timeout for an attempt.
-    Timeout {
-        /// The request.
-        req: Request,
-    },
-    /// The health checker probes PoP `pop`.
-    Probe {
-        /// PoP index.
-        pop: u32,
-    },
-    /// A probe of PoP `pop` went unanswered.
-    ProbeMiss {
-        /// PoP index.
-        pop: u32,
-    },
-    /// PoP `pop`'s route starts being withdrawn or announced.
-    RouteChange {
-        /// PoP index.
-        pop: u32,
-        /// Withdrawn (true) or announced (false).
-        withdraw: bool,
-    },
-    /// Client network `net` learns epoch `epoch` of PoP `pop`'s route.
-    Learn {
-        /// Network index.
-        net: u32,
-        /// PoP index.
-        pop: u32,
-        /// Route epoch (odd: withdrawn).
-        epoch: u16,
-    },
-    /// Fault `fault` strikes.
-    FaultStart {
-        /// Fault index.
-        fault: u32,
-    },
-    /// Fault `fault` ends.
-    FaultEnd {
-        /// Fault index.
-        fault: u32,
-    },
-    /// The overload control loop and the autoscaler run.
-    Tick,
-    /// A server the autoscaler asked for starts serving at PoP `pop`.
-    ServerReady {
-        /// PoP index.
-        pop: u32,
-    },
-    /// The next arrival of a state-plane stream (DO requests, KV writes, KV
-    /// reads, limiter requests).
-    StateArrival {
-        /// Which stream.
-        stream: u8,
-    },
-    /// A Durable Object request attempt (a retry) reaches its object.
-    DoRetry {
-        /// Object index.
-        obj: u32,
-        /// The client site.
-        site: u32,
-        /// Attempt number.
-        attempt: u8,
-        /// A write (else a read).
-        write: bool,
-        /// When it was first sent, ns.
-        first_ns: u64,
-    },
-    /// Object `obj` takes a snapshot.
-    DoSnapshot {
-        /// Object index.
-        obj: u32,
-    },
-    /// A KV write retry.
-    KvWriteRetry {
-        /// The client site.
-        site: u32,
-        /// The key.
-        key: u32,
-        /// Attempt number.
-        attempt: u8,
-        /// When it was first sent, ns.
-        first_ns: u64,
-    },
-    /// A PoP sends fetch attempt `attempt` of `req` to the origin.
-    OriginSend {
-        /// PoP index.
-        pop: u32,
-        /// Fetch attempt number.
-        attempt: u8,
-        /// The client's request.
-        req: Request,
-    },
-    /// A fetch reaches the origin.
-    OriginArrive {
-        /// PoP index.
-        pop: u32,
-        /// Fetch attempt number.
-        attempt: u8,
-        /// The fetch's slot.
-        slot: u32,
-        /// The client's request.
-        req: Request,
-    },
-    /// An origin server finishes a fetch.
-    OriginDone {
-        /// Origin server.
-        server: u32,
-        /// PoP index.
-        pop: u32,
-        /// Fetch attempt number.
-        attempt: u8,
-        /// The fetch's slot.
-        slot: u32,
-        /// The client's request.
-        req: Request,
-    },
-    /// The origin's answer reaches the PoP.
-    OriginReply {
-        /// PoP index.
-        pop: u32,
-        /// Fetch attempt number.
-        attempt: u8,
-        /// The fetch's slot.
-        slot: u32,
-        /// A good answer (else an error).
-        ok: bool,
-        /// The client's request.
-        req: Request,
-    },
-    /// The PoP's timeout for a fetch attempt.
-    OriginTimeout {
-        /// PoP index.
-        pop: u32,
-        /// Fetch attempt number.
-        attempt: u8,
-        /// The fetch's slot.
-        slot: u32,
-        /// The client's request.
-        req: Request,
-    },
-    /// A deployment asks the control plane (attempt `attempt`).
-    Deploy {
-        /// Attempt number.
-        attempt: u32,
-    },
-    /// A replicated KV write reaches another primary.
-    KvApply {
-        /// 0: the KV; 1: the KV limiter's counts.
-        namespace: u8,
-        /// Origin primary.
-        from: u8,
-        /// Destination primary.
-        to: u8,
-        /// Key.
-        key: u32,
-        /// Version (last writer wins).
-        version: u32,
-        /// Value.
-        value: u64,
-        /// When it was committed at its origin, ns.
-        committed_ns: u64,
-    },
-}
-
-/// One PoP in one control period.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct PopSample {
-    /// End of the period, s.
-    pub t_s: f64,
-    /// PoP index.
-    pub pop: u32,
-    /// Servers at the end of the period.
-    pub servers: u32,
-    /// Requests that arrived.
-    pub arrivals: u32,
-    /// Requests shed.
-    pub shed: u32,
-    /// Requests spilled to another PoP.
-    pub spilled: u32,
-    /// Busy fraction of the servers over the period.
-    pub cpu: f32,
-    /// Classes being shed (0 none .. 3 P1-P3).
-    pub shed_level: u8,
-}
-
-/// Per-PoP totals of the overload models (measured requests).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PopTotals {
-    /// Requests shed, by class.
-    pub shed_by_class: [u64; 4],
-    /// Requests spilled away.
-    pub spilled_out: u64,
-    /// Requests spilled in from other PoPs.
-    pub spilled_in: u64,
-    /// Servers at the end of the run.
-    pub servers_end: u32,
-    /// Most servers at any time.
-    pub servers_max: u32,
-    /// Times the autoscaler added a server (decisions).
-    pub scale_ups: u32,
-    /// Times it removed one.
-    pub scale_downs: u32,
-    /// Times (s) of the autoscaler's decisions to add a server.
-    pub scale_up_times_s: Vec<f64>,
-}
-
-/// What a run measured, ready for checks and reports.
-#[derive(Debug, Clone)]
-pub struct RunResult {
-    /// Events handled.
-    pub events_handled: u64,
-    /// Hash of the handled-event stream, 16 hex digits.
-    pub trace_hash: String,
-    /// Start of the measured window.
-    pub measure_from: SimTime,
-    /// End of the run.
-    pub end: SimTime,
-    /// Request measures.
-    pub recorder: Recorder,
-    /// Server-pool measures, by PoP.
-    pub pools: Vec<PoolStats>,
-    /// Overload-model totals, by PoP.
-    pub pop_totals: Vec<PopTotals>,
-    /// Every PoP in every bucket of [`PopSeries`] (control periods summed).
-    pub pop_series: Vec<PopSample>,
-    /// One record per fault, in file order.
-    pub faults: Vec<FaultRecord>,
-    /// Client networks in all.
-    pub networks: usize,
-    /// The state plane's measures.
-    pub state: state::StateResult,
-    /// The origin's measures, if there is one.
-    pub origin: Option<origin::OriginResult>,
-    /// Degradation levels and deployments.
-    pub levels: levels::LevelResult,
-    /// Requests refused by each rate limit (measured), in
-    /// [`crate::edge::limits::LimitHit::ALL`] order.
-    pub rate_limited: [u64; 3],
-    /// Measured requests with no outcome at all: always 0 since the drain
-    /// (kept so that `issued + unfinished` still counts every request sent).
-    pub unfinished: u64,
-    /// How long the run kept going after `end` so that every request sent
-    /// before it could finish: the longest a request can live
-    /// ([`crate::budget::drain`]).
-    pub drain: SimDuration,
-    /// Measured requests whose outcome came during the drain (after `end`).
-    pub finished_in_drain: u64,
-    /// Measured requests still open when the drain ended: counted as failed
-    /// (reason `timeout`) in `recorder` (0 unless the drain bound is wrong).
-    pub given_up_at_end: u64,
-    /// Time of the health checker's first probe (the fixed or drawn phase).
-    pub health_phase: SimDuration,
-}
-
-/// The fixed inputs of a run.
-pub struct RunInputs<'a> {
-    /// Geography and demand.
-    pub world: &'a World,
-    /// One pool per PoP of `world`.
-    pub pools: &'a [PoolConfig],
-    /// The fault timeline.
-    pub faults: &'a [Fault],
-    /// Model parameters.
-    pub config: &'a ModelConfig,
-    /// Master seed.
-    pub seed: u64,
-    /// Simulated time of the run.
-    pub duration: SimDuration,
-    /// Leading time excluded from measures.
-    pub warmup: SimDuration,
-    /// Time-series bucket width.
-    pub bucket: SimDuration,
-    /// Scopes the expectations watch.
-    pub probes: Vec<Probe>,
-    /// Stop with [`BudgetExceeded`] after this many events (`--max-events`).
-    pub max_events: Option<u64>,
-    /// Stop with [`BudgetExceeded`] when the events waiting in the queue
-    /// would take more than this many bytes (`--max-memory`).
-    pub max_memory: Option<u64>,
-}
-
-/// Which budget a run went past.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Budget {
-    /// Events handled (`--max-events`).
-    Events(u64),
-    /// Bytes of events waiting in the queue (`--max-memory`).
-    Memory(u64),
-}
-
-/// A run handled more events, or held more pending events, than its budget allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BudgetExceeded {
-    /// The budget it went past.
-    pub budget: Budget,
-    /// Simulated time reached when it was exceeded.
-    pub reached: SimTime,
-    /// The run's duration (without the drain).
-    pub duration: SimDuration,
-}
-
-impl std::fmt::Display for BudgetExceeded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.budget {
-            Budget::Events(max) => write!(
-                f,
-                "the run handled more than {max} events (its budget) and was stopped at {} of {} simulated: far \
-                 more work than estimated (a zero-time loop or a huge model); raise the budget with --max-events N",
-                self.reached, self.duration
-            ),
-            Budget::Memory(max) => write!(
-                f,
-                "the events waiting in the run's queue passed {} MiB (its memory budget) at {} of {} simulated: \
-                 far more in flight than estimated (long delays on a high rate); raise the budget with \
-                 --max-memory MIB",
-                max >> 20,
-                self.reached,
-                self.duration
-            ),
-        }
-    }
-}
-
-impl std::error::Error for BudgetExceeded {}
-
-/// The [`BudgetExceeded`] inside an error from [`run`], if that is what stopped it.
-pub fn budget_exceeded(e: &io::Error) -> Option<BudgetExceeded> {
-    e.get_ref().and_then(|inner| inner.downcast_ref::<BudgetExceeded>()).copied()
-}
-
-/// Per-PoP control-period samples, summed into buckets of a bounded width
-/// so that a long run keeps a bounded series (at most about
-/// [`MAX_POP_BUCKETS`] rows per PoP).
-#[derive(Debug, Clone, Default)]
-pub struct PopSeries {
-    width_ns: u64,
-    /// Finished buckets.
-    done: Vec<PopSample>,
-    /// The open bucket of each PoP, with the ticks summed into it.
-    open: Vec<Option<(PopSample, u32)>>,
-}
-
-/// Rows per PoP the bucketed per-PoP series stays within.
-pub const MAX_POP_BUCKETS: u64 = 3_600;
-
-impl PopSeries {
-    /// A series for `pops` PoPs: buckets as wide as the run's time-series
-    /// `bucket`, but at least one control period `tick` and at least
-    /// `duration` / [`MAX_POP_BUCKETS`], rounded up to whole ticks.
-    pub fn new(pops: usize, duration: SimDuration, bucket: SimDuration, tick: SimDuration) -> Self {
-        let tick_ns = tick.as_nanos().max(1);
-        let want = bucket.as_nanos().max(duration.as_nanos().div_ceil(MAX_POP_BUCKETS)).max(tick_ns);
-        PopSeries { width_ns: want.div_ceil(tick_ns) * tick_ns, done: Vec::new(), open: vec![None; pops] }
-    }
-
-    /// Width of a bucket, ns.
-    pub fn width_ns(&self) -> u64 {
-        self.width_ns
-    }
-
-    /// Adds one PoP's sample of one control period (ending at `s.t_s`):
-    /// counts add up, `servers` is the last, `cpu` the mean over the
-    /// bucket's periods, `shed_level` the highest.
-    pub fn push(&mut self, s: PopSample) {
-        let Some(slot) = self.open.get_mut(s.pop as usize) else { return };
-        let t_ns = (s.t_s * 1e9).round() as u64;
-        let end_ns = t_ns.div_ceil(self.width_ns).max(1) * self.width_ns;
-        let end_s = end_ns as f64 / 1e9;
-        match slot {
-            Some((b, n)) if b.t_s == end_s => {
-                b.servers = s.servers;
-                b.arrivals = b.arrivals.saturating_add(s.arrivals);
-                b.shed = b.shed.saturating_add(s.shed);
-                b.spilled = b.spilled.saturating_add(s.spilled);
-                b.cpu = (b.cpu * *n as f32 + s.cpu) / (*n + 1) as f32;
-                b.shed_level = b.shed_level.max(s.shed_level);
-                *n += 1;
-            }
-            _ => {
-                if let Some((b, _)) = slot.take() {
-                    self.done.push(b);
-                }
-                *slot = Some((PopSample { t_s: end_s, ..s }, 1));
-            }
-        }
-    }
-
-    /// Every bucket, in time order, PoPs in index order within a time.
-    pub fn finish(mut self) -> Vec<PopSample> {
-        self.done.extend(self.open.into_iter().flatten().map(|(b, _)| b));
-        self.done.sort_by(|a, b| a.t_s.total_cmp(&b.t_s).then(a.pop.cmp(&b.pop)));
-        self.done
-    }
-}
+/// A client site's streams and what its clients send.
 struct SiteState {
     traffic: Stream,
     network: Stream,
@@ -602,77 +169,6 @@ struct Closed {
     pools: Vec<PoolStats>,
     pop_totals: Vec<PopTotals>,
     issued: u64,
-}
-
-/// How often (in handled events) a run reports its progress.
-pub const PROGRESS_EVERY: u64 = 1 << 16;
-
-/// Events between two looks at the queue's size against `max_memory`.
-const MEMORY_CHECK_EVERY: u64 = 1 << 12;
-
-/// Bytes one pending event takes in the queue: its payload and its key,
-/// with room for the growth of the queue's vectors.
-pub const QUEUED_EVENT_BYTES: u64 = 2 * (std::mem::size_of::<Event>() as u64 + 20);
-
-/// Watches a run: called every [`PROGRESS_EVERY`] events with the simulated
-/// time reached and the events handled so far; returning `false` stops the
-/// run (it then ends with an `Interrupted` error).
-pub type Observer<'a> = &'a mut dyn FnMut(SimTime, u64) -> bool;
-
-/// Runs the simulation; with `trace`, writes one JSON line per handled event.
-pub fn run(inputs: RunInputs<'_>, trace: Option<&mut dyn Write>) -> io::Result<RunResult> {
-    run_observed(inputs, trace, &mut |_, _| true)
-}
-
-/// Runs the simulation under an observer (progress bars, Ctrl-C).
-pub fn run_observed(
-    inputs: RunInputs<'_>,
-    trace: Option<&mut dyn Write>,
-    observer: Observer<'_>,
-) -> io::Result<RunResult> {
-    let mut sim = Sim::new(&inputs);
-    let mut hasher = TraceHasher::default();
-    let mut writer = trace.map(TraceWriter::new);
-    let mut handled = 0u64;
-    let drain = crate::budget::drain(inputs.config);
-    let stop = sim.end + drain;
-    while let Some(s) = sim.queue.pop() {
-        if s.time >= stop {
-            break;
-        }
-        if s.time >= sim.end {
-            sim.close();
-            // The fault script ends with the run: the drain only lets what
-            // was sent before the end finish.
-            if matches!(s.event, Event::FaultStart { .. } | Event::FaultEnd { .. }) {
-                continue;
-            }
-        }
-        hasher.record(s.time, s.seq, &s.event);
-        if let Some(w) = writer.as_mut() {
-            w.write(s.time, s.seq, &s.event)?;
-        }
-        handled += 1;
-        if let Some(max_events) = inputs.max_events.filter(|m| handled > *m) {
-            let e = BudgetExceeded { budget: Budget::Events(max_events), reached: s.time, duration: inputs.duration };
-            return Err(io::Error::other(e));
-        }
-        if handled % MEMORY_CHECK_EVERY == 0 {
-            if let Some(max) = inputs.max_memory.filter(|m| sim.queue.len() as u64 * QUEUED_EVENT_BYTES > *m) {
-                let e = BudgetExceeded { budget: Budget::Memory(max), reached: s.time, duration: inputs.duration };
-                return Err(io::Error::other(e));
-            }
-        }
-        sim.handle(s.time, s.event);
-        if handled % PROGRESS_EVERY == 0 && !observer(s.time.min(sim.end), handled) {
-            return Err(io::Error::new(io::ErrorKind::Interrupted, "the run was interrupted"));
-        }
-    }
-    if let Some(w) = writer {
-        w.finish()?;
-    }
-    sim.close();
-    Ok(sim.finish(handled, hasher.hex(), SimTime::ZERO + inputs.warmup, drain))
 }
 
 fn ranking_by_distance(lat: f64, lon: f64, world: &World, skip: Option<usize>) -> Vec<(u32, f64)> {
@@ -957,41 +453,5 @@ impl<'a> Sim<'a> {
             rate_limited: self.rate_limited,
             health_phase: self.health_phase,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn sample(t_s: f64, pop: u32, arrivals: u32, cpu: f32, servers: u32, shed_level: u8) -> PopSample {
-        PopSample { t_s, pop, servers, arrivals, shed: 0, spilled: 0, cpu, shed_level }
-    }
-
-    #[test]
-    fn pop_series_sums_control_periods_into_buckets() {
-        let s = SimDuration::from_secs;
-        let mut series = PopSeries::new(2, s(6), s(3), s(1));
-        assert_eq!(series.width_ns(), s(3).as_nanos());
-        for t in 1..=6 {
-            series.push(sample(t as f64, 0, t, t as f32 / 10.0, 10 + t, (t == 2) as u8));
-            series.push(sample(t as f64, 1, 1, 0.5, 4, 0));
-        }
-        let rows = series.finish();
-        assert_eq!(rows.len(), 4);
-        let pop0: Vec<&PopSample> = rows.iter().filter(|r| r.pop == 0).collect();
-        // Ticks 1-3 end at 3 s, ticks 4-6 at 6 s.
-        assert_eq!((pop0[0].t_s, pop0[0].arrivals, pop0[0].servers, pop0[0].shed_level), (3.0, 1 + 2 + 3, 13, 1));
-        assert!((pop0[0].cpu - (0.1 + 0.2 + 0.3) / 3.0).abs() < 1e-6);
-        assert_eq!((pop0[1].t_s, pop0[1].arrivals, pop0[1].servers, pop0[1].shed_level), (6.0, 4 + 5 + 6, 16, 0));
-    }
-
-    #[test]
-    fn a_long_run_keeps_a_bounded_series() {
-        let day = SimDuration::from_secs(86_400);
-        let series = PopSeries::new(309, day, SimDuration::from_secs(1), SimDuration::from_secs(1));
-        assert!(day.as_nanos().div_ceil(series.width_ns()) <= MAX_POP_BUCKETS);
-        // Whole control periods.
-        assert_eq!(series.width_ns() % SimDuration::from_secs(1).as_nanos(), 0);
     }
 }

@@ -1,5 +1,10 @@
 //! The state plane: requests to Durable Objects, KV reads and writes, the
-//! rate limiters, snapshots, replication, and the state faults.
+//! rate limiters, snapshots, replication, and the state faults (region,
+//! DO region and KV primary down, KV replication lag, control plane down),
+//! as events on the loop's queue. The objects, the KV and the limiters are
+//! the models of `state`; this file draws their traffic (named streams per
+//! plane) and measures what they lose, how stale reads are and how fast
+//! objects recover.
 
 use super::config::{DoTraffic, KvTraffic, LimiterConfig};
 use super::{Event, Sim};

@@ -1,10 +1,14 @@
 //! The world of a run: its PoPs (from the catalog or the file), its client
-//! sites and the latency between them.
+//! sites and the latency between them. Built once from the scenario
+//! ([`build`]); regions of the PoP catalog (`NA`, `EU`, `APAC`, `ROW`) are
+//! the world's, the state regions are [`crate::scenario::regions`]. Routes,
+//! traffic over time and failures are not the world's.
 
 pub mod catalog;
 pub mod latency;
 
 use crate::engine::SimDuration;
+use crate::scenario::regions::STATE_REGIONS;
 use crate::scenario::schema::{Arrivals, TopologySpec};
 use crate::scenario::{duration_dist, Scenario, ScenarioError};
 use catalog::{great_circle_km, CatalogPop, Region};
@@ -60,7 +64,7 @@ pub struct World {
     /// How sites space their requests.
     pub arrivals: Arrivals,
     /// Where each state region's data centre stands (lat, lon in degrees),
-    /// in [`crate::state::STATE_REGIONS`] order.
+    /// in [`crate::scenario::regions::STATE_REGIONS`] order.
     pub state_homes: [(f64, f64); 3],
 }
 
@@ -109,7 +113,7 @@ fn resolve_homes(s: &Scenario, pops: &[Pop], catalog: &[CatalogPop]) -> Result<[
             Some(h) => h,
             None => {
                 let known = catalog::builtin().iter().map(|p| p.code.as_str());
-                let field = format!("state.{}", crate::state::STATE_REGIONS[i].to_ascii_lowercase());
+                let field = format!("state.{}", STATE_REGIONS[i].to_ascii_lowercase());
                 let msg = unknown_pop_message(&field, c, known);
                 return Err(if code.span().is_empty() {
                     s.source.error(msg)

@@ -1,0 +1,79 @@
+//! `[traffic]`: the requests clients send: the total rate, how send times
+//! are spaced, the priority classes and the client sites with their share
+//! of demand. What a request does once sent is the models'.
+
+use super::one;
+use crate::scenario::units::{Fraction, Latitude, Longitude, Rate, Weight};
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// `[traffic]`: the requests clients send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrafficSpec {
+    /// Total requests per second over all client sites.
+    pub rps: Spanned<Rate>,
+    /// How send times are spaced: `"poisson"` (default) or `"constant"`.
+    #[serde(default)]
+    pub arrivals: Arrivals,
+    /// Share of each priority class; must sum to 1.
+    pub classes: Spanned<ClassShares>,
+    /// Client sites; when absent, one site at each PoP's city, weighted by
+    /// the PoP's demand weight.
+    #[serde(default, rename = "site")]
+    pub sites: Vec<Spanned<SiteSpec>>,
+}
+
+/// How a client site spaces the requests it sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arrivals {
+    /// Exponential gaps: a Poisson process.
+    #[default]
+    Poisson,
+    /// Equal gaps of 1/rate.
+    Constant,
+}
+
+/// The share of traffic in each priority class (P0 health and auth, never
+/// shed; P1 paid; P2 free; P3 preview, shed first).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassShares {
+    /// Share of P0.
+    #[serde(default)]
+    pub p0: Fraction,
+    /// Share of P1.
+    #[serde(default)]
+    pub p1: Fraction,
+    /// Share of P2.
+    #[serde(default)]
+    pub p2: Fraction,
+    /// Share of P3.
+    #[serde(default)]
+    pub p3: Fraction,
+}
+
+impl ClassShares {
+    /// The four shares, P0 first.
+    pub fn as_array(&self) -> [f64; 4] {
+        [self.p0.0, self.p1.0, self.p2.0, self.p3.0]
+    }
+}
+
+/// A client site: where a group of clients is, and its share of demand.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSpec {
+    /// A label for reports.
+    pub name: String,
+    /// Take the coordinates of this PoP code (instead of `lat`/`lon`).
+    pub near: Option<String>,
+    /// Latitude, degrees north.
+    pub lat: Option<Latitude>,
+    /// Longitude, degrees east.
+    pub lon: Option<Longitude>,
+    /// Relative share of the total rate [1.0].
+    #[serde(default = "one")]
+    pub weight: Weight,
+}
