@@ -24,7 +24,6 @@
 //! println!("{}", report.points[0].measures["availability"].mean);
 //! ```
 
-pub mod cli;
 mod exec;
 pub mod grid;
 pub mod measures;

@@ -1,37 +1,21 @@
-//! The `edgesim sweep` and `edgesim merge` commands: their flags (clap
-//! derive, for main.rs to embed) and what they do.
-//!
-//! ```ignore
-//! #[derive(Subcommand)]
-//! enum Command {
-//!     /// Run a scenario over many seeds and a grid of values: percentiles with confidence intervals.
-//!     Sweep(edgesim::sweep::cli::SweepArgs),
-//!     /// Merge the part files of a sharded sweep into sweep.json.
-//!     Merge(edgesim::sweep::cli::MergeArgs),
-//! }
-//! // ...
-//! Command::Sweep(a) => edgesim::sweep::cli::sweep_command(&a),
-//! Command::Merge(a) => edgesim::sweep::cli::merge_command(&a),
-//! ```
+//! `edgesim sweep`: runs a scenario over many seeds and a grid of `--set`
+//! values through the library's [`edgesim::sweep`], writes the sweep's
+//! folder (or, with --shard, one part file) and prints a table per grid
+//! point. The set commit, the table and the lines shared with
+//! [`super::merge`] live here too.
 
-use super::output::{self, is_part_name, SWEEP_FILES};
-use super::{load_plan, report, run, shard, PointReport, RunOptions, Settings, Shard, SweepError, SweepReport};
-use crate::report::files::write_atomic;
-use crate::report::outputs::{self, Committed, OutputError, OutputsPlan, ResultsSet};
-use crate::report::short_number;
+use super::failure::{input_error, interrupted, output_error, Failure, EXIT_OK};
+use super::progress::{install_interrupt_handler, stop_flag, was_interrupted};
+use edgesim::report::files::write_atomic;
+use edgesim::report::outputs::{Committed, OutputsPlan, ResultsSet};
+use edgesim::report::short_number;
+use edgesim::sweep::output::{self, SWEEP_FILES};
+use edgesim::sweep::stats::MeasureStats;
+use edgesim::sweep::{
+    load_plan, report, run, shard, PointReport, RunOptions, Settings, Shard, SweepError, SweepReport,
+};
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Once;
-
-/// Exit code: the sweep ran (whatever its expectations' pass rates).
-pub const EXIT_OK: u8 = 0;
-/// Exit code: invalid input or usage.
-pub const EXIT_INPUT: u8 = 2;
-/// Exit code: an output could not be written (disk full, permission denied, stdout closed).
-pub const EXIT_OUTPUT: u8 = outputs::EXIT_OUTPUT;
-/// Exit code: stopped by Ctrl-C.
-pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Run a scenario over many seeds and a grid of parameter values.
 #[derive(Debug, Clone, clap::Args)]
@@ -81,104 +65,14 @@ pub struct SweepArgs {
     pub max_memory: Option<u64>,
 }
 
-/// Merge the part files of a sharded sweep into sweep.json, sweep.csv and runs.csv.
-#[derive(Debug, Clone, clap::Args)]
-#[command(after_help = "The parts must come from one sweep (same scenario text, --seeds, --seed, --set axes, \
-                  --max-events, edgesim version and N) and every K from 1 to N must be given exactly once. The \
-                  merged sweep.json is byte-identical to the one an unsharded sweep writes. A folder stands for \
-                  its part-*-of-*.json files.\n\nExit codes: 0 merged; 2 invalid input (a part missing, given \
-                  twice, from another sweep, or unreadable).\n\nExample:\n  edgesim merge \
-                  results/pf-sweep/part-1-of-4.json results/pf-sweep/part-2-of-4.json \
-                  results/pf-sweep/part-3-of-4.json results/pf-sweep/part-4-of-4.json --out results/pf-sweep")]
-pub struct MergeArgs {
-    /// Part files written by `edgesim sweep --shard K/N` (or folders holding them).
-    #[arg(required = true, value_name = "PART|DIR")]
-    pub parts: Vec<PathBuf>,
-    /// Where to write the merged results [default: the folder of the first part].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Print only errors.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
-
-/// A failure that ends the command: its exit code and message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CliError {
-    /// 2 for invalid input or usage, 3 when an output cannot be written, 130 when interrupted.
-    pub code: u8,
-    /// What went wrong, naming the file or flag.
-    pub message: String,
-}
-
-impl From<SweepError> for CliError {
-    fn from(e: SweepError) -> Self {
-        match e {
-            SweepError::Input(message) => CliError { code: EXIT_INPUT, message },
-            SweepError::Interrupted(message) => CliError { code: EXIT_INTERRUPTED, message },
-        }
-    }
-}
-
-impl From<OutputError> for CliError {
-    fn from(e: OutputError) -> Self {
-        CliError { code: e.code, message: e.message }
-    }
-}
-
-/// `println!` that never panics: stdout goes through [`outputs::print`].
-macro_rules! outln {
-    ($($t:tt)*) => {
-        outputs::print(&format!("{}\n", format_args!($($t)*)))
-    };
-}
-
-/// `print!` that never panics.
-macro_rules! out {
-    ($($t:tt)*) => {
-        outputs::print(&format!($($t)*))
-    };
-}
-
-impl std::fmt::Display for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-/// Set by Ctrl-C during a sweep: running replications stop, nothing is written.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-/// The flag that stops a running sweep; a caller with its own Ctrl-C
-/// handler can set it.
-pub fn stop_flag() -> &'static AtomicBool {
-    &STOP
-}
-
-/// Installs a Ctrl-C handler that sets [`stop_flag`] (a second Ctrl-C ends
-/// the process with 130). If the process already has a handler, it is left
-/// alone (and should set [`stop_flag`] itself).
-fn install_interrupt_handler() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = ctrlc::set_handler(|| {
-            if STOP.swap(true, Ordering::SeqCst) {
-                std::process::exit(i32::from(EXIT_INTERRUPTED));
-            }
-        });
-    });
-}
-
 /// `edgesim sweep`: plans (every grid point validated before any run),
 /// runs, aggregates and writes the sweep; prints a short table per point.
-pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
+pub fn execute(args: SweepArgs) -> Result<u8, Failure> {
+    let args = &args;
     if args.threads == Some(0) {
-        return Err(CliError {
-            code: EXIT_INPUT,
-            message: "--threads 0: expected at least 1 (leave it out for one per core)".into(),
-        });
+        return Err(input_error("--threads 0: expected at least 1 (leave it out for one per core)"));
     }
-    let limits = crate::budget::Limits::from_flags(args.max_events, args.max_memory);
+    let limits = edgesim::budget::Limits::from_flags(args.max_events, args.max_memory);
     let settings = Settings {
         seeds: args.seeds,
         sets: args.set.clone(),
@@ -188,10 +82,10 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
     let plan = load_plan(&args.scenario, &settings)?;
     let refused: Vec<String> = (0..plan.points.len())
         .filter_map(|i| plan.prepared(i))
-        .filter_map(|p| crate::budget::check(p, limits).err())
+        .filter_map(|p| edgesim::budget::check(p, limits).err())
         .collect();
     if !refused.is_empty() {
-        return Err(CliError { code: EXIT_INPUT, message: format!("{}\nnothing was run", refused.join("\n")) });
+        return Err(input_error(format!("{}\nnothing was run", refused.join("\n"))));
     }
     let spec = &plan.spec;
     let out = args.out.clone().unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", spec.scenario_name)));
@@ -229,7 +123,7 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
         threads: args.threads,
         shard: args.shard,
         progress: !args.quiet && io::stderr().is_terminal(),
-        stop: Some(&STOP),
+        stop: Some(stop_flag()),
     };
     let ran = match run(&plan, &opts) {
         Ok(ran) => ran,
@@ -237,13 +131,13 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
             let left = set.as_ref().map_or(String::new(), |s| {
                 format!("; results left as they were in {}: {}", out.display(), s.previous().describe())
             });
-            return Err(CliError { code: EXIT_INTERRUPTED, message: format!("{m}{left}") });
+            return Err(interrupted(format!("{m}{left}")));
         }
         Err(e) => return Err(e.into()),
     };
     let rate = ran.records.len() as f64 / ran.wall_s.max(1e-9);
     let Some(set) = set else {
-        let s = args.shard.ok_or_else(|| CliError { code: EXIT_INPUT, message: "no shard".into() })?;
+        let s = args.shard.ok_or_else(|| input_error("no shard"))?;
         let part = shard::Part::new(
             spec,
             &plan.scenario_text,
@@ -279,97 +173,40 @@ pub fn sweep_command(args: &SweepArgs) -> Result<u8, CliError> {
 
 /// Writes a shard's part file into `out` (created if need be), atomically;
 /// a file of that name that is not a part file is never replaced.
-fn write_part(out: &Path, s: Shard, json: &str) -> Result<PathBuf, CliError> {
+fn write_part(out: &Path, s: Shard, json: &str) -> Result<PathBuf, Failure> {
     let path = out.join(s.file_name());
     if path.exists() && shard::read_part(&path).is_err() {
         let head: String = std::fs::read_to_string(&path).unwrap_or_default().chars().take(200).collect();
         if !head.contains(shard::PART_KIND) {
-            return Err(CliError {
-                code: EXIT_INPUT,
-                message: format!(
-                    "--out {}: holds {}, which is not a part file; not replaced",
-                    out.display(),
-                    path.display()
-                ),
-            });
+            return Err(input_error(format!(
+                "--out {}: holds {}, which is not a part file; not replaced",
+                out.display(),
+                path.display()
+            )));
         }
     }
-    std::fs::create_dir_all(out).map_err(|e| CliError {
-        code: EXIT_OUTPUT,
-        message: format!("--out {}: cannot create the folder: {e}", out.display()),
-    })?;
-    write_atomic(&path, json.as_bytes()).map_err(|e| CliError {
-        code: EXIT_OUTPUT,
-        message: format!("cannot write {}: {e}; the part file is as it was", path.display()),
-    })?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| output_error(format!("--out {}: cannot create the folder: {e}", out.display())))?;
+    write_atomic(&path, json.as_bytes())
+        .map_err(|e| output_error(format!("cannot write {}: {e}; the part file is as it was", path.display())))?;
     Ok(path)
 }
 
 /// Swaps a written sweep set in; Ctrl-C before the swap leaves the folder as it was.
-fn commit(set: ResultsSet, out: &Path) -> Result<(), CliError> {
+pub fn commit(set: ResultsSet, out: &Path) -> Result<(), Failure> {
     let previous = set.previous().describe();
-    match set.commit(&|| STOP.load(Ordering::SeqCst))? {
+    match set.commit(&|| was_interrupted())? {
         Committed::Complete => Ok(()),
-        Committed::LeftAsItWas => Err(CliError {
-            code: EXIT_INTERRUPTED,
-            message: format!(
-                "after the sweep ran, before its results were put in place; results left as they were in {}: \
-                 {previous}",
-                out.display()
-            ),
-        }),
+        Committed::LeftAsItWas => Err(interrupted(format!(
+            "after the sweep ran, before its results were put in place; results left as they were in {}: \
+             {previous}",
+            out.display()
+        ))),
     }
-}
-
-/// `edgesim merge`: checks the parts belong together, reassembles their
-/// records and writes what the unsharded sweep would have. Part files in
-/// the output folder are carried into the new set.
-pub fn merge_command(args: &MergeArgs) -> Result<u8, CliError> {
-    let merged = shard::merge(&args.parts)?;
-    let out = match (&args.out, args.parts.first()) {
-        (Some(o), _) => o.clone(),
-        (None, Some(first)) if first.is_dir() => first.clone(),
-        (None, Some(first)) => first.parent().map(Path::to_path_buf).unwrap_or_default(),
-        (None, None) => PathBuf::new(),
-    };
-    let out = if out.as_os_str().is_empty() { PathBuf::from(".") } else { out };
-    let mut paths = OutputsPlan::new();
-    for p in shard::expand_parts(&args.parts)? {
-        paths.input("the part file", &p);
-    }
-    paths.set_folder_carrying_inputs("--out", &out, &SWEEP_FILES);
-    paths.check()?;
-    let spec = &merged.spec;
-    // Marked as a sweep: the merged folder is what the unsharded sweep writes, marker included.
-    let set = ResultsSet::begin("--out", &out, "sweep", &spec.scenario_name, &is_part_name)?;
-    let report = report(spec, &merged.records)?;
-    let parts: Vec<serde_json::Value> = merged
-        .parts
-        .iter()
-        .map(|(s, r)| serde_json::json!({ "shard": s.to_string(), "wall_s": r.wall_s, "threads": r.threads }))
-        .collect();
-    let wall_s: f64 = merged.parts.iter().map(|(_, r)| r.wall_s).sum();
-    let run_json = output::run_json(spec, merged.records.len(), wall_s, None, &parts);
-    let files = output::write_all(&set, spec, &report, &merged.records, &run_json, &merged.scenario_text)?;
-    commit(set, &out)?;
-    if !args.quiet {
-        outln!(
-            "edgesim merge: {} of {} ({} x {} = {} runs, master seed {})",
-            plural(merged.parts.len(), "part"),
-            spec.scenario_name,
-            plural(report.points.len(), "point"),
-            plural(spec.seeds as usize, "seed"),
-            spec.jobs(),
-            spec.master_seed
-        );
-        out!("{}", table(&report));
-        print_files(&files);
-    }
-    Ok(EXIT_OK)
 }
 
 /// `1 point`, `3 points`.
-fn plural(n: usize, what: &str) -> String {
+pub fn plural(n: usize, what: &str) -> String {
     if n == 1 {
         format!("1 {what}")
     } else {
@@ -377,7 +214,8 @@ fn plural(n: usize, what: &str) -> String {
     }
 }
 
-fn print_files(files: &[PathBuf]) {
+/// Prints the files written, on one line.
+pub fn print_files(files: &[PathBuf]) {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     outln!("wrote {}", names.join(", "));
 }
@@ -408,8 +246,7 @@ pub fn table(report: &SweepReport) -> String {
     for p in &report.points {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", point_title(report, p));
-        let rows: Vec<(&String, &super::stats::MeasureStats)> =
-            p.measures.iter().filter(|(n, _)| headline(n)).collect();
+        let rows: Vec<(&String, &MeasureStats)> = p.measures.iter().filter(|(n, _)| headline(n)).collect();
         if !rows.is_empty() {
             let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(0).max(7);
             let _ = writeln!(out, "  {:<width$}  {:>12}  {:<27}  {:>12}", "measure", "mean", "[95% CI]", "p99");
