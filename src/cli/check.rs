@@ -106,25 +106,7 @@ fn check_plan(a: &CheckArgs, loaded: &[Loaded]) -> Result<(), Failure> {
 
 /// Runs `edgesim check`; the exit code is the report's (1 when a scenario fails).
 pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
-    let mut loaded = load_all(&a.scenarios, a.seed)?;
-    let limits = edgesim::budget::Limits::from_flags(a.max_events, a.max_memory);
-    edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
-    if let Some(j) = &a.junit {
-        output_file("--junit", j, "junit.xml")?;
-    }
-    if let Some(j) = &a.json {
-        output_file("--json", j, "verdict.json")?;
-    }
-    check_plan(&a, &loaded)?;
-    for (flag, path) in [("--junit", &a.junit), ("--json", &a.json)] {
-        if let Some(p) = path {
-            make_parent(flag, p)?;
-        }
-    }
-    let tolerance = Tolerance {
-        abs_s: a.tolerance_abs.unwrap_or(Tolerance::default().abs_s),
-        rel: a.tolerance_rel.unwrap_or(Tolerance::default().rel),
-    };
+    let loaded = load_checked(&a)?;
     let baselines = match &a.baseline {
         Some(dir) => Some(load_baselines(dir, &loaded)?),
         None => None,
@@ -136,79 +118,12 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
     }
     let mut verdicts = Vec::new();
     for (i, l) in loaded.iter().enumerate() {
-        let name = l.name();
-        let dir = a.out.join(name);
-        let earlier = format!("{i} of {n} scenarios ran before it and their results are complete");
-        if was_interrupted() {
-            return Err(interrupted(format!("before {name}: {earlier}; no JUnit or JSON verdict was written")));
-        }
-        let set = ResultsSet::begin("--out", &dir, "check", name, &|_| false)?;
-        let (outcome, wall_s) = match simulate(&l.prepared, None, &format!("[{}/{n}] {name}", i + 1), a.quiet) {
-            Ok(done) => done,
-            Err(RunStop::Interrupted(at)) => {
-                return Err(interrupted(format!(
-                    "{name} stopped at {at} of {} simulated: {}; {earlier}; no JUnit or JSON verdict was written",
-                    l.prepared.scenario.duration(),
-                    left_as_it_was(&dir, set.previous())
-                )))
-            }
-            Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
-                return Err(input_error(format!("{}: {e}", l.prepared.scenario.source.path)))
-            }
-            Err(RunStop::Io(e)) => return Err(output_error(format!("{name}: {e}"))),
-        };
-        write_results(&set, &l.prepared, &outcome, wall_s)?;
-        if !a.no_charts {
-            draw_after_run(&set, &l.prepared.scenario.source.text);
-        }
-        let previous = set.previous().clone();
-        if set.commit(&was_interrupted)? == Committed::LeftAsItWas {
-            return Err(interrupted(format!(
-                "after {name} ran, before its results were put in place: {}; {earlier}; no JUnit or JSON verdict \
-                 was written",
-                left_as_it_was(&dir, &previous)
-            )));
-        }
-        let diff = match &baselines {
-            Some(b) => {
-                let now = serde_json::to_value(&outcome.summary)
-                    .map_err(|e| input_error(format!("cannot encode the summary of {name}: {e}")))?;
-                let (file, stored) = &b[i];
-                Some(baseline::compare(&file_label(file), stored, &now, tolerance))
-            }
-            None => None,
-        };
-        let v = ScenarioVerdict::new(
-            name,
-            &file_label(&l.path),
-            outcome.summary.seed,
-            &file_label(&dir),
-            outcome.verdicts.clone(),
-            diff,
-            wall_s,
-        );
+        let v = check_one(&a, l, (i, n), baselines.as_ref().map(|b| &b[i]))?;
         print_scenario(&v, a.allow_inconclusive, a.quiet);
         verdicts.push(v);
     }
     let report = CheckReport::new(verdicts, a.allow_inconclusive);
-    let mut unwritten = Vec::new();
-    if !a.no_charts {
-        if let Err(e) = write_index(&a.out, &report) {
-            unwritten.push(e);
-        }
-    }
-    if let Some(path) = &a.junit {
-        let xml = junit::to_xml(&report).map_err(input_error)?;
-        if let Err(e) = write_atomic(path, xml.as_bytes()) {
-            unwritten.push(format!("--junit {}: cannot write: {e}", path.display()));
-        }
-    }
-    if let Some(path) = &a.json {
-        let json = report.to_json().map_err(|e| input_error(format!("cannot encode the verdicts: {e}")))?;
-        if let Err(e) = write_atomic(path, json.as_bytes()) {
-            unwritten.push(format!("--json {}: cannot write: {e}", path.display()));
-        }
-    }
+    let unwritten = write_verdicts(&a, &report)?;
     print_total(&report);
     if !unwritten.is_empty() {
         return Err(output_error(format!(
@@ -221,6 +136,124 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
         return Err(interrupted("after the last scenario; every result and verdict file is complete"));
     }
     Ok(report.exit_code)
+}
+
+/// Loads every scenario and checks every path before any runs: the work
+/// budget, --junit and --json, the plan; makes the verdict files' folders.
+fn load_checked(a: &CheckArgs) -> Result<Vec<Loaded>, Failure> {
+    let mut loaded = load_all(&a.scenarios, a.seed)?;
+    let limits = edgesim::budget::Limits::from_flags(a.max_events, a.max_memory);
+    edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
+    if let Some(j) = &a.junit {
+        output_file("--junit", j, "junit.xml")?;
+    }
+    if let Some(j) = &a.json {
+        output_file("--json", j, "verdict.json")?;
+    }
+    check_plan(a, &loaded)?;
+    for (flag, path) in [("--junit", &a.junit), ("--json", &a.json)] {
+        if let Some(p) = path {
+            make_parent(flag, p)?;
+        }
+    }
+    Ok(loaded)
+}
+
+/// Runs scenario `i` of `n`, writes its results folder and judges it
+/// (against its stored baseline, if given).
+fn check_one(
+    a: &CheckArgs,
+    l: &Loaded,
+    (i, n): (usize, usize),
+    stored: Option<&(PathBuf, serde_json::Value)>,
+) -> Result<ScenarioVerdict, Failure> {
+    let name = l.name();
+    let dir = a.out.join(name);
+    let earlier = format!("{i} of {n} scenarios ran before it and their results are complete");
+    if was_interrupted() {
+        return Err(interrupted(format!("before {name}: {earlier}; no JUnit or JSON verdict was written")));
+    }
+    let set = ResultsSet::begin("--out", &dir, "check", name, &|_| false)?;
+    let (outcome, wall_s) = match simulate(&l.prepared, None, &format!("[{}/{n}] {name}", i + 1), a.quiet) {
+        Ok(done) => done,
+        Err(RunStop::Interrupted(at)) => {
+            return Err(interrupted(format!(
+                "{name} stopped at {at} of {} simulated: {}; {earlier}; no JUnit or JSON verdict was written",
+                l.prepared.scenario.duration(),
+                left_as_it_was(&dir, set.previous())
+            )))
+        }
+        Err(RunStop::Io(e)) if edgesim::sim::budget_exceeded(&e).is_some() => {
+            return Err(input_error(format!("{}: {e}", l.prepared.scenario.source.path)))
+        }
+        Err(RunStop::Io(e)) => return Err(output_error(format!("{name}: {e}"))),
+    };
+    write_results(&set, &l.prepared, &outcome, wall_s)?;
+    if !a.no_charts {
+        draw_after_run(&set, &l.prepared.scenario.source.text);
+    }
+    let previous = set.previous().clone();
+    if set.commit(&was_interrupted)? == Committed::LeftAsItWas {
+        return Err(interrupted(format!(
+            "after {name} ran, before its results were put in place: {}; {earlier}; no JUnit or JSON verdict \
+             was written",
+            left_as_it_was(&dir, &previous)
+        )));
+    }
+    let diff = match stored {
+        Some((file, stored)) => Some(baseline_diff(a, name, &outcome.summary, file, stored)?),
+        None => None,
+    };
+    Ok(ScenarioVerdict::new(
+        name,
+        &file_label(&l.path),
+        outcome.summary.seed,
+        &file_label(&dir),
+        outcome.verdicts.clone(),
+        diff,
+        wall_s,
+    ))
+}
+
+/// A run's drift from its stored baseline, within the tolerances given.
+fn baseline_diff(
+    a: &CheckArgs,
+    name: &str,
+    summary: &report::Summary,
+    file: &Path,
+    stored: &serde_json::Value,
+) -> Result<baseline::BaselineDiff, Failure> {
+    let tolerance = Tolerance {
+        abs_s: a.tolerance_abs.unwrap_or(Tolerance::default().abs_s),
+        rel: a.tolerance_rel.unwrap_or(Tolerance::default().rel),
+    };
+    let now =
+        serde_json::to_value(summary).map_err(|e| input_error(format!("cannot encode the summary of {name}: {e}")))?;
+    Ok(baseline::compare(&file_label(file), stored, &now, tolerance))
+}
+
+/// Writes index.html, --junit and --json; returns what could not be
+/// written (the check goes on to print its total).
+fn write_verdicts(a: &CheckArgs, report: &CheckReport) -> Result<Vec<String>, Failure> {
+    let mut unwritten = Vec::new();
+    if !a.no_charts {
+        if let Err(e) = write_index(&a.out, report) {
+            unwritten.push(e);
+        }
+    }
+    if let Some(path) = &a.junit {
+        let xml = junit::to_xml(report).map_err(input_error)?;
+        if let Err(e) = write_atomic(path, xml.as_bytes()) {
+            unwritten.push(format!("--junit {}: cannot write: {e}", path.display()));
+        }
+    }
+    if let Some(path) = &a.json {
+        let json = report.to_json().map_err(|e| input_error(format!("cannot encode the verdicts: {e}")))?;
+        if let Err(e) = write_atomic(path, json.as_bytes()) {
+            unwritten.push(format!("--json {}: cannot write: {e}", path.display()));
+        }
+    }
+    Ok(unwritten)
 }
 
 fn plural(n: usize) -> &'static str {
