@@ -12,7 +12,7 @@ use edgesim::report::short_number;
 use edgesim::sweep::output::{self, SWEEP_FILES};
 use edgesim::sweep::stats::MeasureStats;
 use edgesim::sweep::{
-    load_plan, report, run, shard, PointReport, RunOptions, Settings, Shard, SweepError, SweepReport,
+    load_plan, report, run, shard, Plan, PointReport, Ran, RunOptions, Settings, Shard, SweepError, SweepReport,
 };
 use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -72,51 +72,12 @@ pub fn execute(args: SweepArgs) -> Result<u8, Failure> {
     if args.threads == Some(0) {
         return Err(input_error("--threads 0: expected at least 1 (leave it out for one per core)"));
     }
-    let limits = edgesim::budget::Limits::from_flags(args.max_events, args.max_memory);
-    let settings = Settings {
-        seeds: args.seeds,
-        sets: args.set.clone(),
-        master_seed: args.seed,
-        max_events: Some(limits.max_events),
-    };
-    let plan = load_plan(&args.scenario, &settings)?;
-    let refused: Vec<String> = (0..plan.points.len())
-        .filter_map(|i| plan.prepared(i))
-        .filter_map(|p| edgesim::budget::check(p, limits).err())
-        .collect();
-    if !refused.is_empty() {
-        return Err(input_error(format!("{}\nnothing was run", refused.join("\n"))));
-    }
+    let plan = plan_sweep(args)?;
     let spec = &plan.spec;
     let out = args.out.clone().unwrap_or_else(|| Path::new("results").join(format!("{}-sweep", spec.scenario_name)));
-    let mut plan_paths = OutputsPlan::new();
-    plan_paths.input("the scenario file", &args.scenario);
-    let set = match args.shard {
-        Some(s) => {
-            plan_paths.container("--out", &out, &[]).file("--out", &out.join(s.file_name()));
-            plan_paths.check()?;
-            None
-        }
-        None => {
-            plan_paths.set_folder("--out", &out, &SWEEP_FILES, &[]);
-            plan_paths.check()?;
-            Some(ResultsSet::begin("--out", &out, "sweep", &spec.scenario_name, &|_| false)?)
-        }
-    };
-    let runs = match args.shard {
-        Some(s) => (0..spec.jobs()).filter(|j| s.owns(*j)).count(),
-        None => spec.jobs(),
-    };
+    let set = begin_outputs(args, &plan, &out)?;
     if !args.quiet {
-        let shard = args.shard.map_or(String::new(), |s| format!(", shard {s}: {runs} runs"));
-        outln!(
-            "edgesim sweep: {} ({} x {} = {} runs{shard}, master seed {})",
-            spec.scenario_name,
-            plural(plan.points.len(), "point"),
-            plural(spec.seeds as usize, "seed"),
-            spec.jobs(),
-            spec.master_seed
-        );
+        print_heading(args, &plan);
     }
     install_interrupt_handler();
     let opts = RunOptions {
@@ -135,37 +96,111 @@ pub fn execute(args: SweepArgs) -> Result<u8, Failure> {
         }
         Err(e) => return Err(e.into()),
     };
-    let rate = ran.records.len() as f64 / ran.wall_s.max(1e-9);
-    let Some(set) = set else {
-        let s = args.shard.ok_or_else(|| input_error("no shard"))?;
-        let part = shard::Part::new(
-            spec,
-            &plan.scenario_text,
-            s,
-            &ran.records,
-            shard::PartRun { wall_s: ran.wall_s, threads: ran.threads },
-        );
-        let path = write_part(&out, s, &part.to_json()?)?;
-        if !args.quiet {
-            let errors = ran.records.iter().filter(|r| r.error.is_some()).count();
-            outln!(
-                "part {s}: {} runs ({errors} errors) in {:.2}s on {} threads, {rate:.2} runs/s",
-                ran.records.len(),
-                ran.wall_s,
-                ran.threads
-            );
-            outln!("wrote {}", path.display());
-            outln!("when all {} parts are done: edgesim merge {} --out {}", s.n, out.display(), out.display());
-        }
-        return Ok(EXIT_OK);
+    match set {
+        Some(set) => finish_whole(args, &plan, &ran, set, &out),
+        None => finish_part(args, &plan, &ran, &out),
+    }
+}
+
+/// Loads the plan (every grid point validated) and refuses it if a point
+/// is estimated past the work budget.
+fn plan_sweep(args: &SweepArgs) -> Result<Plan, Failure> {
+    let limits = edgesim::budget::Limits::from_flags(args.max_events, args.max_memory);
+    let settings = Settings {
+        seeds: args.seeds,
+        sets: args.set.clone(),
+        master_seed: args.seed,
+        max_events: Some(limits.max_events),
     };
+    let plan = load_plan(&args.scenario, &settings)?;
+    let refused: Vec<String> = (0..plan.points.len())
+        .filter_map(|i| plan.prepared(i))
+        .filter_map(|p| edgesim::budget::check(p, limits).err())
+        .collect();
+    if !refused.is_empty() {
+        return Err(input_error(format!("{}\nnothing was run", refused.join("\n"))));
+    }
+    Ok(plan)
+}
+
+/// Checks the output paths; a whole sweep begins its results set, a shard
+/// writes one part file (no set).
+fn begin_outputs(args: &SweepArgs, plan: &Plan, out: &Path) -> Result<Option<ResultsSet>, Failure> {
+    let mut plan_paths = OutputsPlan::new();
+    plan_paths.input("the scenario file", &args.scenario);
+    match args.shard {
+        Some(s) => {
+            plan_paths.container("--out", out, &[]).file("--out", &out.join(s.file_name()));
+            plan_paths.check()?;
+            Ok(None)
+        }
+        None => {
+            plan_paths.set_folder("--out", out, &SWEEP_FILES, &[]);
+            plan_paths.check()?;
+            Ok(Some(ResultsSet::begin("--out", out, "sweep", &plan.spec.scenario_name, &|_| false)?))
+        }
+    }
+}
+
+/// The line saying what the sweep runs.
+fn print_heading(args: &SweepArgs, plan: &Plan) {
+    let spec = &plan.spec;
+    let runs = match args.shard {
+        Some(s) => (0..spec.jobs()).filter(|j| s.owns(*j)).count(),
+        None => spec.jobs(),
+    };
+    let shard = args.shard.map_or(String::new(), |s| format!(", shard {s}: {runs} runs"));
+    outln!(
+        "edgesim sweep: {} ({} x {} = {} runs{shard}, master seed {})",
+        spec.scenario_name,
+        plural(plan.points.len(), "point"),
+        plural(spec.seeds as usize, "seed"),
+        spec.jobs(),
+        spec.master_seed
+    );
+}
+
+/// Runs per wall second.
+fn rate(ran: &Ran) -> f64 {
+    ran.records.len() as f64 / ran.wall_s.max(1e-9)
+}
+
+/// A shard: writes its part file and says how to merge the parts.
+fn finish_part(args: &SweepArgs, plan: &Plan, ran: &Ran, out: &Path) -> Result<u8, Failure> {
+    let s = args.shard.ok_or_else(|| input_error("no shard"))?;
+    let part = shard::Part::new(
+        &plan.spec,
+        &plan.scenario_text,
+        s,
+        &ran.records,
+        shard::PartRun { wall_s: ran.wall_s, threads: ran.threads },
+    );
+    let path = write_part(out, s, &part.to_json()?)?;
+    if !args.quiet {
+        let errors = ran.records.iter().filter(|r| r.error.is_some()).count();
+        outln!(
+            "part {s}: {} runs ({errors} errors) in {:.2}s on {} threads, {:.2} runs/s",
+            ran.records.len(),
+            ran.wall_s,
+            ran.threads,
+            rate(ran)
+        );
+        outln!("wrote {}", path.display());
+        outln!("when all {} parts are done: edgesim merge {} --out {}", s.n, out.display(), out.display());
+    }
+    Ok(EXIT_OK)
+}
+
+/// A whole sweep: aggregates, writes its set, swaps it in, prints the table.
+fn finish_whole(args: &SweepArgs, plan: &Plan, ran: &Ran, set: ResultsSet, out: &Path) -> Result<u8, Failure> {
+    let spec = &plan.spec;
     let report = report(spec, &ran.records)?;
     let run_json = output::run_json(spec, ran.records.len(), ran.wall_s, Some(ran.threads), &[]);
     let files = output::write_all(&set, spec, &report, &ran.records, &run_json, &plan.scenario_text)?;
-    commit(set, &out)?;
+    commit(set, out)?;
     if !args.quiet {
         out!("{}", table(&report));
-        outln!("wall {:.2}s on {} threads: {rate:.2} runs/s", ran.wall_s, ran.threads);
+        outln!("wall {:.2}s on {} threads: {:.2} runs/s", ran.wall_s, ran.threads, rate(ran));
         print_files(&files);
     }
     Ok(EXIT_OK)
