@@ -8,7 +8,7 @@ use super::progress::{simulate, was_interrupted, RunStop};
 use super::results::left_as_it_was;
 use edgesim::check::Status;
 use edgesim::report::outputs::{self, Committed, OutputsPlan, ResultsSet};
-use edgesim::report::{self};
+use edgesim::report;
 use std::path::{Path, PathBuf};
 
 /// The flags of `edgesim baseline`.

@@ -5,7 +5,7 @@
 use super::failure::{input_error, Failure, EXIT_OK};
 use super::results::draw_charts;
 use edgesim::report::outputs::{self, ResultsSet};
-use edgesim::report::{self};
+use edgesim::report;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};

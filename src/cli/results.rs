@@ -6,7 +6,7 @@
 use super::failure::{input_error, Failure};
 use edgesim::check::Verdict;
 use edgesim::report::outputs::{self, Previous, ResultsSet};
-use edgesim::report::{self};
+use edgesim::report;
 use edgesim::{Outcome, Prepared};
 use std::path::{Path, PathBuf};
 
@@ -50,7 +50,7 @@ pub fn left_as_it_was(dir: &Path, previous: &Previous) -> String {
 }
 
 /// `run.json`: the wall-clock figures that summary.json must not hold.
-pub fn run_json(s: &report::Summary, wall_s: f64) -> String {
+fn run_json(s: &report::Summary, wall_s: f64) -> String {
     let events_per_s = s.events_handled as f64 / wall_s.max(1e-9);
     let requests = s.requests.issued + s.requests.unfinished;
     let value = serde_json::json!({

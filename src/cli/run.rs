@@ -9,7 +9,7 @@ use super::results::{draw_after_run, expectation_line, left_as_it_was, run_file_
 use edgesim::check::Status;
 use edgesim::report::files::AtomicFile;
 use edgesim::report::outputs::{self, Committed, OutputsPlan, ResultsSet};
-use edgesim::report::{self};
+use edgesim::report;
 use edgesim::Prepared;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
