@@ -2,8 +2,7 @@
 //! per-expectation lines, JUnit XML read back by an XML parser, the JSON
 //! verdict, inconclusive verdicts, and baseline drift.
 
-mod common;
-use common::{bin, temp_dir};
+use crate::util::{bin, temp_dir};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -284,6 +283,50 @@ fn input_errors_exit_2_before_anything_runs() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let o = edgesim(&["check", s(&good), "--tolerance-abs", "2s"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// A file named twice (as itself, under a folder given, under a sub-folder
+/// given, by another spelling of its path) runs once, where it first came;
+/// two files naming one scenario still collide.
+#[test]
+fn a_file_given_or_reached_twice_runs_once() {
+    let d = temp_dir("twice");
+    let top = d.join("scenarios");
+    std::fs::create_dir_all(top.join("nested")).expect("dir");
+    write(&top.join("a.toml"), &tiny("alpha", &["availability = { ge = 0.9 }"]));
+    write(&top.join("nested/b.toml"), &tiny("beta", &["availability = { ge = 0.9 }"]));
+    let verdict = d.join("verdict.json");
+    let a_again = top.join("nested/../a.toml");
+    let o = edgesim(&[
+        "check",
+        s(&top),
+        s(&top.join("nested")),
+        s(&top.join("nested/b.toml")),
+        s(&a_again),
+        "--out",
+        s(&d.join("results")),
+        "--json",
+        s(&verdict),
+        "--quiet",
+        "--no-charts",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&verdict).expect("verdict written")).expect("JSON");
+    let names: Vec<&str> =
+        v["scenarios"].as_array().expect("scenarios").iter().filter_map(|x| x["scenario"].as_str()).collect();
+    assert_eq!(names, ["alpha", "beta"], "each file once, in the order first met");
+    assert_eq!(v["totals"]["scenarios"], 2);
+    // `baseline` expands its arguments the same way.
+    let o = edgesim(&["baseline", s(&top.join("nested")), s(&top), "--out", s(&d.join("baselines")), "--quiet"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(d.join("baselines/alpha.json").is_file() && d.join("baselines/beta.json").is_file());
+    // Another file with one of these names is another scenario: a collision.
+    write(&d.join("copy.toml"), &tiny("alpha", &[]));
+    let o = edgesim(&["check", s(&top), s(&d.join("copy.toml")), "--out", s(&d.join("results"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("both name the scenario \"alpha\""), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -7,12 +7,10 @@
 //! (one server, 50 requests/s, exponential service of mean 10 ms) with a
 //! short run, so that each test takes a few seconds on two cores.
 
-mod common;
-use common::temp_dir;
+use crate::util::{bin, temp_dir};
 
-use clap::Parser;
-use edgesim::sweep::cli::{merge_command, sweep_command, MergeArgs, SweepArgs};
 use edgesim::sweep::{self, RunOptions, RunRecord, Settings, Shard};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -28,6 +26,83 @@ fn mm1(dir: &Path, duration: &str, warmup: &str) -> PathBuf {
     let p = dir.join("mm1.toml");
     std::fs::write(&p, text).expect("write scenario");
     p
+}
+
+/// The flags of one `edgesim sweep` (None: the flag is left out).
+struct SweepArgs {
+    scenario: PathBuf,
+    seeds: u32,
+    set: Vec<String>,
+    threads: Option<usize>,
+    shard: Option<Shard>,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    max_events: Option<u64>,
+    quiet: bool,
+    max_memory: Option<u64>,
+}
+
+impl SweepArgs {
+    /// The command line after `edgesim sweep`.
+    fn command_line(&self) -> Vec<OsString> {
+        let mut v: Vec<OsString> = vec![self.scenario.clone().into(), "--seeds".into(), self.seeds.to_string().into()];
+        for s in &self.set {
+            v.extend(["--set".into(), s.into()]);
+        }
+        let flags = [
+            ("--threads", self.threads.map(|t| t.to_string())),
+            ("--shard", self.shard.map(|s| s.to_string())),
+            ("--seed", self.seed.map(|s| s.to_string())),
+            ("--max-events", self.max_events.map(|n| n.to_string())),
+            ("--max-memory", self.max_memory.map(|n| n.to_string())),
+        ];
+        for (flag, value) in flags {
+            if let Some(value) = value {
+                v.extend([flag.into(), value.into()]);
+            }
+        }
+        if let Some(out) = &self.out {
+            v.extend(["--out".into(), out.clone().into()]);
+        }
+        if self.quiet {
+            v.push("--quiet".into());
+        }
+        v
+    }
+}
+
+/// How a command ended when it did not exit 0: its exit code and its
+/// message (stderr without the leading `error: ` and the final newline).
+#[derive(Debug, PartialEq)]
+struct Failed {
+    code: i32,
+    message: String,
+}
+
+/// Runs the edgesim binary; Ok(0) when it exits 0.
+fn edgesim(command: &str, args: &[OsString]) -> Result<u8, Failed> {
+    let out = bin().arg(command).args(args).output().expect("run edgesim");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(0) => Ok(0),
+        code => {
+            let message = stderr.trim_end();
+            let message = message.strip_prefix("error: ").unwrap_or(message).to_string();
+            Err(Failed { code: code.unwrap_or(-1), message })
+        }
+    }
+}
+
+/// `edgesim sweep` with these flags.
+fn run_sweep(a: &SweepArgs) -> Result<u8, Failed> {
+    edgesim("sweep", &a.command_line())
+}
+
+/// `edgesim merge PARTS... --out OUT --quiet`.
+fn run_merge(parts: Vec<PathBuf>, out: &Path) -> Result<u8, Failed> {
+    let mut args: Vec<OsString> = parts.into_iter().map(PathBuf::into_os_string).collect();
+    args.extend(["--out".into(), out.as_os_str().to_owned(), "--quiet".into()]);
+    edgesim("merge", &args)
 }
 
 fn args(scenario: &Path, out: &Path, seeds: u32, sets: &[&str]) -> SweepArgs {
@@ -83,10 +158,10 @@ fn threads_do_not_change_the_results() {
     let (one, two) = (d.join("one"), d.join("two"));
     let mut a = args(&f, &one, 6, &GRID);
     a.threads = Some(1);
-    assert_eq!(sweep_command(&a), Ok(0));
+    assert_eq!(run_sweep(&a), Ok(0));
     a.threads = Some(2);
     a.out = Some(two.clone());
-    assert_eq!(sweep_command(&a), Ok(0));
+    assert_eq!(run_sweep(&a), Ok(0));
     assert_same_results(&one, &two, "1 vs 2 threads");
     let json: serde_json::Value = serde_json::from_slice(&read(&one.join("sweep.json"))).expect("sweep.json");
     assert_eq!(json["points"].as_array().map(Vec::len), Some(4));
@@ -108,19 +183,17 @@ fn three_shards_merge_into_the_unsharded_sweep() {
     let d = temp_dir("shards");
     let f = mm1(&d, "30s", "5s");
     let (whole, parts, merged) = (d.join("whole"), d.join("parts"), d.join("merged"));
-    assert_eq!(sweep_command(&args(&f, &whole, 5, &GRID)), Ok(0));
+    assert_eq!(run_sweep(&args(&f, &whole, 5, &GRID)), Ok(0));
     for k in 1..=3 {
         let mut a = args(&f, &parts, 5, &GRID);
         a.shard = Some(Shard { k, n: 3 });
         a.threads = Some(1 + k as usize % 2);
-        assert_eq!(sweep_command(&a), Ok(0));
+        assert_eq!(run_sweep(&a), Ok(0));
         assert!(parts.join(format!("part-{k}-of-3.json")).is_file());
     }
     assert!(!parts.join("sweep.json").exists(), "a shard writes only its part");
     let part = |k: u32| parts.join(format!("part-{k}-of-3.json"));
-    let merge = |files: Vec<PathBuf>, out: &Path| {
-        merge_command(&MergeArgs { parts: files, out: Some(out.to_path_buf()), quiet: true })
-    };
+    let merge = run_merge;
     assert_eq!(merge(vec![part(3), part(1), part(2)], &merged), Ok(0));
     assert_same_results(&whole, &merged, "merged vs unsharded");
     // A folder stands for its parts.
@@ -135,7 +208,7 @@ fn three_shards_merge_into_the_unsharded_sweep() {
     let other = d.join("other");
     let mut a = args(&f, &other, 4, &GRID);
     a.shard = Some(Shard { k: 2, n: 3 });
-    assert_eq!(sweep_command(&a), Ok(0));
+    assert_eq!(run_sweep(&a), Ok(0));
     let e = merge(vec![part(1), other.join("part-2-of-3.json"), part(3)], &d.join("x")).expect_err("other sweep");
     assert!(e.code == 2 && e.message.contains("--seeds differs (5 vs 4)"), "{}", e.message);
     let e = merge(vec![d.join("mm1.toml")], &d.join("x")).expect_err("not a part");
@@ -203,7 +276,7 @@ fn a_replication_replays_with_edgesim_run_and_its_seed() {
 }
 
 fn sweep_error(f: &Path, sets: &[&str]) -> String {
-    let e = sweep_command(&args(f, &f.with_extension("out"), 2, sets)).expect_err("a bad --set");
+    let e = run_sweep(&args(f, &f.with_extension("out"), 2, sets)).expect_err("a bad --set");
     assert_eq!(e.code, 2, "{}", e.message);
     e.message
 }
@@ -234,12 +307,12 @@ fn a_bad_set_is_a_clear_error() {
     assert!(sweep_error(&f, &["a=1", "a=2"]).contains("overlaps --set a=1"));
     // Zero seeds or threads are usage errors.
     let mut a = args(&f, &d.join("out"), 0, &[]);
-    assert!(sweep_command(&a).expect_err("no seeds").message.contains("--seeds 0"));
+    assert!(run_sweep(&a).expect_err("no seeds").message.contains("--seeds 0"));
     a.seeds = 2;
     a.threads = Some(0);
-    assert!(sweep_command(&a).expect_err("no threads").message.contains("--threads 0"));
+    assert!(run_sweep(&a).expect_err("no threads").message.contains("--threads 0"));
     // An unreadable scenario names the file.
-    let e = sweep_command(&args(&d.join("nope.toml"), &d.join("out"), 2, &[])).expect_err("missing file");
+    let e = run_sweep(&args(&d.join("nope.toml"), &d.join("out"), 2, &[])).expect_err("missing file");
     assert!(e.code == 2 && e.message.contains("nope.toml"), "{}", e.message);
 }
 
@@ -252,13 +325,13 @@ fn a_sweep_estimated_past_max_events_is_refused_before_any_run() {
     let f = mm1(&d, "30s", "5s");
     let mut a = args(&f, &d.join("out"), 2, &["scenario.duration=30s,20m"]);
     a.max_events = Some(1000);
-    let e = sweep_command(&a).expect_err("refused");
+    let e = run_sweep(&a).expect_err("refused");
     assert_eq!(e.code, 2, "{}", e.message);
     assert_eq!(e.message.matches("--max-events").count(), 2, "{}", e.message);
     assert!(e.message.ends_with("nothing was run"), "{}", e.message);
     assert!(!d.join("out/sweep.json").exists());
     a.max_events = Some(1_000_000);
-    assert_eq!(sweep_command(&a), Ok(0));
+    assert_eq!(run_sweep(&a), Ok(0));
     let json: serde_json::Value = serde_json::from_slice(&read(&d.join("out/sweep.json"))).expect("sweep.json");
     assert_eq!(json["errors"], 0);
 }
@@ -328,30 +401,21 @@ fn the_t_interval_covers_the_mm1_mean_wait() {
     assert!((0.85..1.0).contains(&share), "the 95% t interval covered Wq = {wq_ms} ms in {covered} of {sweeps} sweeps");
 }
 
-#[derive(Parser)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(clap::Subcommand)]
-enum Command {
-    Sweep(SweepArgs),
-    Merge(MergeArgs),
-}
-
+/// The flags as the binary parses them: every one reaches the part file
+/// a shard writes (its spec, its shard and its thread count), --quiet
+/// prints nothing, and the part goes to results/NAME-sweep/ without --out.
 #[test]
-fn the_flags_parse_as_main_will_embed_them() {
-    let cli = Cli::try_parse_from([
-        "edgesim",
-        "sweep",
-        "x.toml",
+fn the_flags_parse_as_given() {
+    let d = temp_dir("flags");
+    let f = mm1(&d, "30s", "5s");
+    let sets = ["pops.LAB.servers=1,2", "scenario.warmup=5s"];
+    let flags = [
         "--seeds",
         "7",
         "--set",
-        "a=1,2",
+        sets[0],
         "--set",
-        "b.c=5s",
+        sets[1],
         "--shard",
         "2/3",
         "--threads",
@@ -361,20 +425,40 @@ fn the_flags_parse_as_main_will_embed_them() {
         "--seed",
         "9",
         "-q",
-    ])
-    .expect("valid flags");
-    let Command::Sweep(a) = cli.command else { panic!("sweep") };
-    assert_eq!((a.seeds, a.set.len(), a.shard, a.threads), (7, 2, Some(Shard { k: 2, n: 3 }), Some(2)));
-    assert_eq!((a.max_events, a.seed, a.quiet, a.out), (Some(1_000_000), Some(9), true, None));
-    let defaults = Cli::try_parse_from(["edgesim", "sweep", "x.toml"]).expect("defaults");
-    let Command::Sweep(a) = defaults.command else { panic!("sweep") };
-    assert_eq!(a.seeds, 100);
-    let e = Cli::try_parse_from(["edgesim", "sweep", "x.toml", "--shard", "4/3"]).err().expect("bad shard");
-    assert!(e.to_string().contains("expected K/N"), "{e}");
-    assert!(Cli::try_parse_from(["edgesim", "merge"]).is_err(), "merge needs parts");
+    ];
+    let out = bin().current_dir(&d).arg("sweep").arg(&f).args(flags).output().expect("run edgesim");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty(), "-q printed something");
+    let name = edgesim::scenario::load(&f).expect("scenario").name().to_string();
+    let part = sweep::shard::read_part(&d.join(format!("results/{name}-sweep/part-2-of-3.json"))).expect("part");
+    assert_eq!((part.shard, part.run.threads), (Shard { k: 2, n: 3 }, 2));
+    let spec = &part.spec;
+    assert_eq!((spec.seeds, spec.axes.len(), spec.master_seed, spec.max_events), (7, 2, 9, Some(1_000_000)));
+    // 2 points x 7 seeds = 14 jobs; shard 2 of 3 owns jobs 1, 4, 7, 10, 13.
+    let jobs: Vec<usize> = part.records.iter().map(|r| r.job).collect();
+    assert_eq!(jobs, (0..14).filter(|j| j % 3 == 1).collect::<Vec<_>>());
+
+    // Without --seeds, 100 seeds: the heading says so (one run, in shard 1 of 100).
+    let out = bin()
+        .arg("sweep")
+        .arg(&f)
+        .args(["--shard", "1/100", "--out"])
+        .arg(d.join("defaults"))
+        .output()
+        .expect("run edgesim");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("(1 point x 100 seeds = 100 runs, shard 1/100: 1 runs"), "{stdout}");
+
+    let e = run_sweep(&SweepArgs { shard: Some(Shard { k: 4, n: 3 }), ..args(&f, &d.join("x"), 2, &[]) })
+        .expect_err("bad shard");
+    assert!(e.code == 2 && e.message.contains("expected K/N"), "{}", e.message);
+    let e = edgesim("merge", &[]).expect_err("merge needs parts");
+    assert!(e.code == 2 && e.message.contains("<PART|DIR>"), "{}", e.message);
     let help = |cmd: &str| {
-        let e = Cli::try_parse_from(["edgesim", cmd, "--help"]).err().expect("help");
-        e.to_string()
+        let out = bin().args([cmd, "--help"]).output().expect("run edgesim");
+        assert!(out.status.success(), "{cmd} --help");
+        String::from_utf8_lossy(&out.stdout).to_string()
     };
     assert!(help("sweep").contains("edgesim sweep scenarios/pop-failure.toml --seeds 50"));
     assert!(help("merge").contains("edgesim merge"));

@@ -2,8 +2,7 @@
 //! RTO ECDF is the staircase of the replications' RTOs, and that the page
 //! is self-contained and names every grid point and how to replay it.
 
-use crate::util::temp_dir;
-use edgesim::sweep::cli::{sweep_command, SweepArgs};
+use crate::util::{bin, temp_dir};
 use std::path::{Path, PathBuf};
 
 /// Three PoPs, SJC down at 30 s for good; random arrivals and per-network
@@ -49,19 +48,13 @@ fn sweep(dir: &Path, seeds: u32, sets: &[&str]) -> PathBuf {
     let file = dir.join("failover.toml");
     std::fs::write(&file, FAILOVER).expect("write scenario");
     let out = dir.join("out");
-    let args = SweepArgs {
-        scenario: file,
-        seeds,
-        set: sets.iter().map(|s| s.to_string()).collect(),
-        threads: None,
-        shard: None,
-        out: Some(out.clone()),
-        seed: None,
-        max_events: None,
-        quiet: true,
-        max_memory: None,
-    };
-    assert_eq!(sweep_command(&args), Ok(0));
+    let mut cmd = bin();
+    cmd.arg("sweep").arg(&file).args(["--seeds", &seeds.to_string(), "--quiet", "--out"]).arg(&out);
+    for set in sets {
+        cmd.args(["--set", set]);
+    }
+    let done = cmd.output().expect("run edgesim sweep");
+    assert!(done.status.success(), "edgesim sweep: {}", String::from_utf8_lossy(&done.stderr));
     out
 }
 

@@ -15,10 +15,6 @@ mod util;
 mod bad_input;
 mod budget;
 mod charts;
-// Loaded by path so that its `mod common;` resolves to tests/common/,
-// the shim over `util` (a plain `mod` would look in tests/check_cli/).
-#[path = "check_cli.rs"]
-#[allow(clippy::duplicate_mod)] // it and sweep each load tests/common/mod.rs
 mod check_cli;
 mod determinism;
 mod failover;
@@ -31,9 +27,6 @@ mod queueing_oracle;
 mod resilience;
 mod safe_writes;
 mod state;
-// As check_cli: its `mod common;` resolves to tests/common/.
-#[path = "sweep.rs"]
-#[allow(clippy::duplicate_mod)]
 mod sweep;
 mod sweep_report;
 

@@ -25,7 +25,6 @@
 //! ```
 
 pub mod charts;
-pub mod cli;
 mod exec;
 pub mod grid;
 pub mod measures;

@@ -1,0 +1,123 @@
+//! The `edgesim` command line: the clap definition of the commands and
+//! their flags, one file per command (`run`, `check`, `baseline`, `plot`,
+//! `sweep`, `merge`, `validate`, `catalog`, each with an `execute`), and
+//! what they share: exit codes and failures ([`failure`]), the progress bar
+//! and Ctrl-C ([`progress`]), loading scenarios ([`load`]) and writing a
+//! run's results folder ([`results`]). This lives in the binary crate: the
+//! library never sees it.
+
+/// `println!` that never panics: stdout goes through
+/// [`edgesim::report::outputs::print`], which records its first error (a
+/// closed pipe, a full disk).
+macro_rules! outln {
+    () => {
+        edgesim::report::outputs::print("\n")
+    };
+    ($($t:tt)*) => {
+        edgesim::report::outputs::print(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+/// `print!` that never panics (see [`outln`]).
+macro_rules! out {
+    ($($t:tt)*) => {
+        edgesim::report::outputs::print(&format!($($t)*))
+    };
+}
+
+/// `eprintln!` that never panics (a closed stderr is ignored).
+macro_rules! errln {
+    ($($t:tt)*) => {
+        edgesim::report::outputs::eprint(&format!("{}\n", format_args!($($t)*)))
+    };
+}
+
+pub mod baseline;
+pub mod catalog;
+pub mod check;
+pub mod failure;
+pub mod load;
+pub mod merge;
+pub mod plot;
+pub mod progress;
+pub mod results;
+pub mod run;
+pub mod sweep;
+pub mod validate;
+
+use clap::{Parser, Subcommand};
+
+/// The command line: one subcommand.
+#[derive(Parser)]
+#[command(
+    name = "edgesim",
+    version,
+    about = "A deterministic discrete-event simulator of a global edge network",
+    after_help = "Exit codes: 0 every expectation holds; 1 an expectation failed; 2 invalid input or usage; 3 an \
+                  output could not be written (disk full, permission denied, stdout closed); 130 interrupted by \
+                  Ctrl-C.\n\nA results folder is replaced as a whole: after a kill, Ctrl-C or full disk it holds \
+                  the previous run or the new one, never a mix.\n\nExamples:\n  edgesim run scenarios/single-pop.toml\n  edgesim check \
+                  scenarios/ --junit junit.xml"
+)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands; each runs its file's `execute`.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run one scenario, print a table, write results/<name>/ (summary.json, CSVs, charts, report.html).
+    #[command(
+        after_help = "Exit codes: 0 every expectation holds; 1 one failed or was inconclusive; 2 invalid input or \
+                      usage; 3 an output could not be written (results left as they were); 130 interrupted by Ctrl-C \
+                      (results left as they were, or complete: the message says which).\n\nExample:\n  \
+                      edgesim run scenarios/single-pop.toml --seed 7 --out /tmp/sp --trace /tmp/sp/events.jsonl"
+    )]
+    Run(run::RunArgs),
+    /// Run scenarios and judge their expectations, for CI (JUnit XML, a JSON verdict, baselines).
+    #[command(after_help = "A FOLDER stands for every *.toml under it (recursively, sorted by path). Every file is \
+                      parsed before any runs: one bad file is exit 2 and nothing runs. Each run writes \
+                      <out>/<scenario name>/.\n\nExit codes: 0 every expectation holds; 1 one failed, was \
+                      inconclusive (unless --allow-inconclusive) or a baseline drifted; 2 invalid input or usage \
+                      (a bad scenario, flag or path, a missing baseline); 3 an output could not be written (disk full, \
+                      stdout closed: every scenario still runs and the JUnit and JSON are written); 130 interrupted \
+                      by Ctrl-C.\n\nExamples:\n  \
+                      edgesim check scenarios/ --junit junit.xml --json verdict.json\n  edgesim check \
+                      scenarios/pop-failure.toml --baseline baselines --tolerance-abs 2s --tolerance-rel 0.05")]
+    Check(check::CheckArgs),
+    /// Run scenarios and store each summary as DIR/<scenario name>.json, for `check --baseline DIR`.
+    #[command(
+        after_help = "Exit codes: 0 every baseline stored (whatever the expectations say: `check` judges them); \
+                      2 invalid input or usage; 3 an output could not be written; 130 interrupted by Ctrl-C (the \
+                      folder's baselines are left as they were: they are replaced together).\n\n\
+                      Example:\n  edgesim baseline scenarios/ --out baselines"
+    )]
+    Baseline(baseline::BaselineArgs),
+    /// Redraw the charts and report.html of a results folder from its saved files.
+    #[command(
+        after_help = "Exit codes: 0 drawn; 2 not a results folder, or its files are not the ones edgesim wrote there; 3 \
+                      the charts could not be written.\n\nExample:\n  \
+                            edgesim plot results/pop-failure"
+    )]
+    Plot(plot::PlotArgs),
+    /// Run a scenario over many seeds and a grid of parameter values, on all cores.
+    Sweep(sweep::SweepArgs),
+    /// Combine the parts of a sharded sweep into what the whole sweep gives.
+    Merge(merge::MergeArgs),
+    /// Check scenario files without running them.
+    #[command(after_help = "Example:\n  edgesim validate scenarios/*.toml scenarios/validation/*.toml")]
+    Validate(validate::ValidateArgs),
+    /// List the built-in PoP catalog.
+    #[command(after_help = "Example:\n  edgesim catalog --region EU --format csv")]
+    Catalog(catalog::CatalogArgs),
+}
+
+impl Command {
+    /// Whether the command catches Ctrl-C from the start (run, check and
+    /// baseline; sweep installs the handler itself once its plan is made).
+    pub fn catches_ctrl_c(&self) -> bool {
+        matches!(self, Command::Run(_) | Command::Check(_) | Command::Baseline(_))
+    }
+}
