@@ -342,10 +342,8 @@ pub fn load(path: &std::path::Path, scenario: &str) -> Result<serde_json::Value,
 #[doc(hidden)]
 pub fn compare(file: &str, baseline: &serde_json::Value, now: &serde_json::Value, tol: Tolerance) -> BaselineDiff {
     let record = |v: &serde_json::Value| {
-        serde_json::from_value::<crate::report::Summary>(v.clone()).map_or(
-            Record { seed: 0, faults: Vec::new(), latency_ms: [f64::NAN; 4] },
-            |s| Record::from(&s),
-        )
+        serde_json::from_value::<crate::report::Summary>(v.clone())
+            .map_or(Record { seed: 0, faults: Vec::new(), latency_ms: [f64::NAN; 4] }, |s| Record::from(&s))
     };
     diff(file, &record(baseline), &record(now), tol)
 }

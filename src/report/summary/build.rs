@@ -2,8 +2,8 @@
 //! and faults, what the run measured, and the verdicts.
 
 use super::sections::{
-    BreakerSummary, BreakerTransition, DeploymentsSummary, DoRequests, DoSummary, KvSummary, LevelChange,
-    LevelsSummary, Level1Period, LimiterAdmissions, OriginSummary, RateLimiterSummary, StateSummary,
+    BreakerSummary, BreakerTransition, DeploymentsSummary, DoRequests, DoSummary, KvSummary, Level1Period, LevelChange,
+    LevelsSummary, LimiterAdmissions, OriginSummary, RateLimiterSummary, StateSummary,
 };
 use super::{
     ClassRequests, DoFailoverSummary, FaultSummary, Latency, Percentiles, PopSummary, Quantiles, Requests, Summary,
@@ -108,7 +108,12 @@ fn levels_summary(world: &World, r: &RunResult) -> LevelsSummary {
             .map(|(i, t)| (world.pops[i].code.clone(), max_of(t)))
             .collect(),
         time_in_level_s: l.global.time_in_levels(r.end).iter().map(|d| d.as_secs_f64()).collect(),
-        transitions: l.global.transitions.iter().map(|(t, lv)| LevelChange { level: *lv, t_s: t.as_secs_f64() }).collect(),
+        transitions: l
+            .global
+            .transitions
+            .iter()
+            .map(|(t, lv)| LevelChange { level: *lv, t_s: t.as_secs_f64() })
+            .collect(),
     }
 }
 
@@ -119,7 +124,11 @@ fn state_summary(r: &RunResult) -> StateSummary {
         availability: d.requests.availability(),
         latency_ms: percentiles(&d.latency).into(),
         objects: d.objects,
-        requests: DoRequests { failed: d.requests.failed(), issued: d.requests.issued, succeeded: d.requests.succeeded },
+        requests: DoRequests {
+            failed: d.requests.failed(),
+            issued: d.requests.issued,
+            succeeded: d.requests.succeeded,
+        },
         write_latency_ms: percentiles(&d.write_latency).into(),
         writes_acked: d.writes_acked,
     });
@@ -236,7 +245,11 @@ fn fault_summary(world: &World, f: &Fault, r: &RunResult, i: usize) -> FaultSumm
         requests_affected: rec.during.issued,
         attempts_per_request: (rec.during.issued > 0).then(|| rec.attempts_during as f64 / rec.during.issued as f64),
         affected_networks: rec.affected_networks,
-        latency_ms: latency.iter().filter(|(_, h)| h.count() > 0).map(|(n, h)| (n.to_string(), percentiles(h))).collect(),
+        latency_ms: latency
+            .iter()
+            .filter(|(_, h)| h.count() > 0)
+            .map(|(n, h)| (n.to_string(), percentiles(h)))
+            .collect(),
         durable_objects: do_failover(r, i),
     }
 }
@@ -291,7 +304,11 @@ pub fn build(
         availability: rec.total.availability(),
         latency_ms: Latency {
             all: percentiles(&rec.latency),
-            by_class: CLASS_NAMES.iter().zip(&rec.latency_by_class).map(|(n, h)| (n.to_string(), percentiles(h))).collect(),
+            by_class: CLASS_NAMES
+                .iter()
+                .zip(&rec.latency_by_class)
+                .map(|(n, h)| (n.to_string(), percentiles(h)))
+                .collect(),
         },
         attempts_per_request: (sent > 0).then(|| rec.attempts as f64 / sent as f64),
         client_networks: r.networks,

@@ -267,3 +267,14 @@ pub struct PopSummary {
     pub latency_p99_ms: f64,
 }
 
+/// A real run's summary for tests: the shipped PoP-failure scenario, run once.
+#[cfg(test)]
+pub(crate) fn sample() -> &'static Summary {
+    static S: std::sync::OnceLock<Summary> = std::sync::OnceLock::new();
+    S.get_or_init(|| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/pop-failure.toml");
+        let scenario = crate::scenario::load(&path).expect("the shipped scenario loads");
+        let prepared = crate::prepare(scenario).expect("prepares");
+        crate::simulate(&prepared, None).expect("runs").summary
+    })
+}
