@@ -42,11 +42,11 @@ pub(crate) fn render<C: Chart>(
     Ok(())
 }
 
-pub(super) fn save(path: &Path, bytes: &[u8]) -> Result<(), ChartError> {
+fn save(path: &Path, bytes: &[u8]) -> Result<(), ChartError> {
     write_atomic(path, bytes).map_err(|e| ChartError::new(path, format!("cannot write: {e}")))
 }
 
-pub(super) fn render_svg<C: Chart>(chart: &C) -> Result<String, Box<dyn std::error::Error>> {
+fn render_svg<C: Chart>(chart: &C) -> Result<String, Box<dyn std::error::Error>> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
@@ -60,7 +60,7 @@ pub(super) fn render_svg<C: Chart>(chart: &C) -> Result<String, Box<dyn std::err
 /// Draws into a bitmap and encodes it as PNG with plotters' own encoder,
 /// which writes only to a file: a hidden scratch file beside the result,
 /// read back and removed.
-pub(super) fn render_png<C: Chart>(dir: &Path, stem: &str, chart: &C) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+fn render_png<C: Chart>(dir: &Path, stem: &str, chart: &C) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     static SCRATCH: AtomicU64 = AtomicU64::new(0);
     let n = SCRATCH.fetch_add(1, Ordering::Relaxed);
     let scratch = dir.join(format!(".{stem}.render-{}-{n}.png", std::process::id()));
@@ -81,8 +81,8 @@ pub(super) fn render_png<C: Chart>(dir: &Path, stem: &str, chart: &C) -> Result<
 
 pub(crate) const MARGIN: u32 = 16;
 pub(crate) const HEADER_H: i32 = 60;
-pub(super) const LANE_H: i32 = 18;
-pub(super) const MAX_LANES: usize = 8;
+const LANE_H: i32 = 18;
+const MAX_LANES: usize = 8;
 pub(crate) const LEGEND_W: u32 = 215;
 pub(crate) const X_AREA: u32 = 50;
 pub(crate) const GREY: RGBColor = RGBColor(96, 96, 96);
@@ -122,7 +122,7 @@ where
 }
 
 /// Steps the charts leave unlabelled (the HTML report lists them).
-pub(super) const UNLABELLED_STEPS: [&str; 3] = ["fault", "first_moved", "half_moved"];
+const UNLABELLED_STEPS: [&str; 3] = ["fault", "first_moved", "half_moved"];
 
 /// A step's name for people: "withdrawal_started" -> "withdrawal started",
 /// "all_wal_replayed" -> "all WAL replayed".
@@ -196,7 +196,7 @@ pub(super) struct Frame {
 }
 
 impl Frame {
-    pub(super) fn px(&self, t: f64) -> i32 {
+    fn px(&self, t: f64) -> i32 {
         let share = ((t - self.t.start) / (self.t.end - self.t.start)).clamp(0.0, 1.0);
         self.x.start + (share * f64::from(self.x.end - self.x.start)).round() as i32
     }
@@ -207,9 +207,9 @@ impl Frame {
 /// A shaded span of time (a fault, the warm-up).
 pub(super) struct Band {
     pub(super) from: f64,
-    pub(super) to: f64,
+    to: f64,
     pub(super) color: RGBColor,
-    pub(super) opacity: f64,
+    opacity: f64,
 }
 
 /// A label above the plot tied to a time: a band's start or a step.
@@ -219,15 +219,15 @@ pub(super) struct Mark {
     pub(super) color: RGBColor,
     /// A thin line across the plot (a step) rather than a band edge.
     pub(super) line: bool,
-    pub(super) lane: usize,
+    lane: usize,
     pub(super) left: i32,
 }
 
 /// The fault bands, step lines and their labels of a time chart.
 pub(super) struct Marks {
-    pub(super) bands: Vec<Band>,
-    pub(super) marks: Vec<Mark>,
-    pub(super) lanes: usize,
+    bands: Vec<Band>,
+    marks: Vec<Mark>,
+    lanes: usize,
 }
 
 impl Marks {
@@ -252,7 +252,7 @@ impl Marks {
         m
     }
 
-    pub(super) fn add(&mut self, t: f64, text: String, color: RGBColor, line: bool) {
+    fn add(&mut self, t: f64, text: String, color: RGBColor, line: bool) {
         self.marks.push(Mark { t, text, color, line, lane: 0, left: 0 });
     }
 
@@ -291,7 +291,7 @@ impl Marks {
         self.lanes as i32 * LANE_H + 6
     }
 
-    pub(super) fn lane_y(lane: usize) -> i32 {
+    fn lane_y(lane: usize) -> i32 {
         HEADER_H + lane as i32 * LANE_H
     }
 

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// What the charts need from summary.json.
 pub(super) struct RunInfo {
-    pub(super) scenario: String,
-    pub(super) seed: String,
+    scenario: String,
+    seed: String,
     pub(super) duration_s: f64,
     pub(super) warmup_s: f64,
     pub(super) bucket_s: f64,
@@ -21,7 +21,7 @@ pub(super) struct RunInfo {
 
 /// One fault: what, when, and its steps (s after the fault) in order.
 pub(super) struct FaultInfo {
-    pub(super) kind: String,
+    kind: String,
     pub(super) target: String,
     pub(super) at_s: f64,
     pub(super) steps: Vec<(String, f64)>,
@@ -101,7 +101,7 @@ impl FaultInfo {
 }
 
 /// A CSV file read whole: header and rows of text fields.
-pub(super) struct Csv {
+struct Csv {
     pub(super) path: PathBuf,
     pub(super) header: Vec<String>,
     pub(super) rows: Vec<Vec<String>>,
@@ -131,7 +131,7 @@ impl Csv {
         Ok(Csv { path: path.to_path_buf(), header, rows })
     }
 
-    pub(super) fn column(&self, name: &str) -> Result<usize, ChartError> {
+    fn column(&self, name: &str) -> Result<usize, ChartError> {
         self.header
             .iter()
             .position(|h| h == name)
@@ -139,7 +139,7 @@ impl Csv {
     }
 
     /// The number in row `r`, column `c`; `None` for an empty cell.
-    pub(super) fn number(&self, r: usize, c: usize) -> Result<Option<f64>, ChartError> {
+    fn number(&self, r: usize, c: usize) -> Result<Option<f64>, ChartError> {
         let cell = &self.rows[r][c];
         if cell.is_empty() {
             return Ok(None);
@@ -154,7 +154,7 @@ impl Csv {
     }
 
     /// Like `number`, but an empty cell is an error.
-    pub(super) fn required(&self, r: usize, c: usize) -> Result<f64, ChartError> {
+    fn required(&self, r: usize, c: usize) -> Result<f64, ChartError> {
         self.number(r, c)?
             .ok_or_else(|| ChartError::new(&self.path, format!("line {}, column {}: empty", r + 2, self.header[c])))
     }

@@ -19,7 +19,7 @@ pub(super) struct LevelsChart<'a> {
 /// What each degradation level means (0-4).
 pub const LEVEL_NAMES: [&str; 5] = ["normal", "KV lag", "PoP CPU > 90%", "PoPs failed", "control plane down"];
 /// What each shed level means.
-pub(super) const SHED_NAMES: [&str; 4] = ["none", "P3 shed", "P2-P3 shed", "P1-P3 shed"];
+const SHED_NAMES: [&str; 4] = ["none", "P3 shed", "P2-P3 shed", "P1-P3 shed"];
 
 /// The highest level over scopes at each time: each scope keeps its last
 /// level until its next row.

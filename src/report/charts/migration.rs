@@ -16,7 +16,7 @@ pub(super) struct MigrationChart<'a> {
 }
 
 /// The colour of a migration step's bar, by phase.
-pub(super) fn phase_color(step: &str) -> RGBColor {
+fn phase_color(step: &str) -> RGBColor {
     match step {
         s if s.contains("snapshot") => SERIES_COLORS[0],
         s if s.contains("wal") => SERIES_COLORS[1],
@@ -28,7 +28,7 @@ pub(super) fn phase_color(step: &str) -> RGBColor {
 
 impl MigrationChart<'_> {
     /// (label, seconds after the fault, step key) per bar, top first.
-    pub(super) fn bars(&self) -> Vec<(String, f64, &str)> {
+    fn bars(&self) -> Vec<(String, f64, &str)> {
         let with_do: Vec<(usize, &FaultInfo)> =
             self.run.faults.iter().enumerate().filter(|(_, f)| f.durable.is_some()).collect();
         let many = with_do.len() > 1;

@@ -103,11 +103,7 @@ pub(super) fn segments(points: impl Iterator<Item = (f64, Option<f64>)>) -> Vec<
 }
 
 /// Draws a gappy series: lines for runs, dots for lone points.
-pub(super) fn draw_segments<DB: DrawingBackend>(
-    chart: &mut TimeContext<DB>,
-    segs: &[Vec<(f64, f64)>],
-    color: RGBColor,
-) -> Drawn
+fn draw_segments<DB: DrawingBackend>(chart: &mut TimeContext<DB>, segs: &[Vec<(f64, f64)>], color: RGBColor) -> Drawn
 where
     DB::ErrorType: 'static,
 {
@@ -128,7 +124,7 @@ pub(super) struct LatencyChart<'a> {
 }
 
 /// Latencies at or above this many times the smallest get a log axis.
-pub(super) const LOG_RATIO: f64 = 30.0;
+const LOG_RATIO: f64 = 30.0;
 
 impl Chart for LatencyChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
@@ -199,7 +195,7 @@ pub(super) struct SuccessChart<'a> {
 }
 
 /// The success ratio the RTO waits for.
-pub(super) const RTO_THRESHOLD: f64 = 0.99;
+const RTO_THRESHOLD: f64 = 0.99;
 
 /// A y range from just under the lowest ratio to just over 1, on a round
 /// step; and the decimals its ticks need.

@@ -53,19 +53,19 @@ pub(super) fn traffic_series(ticks: &[PopTick], first: &[&str]) -> Vec<(String, 
 
 /// "Other" gets its own axis on the right when it is this many times the
 /// busiest single PoP.
-pub(super) const OTHER_AXIS_RATIO: f64 = 2.0;
+const OTHER_AXIS_RATIO: f64 = 2.0;
 
-pub(super) fn series_max(points: &[(f64, f64)]) -> f64 {
+fn series_max(points: &[(f64, f64)]) -> f64 {
     points.iter().map(|p| p.1).fold(0.0, f64::max)
 }
 
 /// The "other" series' line.
-pub(super) fn dashed_other(points: Vec<(f64, f64)>) -> DashedLineSeries<std::vec::IntoIter<(f64, f64)>, i32> {
+fn dashed_other(points: Vec<(f64, f64)>) -> DashedLineSeries<std::vec::IntoIter<(f64, f64)>, i32> {
     DashedLineSeries::new(points, 7, 4, OTHER_COLOR.stroke_width(2))
 }
 
 /// One line per PoP; returns their legend entries.
-pub(super) fn draw_pop_lines<DB: DrawingBackend>(
+fn draw_pop_lines<DB: DrawingBackend>(
     chart: &mut TimeContext<DB>,
     series: &[(String, Vec<(f64, f64)>)],
 ) -> Result<Vec<(String, Swatch)>, Box<dyn std::error::Error>>
@@ -82,7 +82,7 @@ where
 }
 
 /// The right-hand axis of the "other" series.
-pub(super) fn draw_other_axis<DB: DrawingBackend>(
+fn draw_other_axis<DB: DrawingBackend>(
     dual: &mut DualCoordChartContext<'_, DB, TimeCoord, TimeCoord>,
     fmt: &dyn Fn(&f64) -> String,
 ) -> Drawn
