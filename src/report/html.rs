@@ -472,7 +472,7 @@ fn pops_section(page: &mut String, s: &Summary) {
     if pops.is_empty() {
         return;
     }
-    pops.sort_by(|a, b| b.requests.cmp(&a.requests));
+    pops.sort_by_key(|p| std::cmp::Reverse(p.requests));
     let shown = pops.len().min(REPORT_POPS);
     let _ = writeln!(page, "<section><h2>PoPs</h2><p class=\"facts\">The {shown} busiest of {} PoPs by requests; every PoP is in summary.json.</p>", pops.len());
     let rows: Vec<Vec<String>> = pops.iter().take(REPORT_POPS).map(|p| pop_row(p)).collect();

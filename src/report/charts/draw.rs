@@ -1,8 +1,8 @@
 //! Rendering a chart to SVG and PNG, the shared layout (fonts, colours,
 //! header, legend) and the fault bands and step marks of time charts.
 
-use super::input::*;
-use super::*;
+use super::input::RunInfo;
+use super::{ChartError, FONT, HEIGHT, WIDTH};
 use crate::report::files::write_atomic;
 use plotters::coord::Shift;
 use plotters::prelude::*;

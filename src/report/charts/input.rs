@@ -1,7 +1,7 @@
 //! What the charts read: the typed summary.json and the CSV time series
 //! of a results folder.
 
-use super::*;
+use super::{ChartError, DO_STEPS, FAULT_STEPS};
 use crate::report::summary::FaultSummary;
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,8 +1,8 @@
 //! The levels chart: the degradation (or shed) level over time.
 
-use super::draw::*;
-use super::input::*;
-use super::time::*;
+use super::draw::{draw_legend, Chart, Drawn, Swatch, SERIES_COLORS};
+use super::input::{LevelRow, PopTick, RunInfo};
+use super::time::{draw_mesh, fault_legend, time_chart, YAxis};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;

@@ -1,8 +1,11 @@
 //! The migration chart: Durable Object migration steps of each fault that
 //! moved objects.
 
-use super::draw::*;
-use super::input::*;
+use super::draw::{
+    draw_header, font, secs, step_label, tick, Chart, Drawn, FAULT_COLORS, GRID, HEADER_H, MARGIN, SERIES_COLORS,
+    X_AREA,
+};
+use super::input::{FaultInfo, RunInfo};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

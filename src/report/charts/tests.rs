@@ -1,11 +1,11 @@
 //! Unit tests of the charts' data shaping.
 
-use super::draw::*;
-use super::input::*;
-use super::levels::*;
-use super::time::*;
-use super::traffic::*;
-use super::*;
+use super::draw::{secs, tick};
+use super::input::{ordered_steps, PopTick};
+use super::levels::highest_level;
+use super::time::{ratio_range, segments};
+use super::traffic::{traffic_series, TRAFFIC_TOP};
+use super::FAULT_STEPS;
 
 #[test]
 fn segments_break_at_gaps_and_keep_lone_points() {

@@ -1,9 +1,12 @@
 //! Time charts: the shared time axis, and the latency and success-ratio
 //! charts.
 
-use super::draw::*;
-use super::input::*;
-use super::*;
+use super::draw::{
+    draw_header, draw_legend, font, secs, tick, Chart, Drawn, Frame, Marks, Swatch, FAULT_COLORS, GREY, GRID, HEADER_H,
+    LEGEND_W, MARGIN, SERIES_COLORS, X_AREA,
+};
+use super::input::{Bucket, RunInfo};
+use super::{HEIGHT, WIDTH};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,8 +1,8 @@
 //! The traffic chart: arrivals per second per PoP.
 
-use super::draw::*;
-use super::input::*;
-use super::time::*;
+use super::draw::{draw_legend, font, tick, Chart, Drawn, Swatch, OTHER_COLOR, SERIES_COLORS};
+use super::input::{PopTick, RunInfo};
+use super::time::{draw_mesh, fault_legend, time_chart, TimeContext, TimeCoord, YAxis};
 use plotters::chart::DualCoordChartContext;
 use plotters::coord::Shift;
 use plotters::prelude::*;

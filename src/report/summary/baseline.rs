@@ -33,6 +33,11 @@ impl From<&Summary> for Record {
 /// Reads a baseline file (a stored summary.json) and checks that it is a
 /// summary of `scenario`; the error names the file and says how to make it
 /// again when its layout is another.
+///
+/// # Errors
+///
+/// A message naming the file when it cannot be read, is not a summary.json
+/// of this edgesim's schema, or is the baseline of another scenario.
 pub fn load_baseline(path: &Path, scenario: &str) -> Result<Summary, String> {
     let p = path.display();
     let not_baseline = |e: &dyn std::fmt::Display| format!("{p}: not a baseline (summary.json) file: {e}");

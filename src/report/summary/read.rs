@@ -81,6 +81,13 @@ impl fmt::Display for SummaryError {
 impl std::error::Error for SummaryError {}
 
 /// Reads and checks the summary.json at `path`.
+///
+/// # Errors
+///
+/// A [`SummaryError`] naming the file when it cannot be read, is not JSON
+/// (with line and column), has another `schema_version` than
+/// [`SCHEMA_VERSION`] (read before the rest), or lacks a field or holds one
+/// of another type (serde's message names it).
 pub fn read(path: &Path) -> Result<Summary, SummaryError> {
     let text =
         std::fs::read_to_string(path).map_err(|error| SummaryError::Unreadable { path: path.to_path_buf(), error })?;
@@ -94,6 +101,10 @@ struct Versioned {
 }
 
 /// Reads a summary from `text`, the contents of `path` (named in errors).
+///
+/// # Errors
+///
+/// As [`read`], but for the file's contents.
 pub fn read_str(path: &Path, text: &str) -> Result<Summary, SummaryError> {
     let path = path.to_path_buf();
     let versioned: Versioned = match serde_json::from_str(text) {
