@@ -118,6 +118,6 @@ pub fn simulate_observed(
     };
     let result = sim::run_observed(inputs, trace, observer)?;
     let verdicts = check::evaluate(&p.expectations, &result, &p.world);
-    let summary = report::summary::build(p, &result, &verdicts);
+    let summary = report::summary::build(s, &p.world, &p.pools, &p.faults, &result, &verdicts);
     Ok(Outcome { result, verdicts, summary })
 }

@@ -175,25 +175,38 @@ fn rendering_twice_gives_the_same_bytes() {
 // -------------------------------------------------- a hand-made folder
 
 const SUMMARY: &str = r#"{
+  "schema_version": 1, "edgesim_version": "0.1.0",
   "scenario": "made <by> hand", "description": "levels & objects", "seed": 7,
   "sim_duration_s": 100.0, "warmup_s": 10.0, "bucket_s": 1.0, "events_handled": 12, "trace_hash": "abc",
+  "requests": {"issued": 100, "succeeded": 95, "failed": 5, "unfinished": 0, "drain_s": 1.0, "finished_in_drain": 0,
+    "given_up_at_end": 0, "accounting": "by send time", "by_class": {}, "failed_by_reason": {}, "shed_by_class": {},
+    "rate_limited_by_limit": {}},
+  "availability": 0.95,
+  "latency_ms": {"p50": 5.0, "p90": 8.0, "p99": 20.0, "p999": 30.0, "mean": 6.0, "max": 40.0, "by_class": {}},
+  "attempts_per_request": 1.0, "client_networks": 3, "health_check_phase_s": 0.0,
   "faults": [{
     "kind": "region-down", "target": "EU", "at_s": 40.0,
     "timeline": {"fault": 0.0, "detected": 1.0, "withdrawal_started": 6.0, "recovered": 30.0},
-    "rto_s": 30.0, "requests_lost": 5, "requests_affected": 50,
+    "rto_s": 30.0, "recovered": true, "requests_lost": 5, "requests_affected": 50, "attempts_per_request": 1.0,
+    "affected_networks": 2, "latency_ms": {},
     "durable_objects": {"rpo_s": 0.5, "writes_lost": 3, "objects": 40,
       "object_rto_s": {"p50": 20.0, "p99": 35.0, "max": 36.0},
       "timeline": {"detected": 10.0, "migration_started": 15.0, "first_snapshot_restored": 18.0,
         "all_snapshots_restored": 30.0, "first_wal_replayed": 19.0, "all_wal_replayed": 31.0,
         "first_routing_updated": 20.0, "all_routing_updated": 36.0}}
   }],
-  "pops": [{"code": "AMS", "city": "Amsterdam", "requests": 10}],
-  "levels": {"max_level": 3, "final_level": 0, "max_level_by_pop": {"AMS": 2},
+  "pops": [{"code": "AMS", "city": "Amsterdam", "region": "EU", "servers": 4, "requests": 10, "succeeded": 10,
+    "rejected": 0, "shed_by_class": {}, "spilled_out": 0, "spilled_in": 0, "servers_max": 4, "scale_ups_s": [],
+    "scale_downs": 0, "arrival_rate_per_s": 0.1, "utilisation": 0.1, "server_utilisation": [0.1, 0.1, 0.1, 0.1],
+    "mean_wait_ms": 0.0, "p_wait": 0.0, "mean_queue_len": 0.0, "latency_p50_ms": 5.0, "latency_p99_ms": 9.0}],
+  "levels": {"deployments": null, "max_level": 3, "final_level": 0, "max_level_by_pop": {"AMS": 2},
     "time_in_level_s": [71.0, 0.0, 0.0, 29.0, 0.0], "transitions": [{"t_s": 41.0, "level": 3}, {"t_s": 70.0, "level": 0}]},
   "expectations": [
-    {"text": "rpo of fault 1 < 1s", "status": "fail", "passed": false, "observed_text": "0.5s"},
-    {"text": "p99 of AMS <= 50ms", "status": "inconclusive", "passed": false, "observed_text": "3 samples"}
-  ]
+    {"text": "rpo of fault 1 < 1s", "status": "fail", "passed": false, "observed_text": "0.5s", "bound": "< 1s"},
+    {"text": "p99 of AMS <= 50ms", "status": "inconclusive", "passed": false, "observed_text": "3 samples",
+     "bound": "<= 50ms"}
+  ],
+  "passed": false
 }"#;
 
 fn hand_made(name: &str) -> PathBuf {
@@ -244,6 +257,13 @@ fn bad_input_is_an_error_naming_the_file() {
     let e: ChartError = render_all(&dir).expect_err("a bad number");
     assert!(e.file.ends_with("timeseries.csv"), "{e}");
     assert!(e.to_string().contains("line 2") && e.to_string().contains("availability"), "{e}");
+    fs::write(dir.join("summary.json"), SUMMARY.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1))
+        .expect("write");
+    let e = render_all(&dir).expect_err("another schema");
+    assert!(e.to_string().contains("summary.json of schema 2; this edgesim reads schema 1"), "{e}");
+    fs::write(dir.join("summary.json"), SUMMARY.replacen("\"trace_hash\"", "\"hash\"", 1)).expect("write");
+    let e = write_report(&dir, "").expect_err("a renamed field");
+    assert!(e.to_string().contains("summary.json") && e.to_string().contains("missing field `trace_hash`"), "{e}");
     fs::write(dir.join("summary.json"), "{ not json").expect("write");
     let e = render_all(&dir).expect_err("bad JSON");
     assert!(e.to_string().contains("summary.json") && e.to_string().contains("JSON"), "{e}");

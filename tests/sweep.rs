@@ -246,8 +246,7 @@ fn replay(file: &Path, seed: u64) -> std::collections::BTreeMap<String, f64> {
     let mut scenario = edgesim::scenario::load(file).expect("scenario");
     scenario.set_seed(seed);
     let outcome = edgesim::simulate(&edgesim::prepare(scenario).expect("prepare"), None).expect("run");
-    let summary = serde_json::to_value(&outcome.summary).expect("summary");
-    sweep::measures::extract(&summary).0
+    sweep::measures::extract(&outcome.summary).0
 }
 
 #[test]

@@ -13,13 +13,52 @@
 //!   relative tolerance.
 //!
 //! A step present on one side only, or a fault that changed, is drift.
-//! Both summaries are read as JSON values, so this module depends on the
-//! summary's field names only.
+//! Both sides are [`Record`]s: plain data that the report layer makes from
+//! a summary (`report::summary` reads baseline files), so this module knows
+//! no file layout.
 
 use serde::Serialize;
-use serde_json::Value;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::Path;
+
+/// What a baseline comparison reads of a run: its seed, each fault's
+/// failover timeline and the overall latency percentiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// The run's master seed.
+    pub seed: u64,
+    /// Per fault, in file order.
+    pub faults: Vec<FaultTimeline>,
+    /// Overall latency of successes, ms: p50, p90, p99, p999 (the order of
+    /// [`LATENCY_KEYS`]).
+    pub latency_ms: [f64; 4],
+}
+
+/// One fault's identity and failover timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultTimeline {
+    /// Its kind, e.g. `pop-down`.
+    pub kind: String,
+    /// What it struck, e.g. a PoP code.
+    pub target: String,
+    /// When it struck, s since the start of the run.
+    pub at_s: f64,
+    /// Named steps, s after the fault (`fault` itself is 0 and not compared).
+    pub timeline: BTreeMap<String, f64>,
+    /// Recovery time, s (`None` when not recovered).
+    pub rto_s: Option<f64>,
+    /// For a Durable Object failover: what was lost and how the objects came back.
+    pub durable_objects: Option<DoTimeline>,
+}
+
+/// A Durable Object failover's measures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoTimeline {
+    /// Age of the oldest acknowledged write lost, s.
+    pub rpo_s: f64,
+    /// The objects' recovery times, s: p50, p99, max.
+    pub object_rto_s: [f64; 3],
+}
 
 /// How far a value may move before it counts as drift.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,60 +150,11 @@ pub struct BaselineDiff {
 /// is no measure); others follow by name.
 const STEP_ORDER: &[&str] = crate::metrics::faults::TIMELINE_STEPS.split_at(1).1;
 
-/// Latency percentiles compared (keys of `latency_ms`).
-const LATENCY_KEYS: [&str; 4] = ["p50", "p90", "p99", "p999"];
+/// Latency percentiles compared (keys of the summary's `latency_ms`).
+pub const LATENCY_KEYS: [&str; 4] = ["p50", "p90", "p99", "p999"];
 
 /// Allowance for floating-point noise when comparing with a tolerance.
 const EPS: f64 = 1e-9;
-
-/// Reads a baseline file and checks that it is a summary of `scenario`.
-pub fn load(path: &Path, scenario: &str) -> Result<Value, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read the baseline: {e}", path.display()))?;
-    let v: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("{}: not a baseline (summary.json) file: {e}", path.display()))?;
-    let Some(version) = v.get("schema_version").and_then(Value::as_u64) else {
-        return Err(format!("{}: not a baseline (summary.json) file: no schema_version", path.display()));
-    };
-    if version != u64::from(SUMMARY_SCHEMA_VERSION) {
-        return Err(format!(
-            "{}: summary layout version {version} but this edgesim compares version {SUMMARY_SCHEMA_VERSION}; \
-             make the baseline again with `edgesim baseline`",
-            path.display()
-        ));
-    }
-    match v.get("scenario").and_then(Value::as_str) {
-        Some(name) if name != scenario => {
-            return Err(format!("{}: is the baseline of scenario \"{name}\", not \"{scenario}\"", path.display()))
-        }
-        Some(_) => {}
-        None => return Err(format!("{}: not a baseline (summary.json) file: no scenario name", path.display())),
-    }
-    check_shape(&v).map_err(|e| format!("{}: not a baseline (summary.json) file: {e}", path.display()))?;
-    Ok(v)
-}
-
-/// The summary layout this edgesim writes and compares.
-const SUMMARY_SCHEMA_VERSION: u32 = crate::report::summary::SCHEMA_VERSION;
-
-/// What [`compare`] reads is there with its type: `seed` a whole number,
-/// `faults` an array of objects, `latency_ms` an object of numbers.
-fn check_shape(v: &Value) -> Result<(), String> {
-    if !v.get("seed").is_some_and(Value::is_u64) {
-        return Err("expected \"seed\", a whole number".into());
-    }
-    let faults = v.get("faults").and_then(Value::as_array).ok_or("expected \"faults\", an array")?;
-    if let Some(i) = faults.iter().position(|f| !f.is_object()) {
-        return Err(format!("faults[{i}] is not an object"));
-    }
-    let latency = v.get("latency_ms").and_then(Value::as_object).ok_or("expected \"latency_ms\", an object")?;
-    for q in LATENCY_KEYS {
-        if !latency.get(q).is_some_and(|x| x.is_number() || x.is_null()) {
-            return Err(format!("expected latency_ms.{q}, a number"));
-        }
-    }
-    Ok(())
-}
 
 struct Rows {
     tol: Tolerance,
@@ -203,19 +193,11 @@ impl Rows {
     }
 }
 
-fn num(v: &Value, key: &str) -> Option<f64> {
-    v.get(key).and_then(Value::as_f64)
+fn identity(f: &FaultTimeline) -> String {
+    format!("{} {} at {}s", f.kind, f.target, f.at_s)
 }
 
-fn identity(f: &Value) -> String {
-    let s = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("?").to_string();
-    let at = num(f, "at_s").map_or("?".to_string(), |a| format!("{a}s"));
-    format!("{} {} at {at}", s("kind"), s("target"))
-}
-
-fn compare_fault(rows: &mut Rows, n: usize, base: Option<&Value>, now: Option<&Value>) {
-    let null = Value::Null;
-    let (b, w) = (base.unwrap_or(&null), now.unwrap_or(&null));
+fn compare_fault(rows: &mut Rows, n: usize, base: Option<&FaultTimeline>, now: Option<&FaultTimeline>) {
     let label = format!("fault {n}");
     let (bi, wi) = (base.map(identity), now.map(identity));
     if bi != wi {
@@ -228,65 +210,60 @@ fn compare_fault(rows: &mut Rows, n: usize, base: Option<&Value>, now: Option<&V
         rows.rows.push(DiffRow {
             metric: label.clone(),
             unit: "s",
-            baseline: base.and_then(|f| num(f, "at_s")),
-            now: now.and_then(|f| num(f, "at_s")),
+            baseline: base.map(|f| f.at_s),
+            now: now.map(|f| f.at_s),
             delta: None,
             tolerance: 0.0,
             status: DiffStatus::Drift,
             note: Some(note),
         });
     }
-    let (bt, wt) = (b.get("timeline").unwrap_or(&null), w.get("timeline").unwrap_or(&null));
+    let step = |f: Option<&FaultTimeline>, name: &str| f.and_then(|f| f.timeline.get(name).copied());
     let mut steps: Vec<String> = STEP_ORDER.iter().map(|s| s.to_string()).collect();
-    let mut others: Vec<String> = [bt, wt]
+    let mut others: Vec<String> = [base, now]
         .iter()
-        .filter_map(|t| t.as_object())
-        .flat_map(|o| o.keys().cloned())
+        .flatten()
+        .flat_map(|f| f.timeline.keys().cloned())
         .filter(|k| k != "fault" && !STEP_ORDER.contains(&k.as_str()))
         .collect();
     others.sort();
     others.dedup();
     steps.extend(others);
-    for step in &steps {
-        let (x, y) = (num(bt, step), num(wt, step));
+    for name in &steps {
+        let (x, y) = (step(base, name), step(now, name));
         if x.is_some() || y.is_some() {
-            rows.time(format!("{label} timeline.{step}"), x, y);
+            rows.time(format!("{label} timeline.{name}"), x, y);
         }
     }
-    rows.time(format!("{label} rto_s"), num(b, "rto_s"), num(w, "rto_s"));
-    let (bd, wd) = (b.get("durable_objects"), w.get("durable_objects"));
+    rows.time(format!("{label} rto_s"), base.and_then(|f| f.rto_s), now.and_then(|f| f.rto_s));
+    let (bd, wd) = (base.and_then(|f| f.durable_objects.as_ref()), now.and_then(|f| f.durable_objects.as_ref()));
     if bd.is_some() || wd.is_some() {
-        let (bd, wd) = (bd.unwrap_or(&null), wd.unwrap_or(&null));
-        rows.time(format!("{label} durable_objects.rpo_s"), num(bd, "rpo_s"), num(wd, "rpo_s"));
-        let (bq, wq) = (bd.get("object_rto_s").unwrap_or(&null), wd.get("object_rto_s").unwrap_or(&null));
-        for q in ["p50", "p99", "max"] {
-            rows.time(format!("{label} durable_objects.object_rto_s.{q}"), num(bq, q), num(wq, q));
+        rows.time(format!("{label} durable_objects.rpo_s"), bd.map(|d| d.rpo_s), wd.map(|d| d.rpo_s));
+        for (k, q) in ["p50", "p99", "max"].iter().enumerate() {
+            let (x, y) = (bd.map(|d| d.object_rto_s[k]), wd.map(|d| d.object_rto_s[k]));
+            rows.time(format!("{label} durable_objects.object_rto_s.{q}"), x, y);
         }
     }
 }
 
-/// Compares this run's summary (`now`, as JSON) with a stored one.
-pub fn compare(file: &str, baseline: &Value, now: &Value, tol: Tolerance) -> BaselineDiff {
+/// Compares this run's record (`now`) with a stored one (`baseline`, read
+/// from `file`).
+pub fn diff(file: &str, baseline: &Record, now: &Record, tol: Tolerance) -> BaselineDiff {
     let mut rows = Rows { tol, rows: Vec::new() };
-    let empty = Vec::new();
-    let faults = |v: &Value| v.get("faults").and_then(Value::as_array).unwrap_or(&empty).clone();
-    let (bf, wf) = (faults(baseline), faults(now));
+    let (bf, wf) = (&baseline.faults, &now.faults);
     for i in 0..bf.len().max(wf.len()) {
         compare_fault(&mut rows, i + 1, bf.get(i), wf.get(i));
     }
-    let null = Value::Null;
-    let (bl, wl) = (baseline.get("latency_ms").unwrap_or(&null), now.get("latency_ms").unwrap_or(&null));
-    for q in LATENCY_KEYS {
-        let (x, y) = (num(bl, q), num(wl, q));
-        let tolerance = x.map_or(0.0, |b| (b * tol.rel).abs());
-        rows.push(format!("latency_ms.{q}"), "ms", x, y, tolerance);
+    for (k, q) in LATENCY_KEYS.iter().enumerate() {
+        let (x, y) = (baseline.latency_ms[k], now.latency_ms[k]);
+        rows.push(format!("latency_ms.{q}"), "ms", Some(x), Some(y), (x * tol.rel).abs());
     }
     let rows = rows.rows;
     let count = |s: DiffStatus| rows.iter().filter(|r| r.status == s).count();
     BaselineDiff {
         file: file.to_string(),
-        baseline_seed: baseline.get("seed").and_then(Value::as_u64),
-        seed: now.get("seed").and_then(Value::as_u64),
+        baseline_seed: Some(baseline.seed),
+        seed: Some(now.seed),
         tolerance_abs_s: tol.abs_s,
         tolerance_rel: tol.rel,
         compared: rows.len(),
@@ -346,29 +323,58 @@ pub fn table(d: &BaselineDiff, indent: &str) -> String {
     t
 }
 
+// ------------------------------------------------------------ transitional
+// For src/main.rs until it reads baselines typed (`report::summary::
+// load_baseline` and `Record::from(&summary)`, then `diff`): these two take
+// summaries as JSON values and import the report layer. Delete them with
+// their last caller.
+
+/// Transitional: reads a baseline with `report::summary::load_baseline`,
+/// as a JSON value.
+#[doc(hidden)]
+pub fn load(path: &std::path::Path, scenario: &str) -> Result<serde_json::Value, String> {
+    let s = crate::report::summary::load_baseline(path, scenario)?;
+    serde_json::to_value(&s).map_err(|e| format!("{}: cannot encode the baseline: {e}", path.display()))
+}
+
+/// Transitional: [`diff`] of two summaries given as JSON values (a value
+/// that is not a summary compares as a run with no fault and no latency).
+#[doc(hidden)]
+pub fn compare(file: &str, baseline: &serde_json::Value, now: &serde_json::Value, tol: Tolerance) -> BaselineDiff {
+    let record = |v: &serde_json::Value| {
+        serde_json::from_value::<crate::report::Summary>(v.clone())
+            .map_or(Record { seed: 0, faults: Vec::new(), latency_ms: [f64::NAN; 4] }, |s| Record::from(&s))
+    };
+    diff(file, &record(baseline), &record(now), tol)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
-    fn summary(rto: Option<f64>, detected: f64, p99: f64) -> Value {
-        json!({
-            "schema_version": SUMMARY_SCHEMA_VERSION,
-            "scenario": "s",
-            "seed": 42,
-            "latency_ms": { "p50": 5.0, "p90": 8.0, "p99": p99, "p999": 100.0 },
-            "faults": [{
-                "kind": "pop-down", "target": "SJC", "at_s": 120.0,
-                "timeline": { "fault": 0.0, "detected": detected, "withdrawal_started": detected + 5.0 },
-                "rto_s": rto
-            }]
-        })
+    fn record(rto: Option<f64>, detected: f64, p99: f64) -> Record {
+        let timeline = [("fault", 0.0), ("detected", detected), ("withdrawal_started", detected + 5.0)]
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+        Record {
+            seed: 42,
+            faults: vec![FaultTimeline {
+                kind: "pop-down".into(),
+                target: "SJC".into(),
+                at_s: 120.0,
+                timeline,
+                rto_s: rto,
+                durable_objects: None,
+            }],
+            latency_ms: [5.0, 8.0, p99, 100.0],
+        }
     }
 
     #[test]
-    fn identical_summaries_do_not_drift() {
-        let a = summary(Some(18.0), 1.0, 20.0);
-        let d = compare("b.json", &a, &a, Tolerance::default());
+    fn identical_records_do_not_drift() {
+        let a = record(Some(18.0), 1.0, 20.0);
+        let d = diff("b.json", &a, &a, Tolerance::default());
         assert_eq!((d.drifted, d.within), (0, 0));
         assert_eq!(d.identical, d.compared);
         // detected, withdrawal_started, rto_s and four percentiles.
@@ -377,12 +383,12 @@ mod tests {
 
     #[test]
     fn tolerances_are_absolute_for_times_and_relative_for_latency() {
-        let a = summary(Some(18.0), 1.0, 20.0);
-        let b = summary(Some(18.9), 1.0, 21.9);
-        let d = compare("b.json", &a, &b, Tolerance::default());
+        let a = record(Some(18.0), 1.0, 20.0);
+        let b = record(Some(18.9), 1.0, 21.9);
+        let d = diff("b.json", &a, &b, Tolerance::default());
         assert_eq!((d.drifted, d.within), (0, 2), "{d:#?}");
-        let c = summary(Some(19.5), 1.0, 22.5);
-        let d = compare("b.json", &a, &c, Tolerance::default());
+        let c = record(Some(19.5), 1.0, 22.5);
+        let d = diff("b.json", &a, &c, Tolerance::default());
         let drifted: Vec<&str> =
             d.rows.iter().filter(|r| r.status == DiffStatus::Drift).map(|r| r.metric.as_str()).collect();
         assert_eq!(drifted, ["fault 1 rto_s", "latency_ms.p99"]);
@@ -391,36 +397,33 @@ mod tests {
 
     #[test]
     fn a_step_on_one_side_only_or_a_changed_fault_is_drift() {
-        let a = summary(Some(18.0), 1.0, 20.0);
-        let b = summary(None, 1.0, 20.0);
-        let d = compare("b.json", &a, &b, Tolerance { abs_s: 100.0, rel: 1.0 });
+        let a = record(Some(18.0), 1.0, 20.0);
+        let b = record(None, 1.0, 20.0);
+        let d = diff("b.json", &a, &b, Tolerance { abs_s: 100.0, rel: 1.0 });
         assert_eq!(d.drifted, 1);
         let mut c = a.clone();
-        c["faults"][0]["target"] = json!("LAX");
-        let d = compare("b.json", &a, &c, Tolerance::default());
+        c.faults[0].target = "LAX".into();
+        let d = diff("b.json", &a, &c, Tolerance::default());
         assert_eq!(d.drifted, 1);
         assert!(d.rows[0].note.as_deref().is_some_and(|n| n.contains("now pop-down LAX")), "{:?}", d.rows[0]);
     }
 
     #[test]
-    fn load_rejects_other_scenarios_and_non_summaries() {
-        let dir = std::env::temp_dir().join(format!("edgesim-baseline-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let p = dir.join("s.json");
-        std::fs::write(&p, summary(None, 1.0, 2.0).to_string()).expect("write");
-        assert!(load(&p, "s").is_ok());
-        assert!(load(&p, "t").is_err_and(|e| e.contains("not \"t\"")));
-        std::fs::write(&p, "{\"a\": 1}").expect("write");
-        assert!(load(&p, "s").is_err());
-        let mut other = summary(None, 1.0, 2.0);
-        other["schema_version"] = json!(SUMMARY_SCHEMA_VERSION + 1);
-        std::fs::write(&p, other.to_string()).expect("write");
-        assert!(load(&p, "s").is_err_and(|e| e.contains("layout version")));
-        let mut torn = summary(None, 1.0, 2.0);
-        torn["latency_ms"] = json!("fast");
-        std::fs::write(&p, torn.to_string()).expect("write");
-        assert!(load(&p, "s").is_err_and(|e| e.contains("latency_ms")));
-        assert!(load(&dir.join("none.json"), "s").is_err());
-        let _ = std::fs::remove_dir_all(&dir);
+    fn a_durable_object_failover_on_one_side_drifts_on_each_measure() {
+        let a = record(Some(18.0), 1.0, 20.0);
+        let mut b = a.clone();
+        b.faults[0].durable_objects = Some(DoTimeline { rpo_s: 0.5, object_rto_s: [1.0, 2.0, 3.0] });
+        let d = diff("b.json", &a, &b, Tolerance::default());
+        let drifted: Vec<&str> =
+            d.rows.iter().filter(|r| r.status == DiffStatus::Drift).map(|r| r.metric.as_str()).collect();
+        assert_eq!(
+            drifted,
+            [
+                "fault 1 durable_objects.rpo_s",
+                "fault 1 durable_objects.object_rto_s.p50",
+                "fault 1 durable_objects.object_rto_s.p99",
+                "fault 1 durable_objects.object_rto_s.max"
+            ]
+        );
     }
 }

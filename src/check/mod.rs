@@ -13,7 +13,7 @@ use crate::scenario::units::Duration;
 use crate::scenario::{Scenario, ScenarioError, Source};
 use crate::sim::RunResult;
 use crate::world::{unknown_pop_message, World};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use toml::Spanned;
 
@@ -135,7 +135,7 @@ impl Expectation {
 }
 
 /// How an expectation came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The run met it.
@@ -170,7 +170,7 @@ impl Status {
 }
 
 /// The judgement of one expectation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The expectation as written.
     pub text: String,

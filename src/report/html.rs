@@ -6,9 +6,11 @@
 //! from `run.json` (wall-clock figures), so the same results give the same
 //! bytes.
 
+use crate::check::{Status, Verdict};
 use crate::report::charts::{ordered_steps, secs, step_label, DO_STEPS, FAULT_STEPS, LEVEL_NAMES};
 use crate::report::files::write_atomic;
-use serde_json::Value;
+use crate::report::summary::{self, FaultSummary, PopSummary, Summary, SummaryError};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io;
@@ -45,15 +47,15 @@ pub struct IndexEntry {
 /// chart SVGs there (those missing are left out); `scenario_toml` is shown
 /// as the scenario (empty: a note that it was not given). Returns the path.
 pub fn write_report(results_dir: &Path, scenario_toml: &str) -> io::Result<PathBuf> {
-    let summary_path = results_dir.join("summary.json");
-    let text = fs::read_to_string(&summary_path)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: cannot read: {e}", summary_path.display())))?;
-    let s: Value = serde_json::from_str(&text).map_err(|e| {
-        io::Error::new(io::ErrorKind::InvalidData, format!("{}: not valid JSON: {e}", summary_path.display()))
+    let s = summary::read(&results_dir.join("summary.json")).map_err(|e| {
+        let kind = match &e {
+            SummaryError::Unreadable { error, .. } => error.kind(),
+            _ => io::ErrorKind::InvalidData,
+        };
+        io::Error::new(kind, e.to_string())
     })?;
     let mut page = String::new();
-    let name = str_of(&s, "scenario");
-    page_start(&mut page, &format!("edgesim: {name}"));
+    page_start(&mut page, &format!("edgesim: {}", s.scenario));
     header_section(&mut page, &s);
     meta_section(&mut page, &s);
     verdicts_section(&mut page, &s);
@@ -147,19 +149,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-// ------------------------------------------------------------ JSON values
-
-fn str_of(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn num_of(v: &Value, key: &str) -> Option<f64> {
-    v.get(key).and_then(Value::as_f64)
-}
+// ---------------------------------------------------------------- values
 
 /// A number with `digits` decimals, or "n/a".
 fn fixed(x: Option<f64>, digits: usize) -> String {
@@ -188,16 +178,18 @@ fn seconds(x: Option<f64>) -> String {
     x.map_or("n/a".to_string(), secs)
 }
 
-/// A verdict's status as summary.json says it: "pass", "fail" or
-/// "inconclusive" (older files: from `passed`).
-fn status_of(v: &Value) -> &'static str {
-    match v.get("status").and_then(Value::as_str) {
-        Some("pass") => "pass",
-        Some("inconclusive") => "inconclusive",
-        Some(_) => "fail",
-        None if v.get("passed").and_then(Value::as_bool) == Some(true) => "pass",
-        None => "fail",
+/// A verdict's status: "pass", "fail" or "inconclusive".
+fn status_of(v: &Verdict) -> &'static str {
+    match v.status {
+        Status::Pass => "pass",
+        Status::Fail => "fail",
+        Status::Inconclusive => "inconclusive",
     }
+}
+
+/// A count as a number for [`count`].
+fn n(x: u64) -> Option<f64> {
+    Some(x as f64)
 }
 
 /// The overall status of counts: any failure fails, else any
@@ -220,10 +212,6 @@ pub fn badge(status: &str) -> String {
         _ => ("fail", "FAIL"),
     };
     format!("<span class=\"badge {class}\">{text}</span>")
-}
-
-fn list<'v>(v: &'v Value, key: &str) -> &'v [Value] {
-    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
 }
 
 /// A table: escaped header cells, then rows of ready HTML cells; columns
@@ -293,14 +281,13 @@ pub fn page_end(page: &mut String) {
     let _ = writeln!(page, "</main>\n</body>\n</html>");
 }
 
-fn header_section(page: &mut String, s: &Value) {
-    let verdicts = list(s, "expectations");
+fn header_section(page: &mut String, s: &Summary) {
+    let verdicts = &s.expectations;
     let count_of = |status: &str| verdicts.iter().filter(|v| status_of(v) == status).count();
     let (passed, failed, inconclusive) = (count_of("pass"), count_of("fail"), count_of("inconclusive"));
-    let _ = writeln!(page, "<header><h1>{}</h1>", escape(&str_of(s, "scenario")));
-    let description = str_of(s, "description");
-    if !description.is_empty() {
-        let _ = writeln!(page, "<p class=\"lead\">{}</p>", escape(&description));
+    let _ = writeln!(page, "<header><h1>{}</h1>", escape(&s.scenario));
+    if !s.description.is_empty() {
+        let _ = writeln!(page, "<p class=\"lead\">{}</p>", escape(&s.description));
     }
     let unsure = if inconclusive > 0 { format!(", {inconclusive} inconclusive") } else { String::new() };
     let _ = writeln!(
@@ -311,30 +298,30 @@ fn header_section(page: &mut String, s: &Value) {
     );
 }
 
-fn meta_section(page: &mut String, s: &Value) {
-    let req = s.get("requests").unwrap_or(&Value::Null);
-    let lat = s.get("latency_ms").unwrap_or(&Value::Null);
+fn meta_section(page: &mut String, s: &Summary) {
+    let req = &s.requests;
+    let lat = &s.latency_ms.all;
     let items = [
-        ("seed", str_of(s, "seed")),
-        ("simulated duration", seconds(num_of(s, "sim_duration_s"))),
-        ("warm-up (not measured)", seconds(num_of(s, "warmup_s"))),
-        ("time-series bucket", seconds(num_of(s, "bucket_s"))),
-        ("events handled", count(num_of(s, "events_handled"))),
-        ("trace hash", str_of(s, "trace_hash")),
-        ("edgesim version", str_of(s, "edgesim_version")),
-        ("summary schema", str_of(s, "schema_version")),
-        ("requests issued", count(num_of(req, "issued"))),
-        ("succeeded / failed", format!("{} / {}", count(num_of(req, "succeeded")), count(num_of(req, "failed")))),
-        ("drain after the end", seconds(num_of(req, "drain_s"))),
+        ("seed", s.seed.to_string()),
+        ("simulated duration", secs(s.sim_duration_s)),
+        ("warm-up (not measured)", secs(s.warmup_s)),
+        ("time-series bucket", secs(s.bucket_s)),
+        ("events handled", count(n(s.events_handled))),
+        ("trace hash", s.trace_hash.clone()),
+        ("edgesim version", s.edgesim_version.clone()),
+        ("summary schema", s.schema_version.to_string()),
+        ("requests issued", count(n(req.issued))),
+        ("succeeded / failed", format!("{} / {}", count(n(req.succeeded)), count(n(req.failed)))),
+        ("drain after the end", secs(req.drain_s)),
         (
             "finished in the drain / given up at its end",
-            format!("{} / {}", count(num_of(req, "finished_in_drain")), count(num_of(req, "given_up_at_end"))),
+            format!("{} / {}", count(n(req.finished_in_drain)), count(n(req.given_up_at_end))),
         ),
-        ("availability", fixed(num_of(s, "availability"), 6)),
-        ("latency p50 / p99", format!("{} / {} ms", fixed(num_of(lat, "p50"), 3), fixed(num_of(lat, "p99"), 3))),
-        ("latency p99.9 / max", format!("{} / {} ms", fixed(num_of(lat, "p999"), 3), fixed(num_of(lat, "max"), 3))),
-        ("attempts per request", fixed(num_of(s, "attempts_per_request"), 4)),
-        ("client networks", count(num_of(s, "client_networks"))),
+        ("availability", fixed(s.availability, 6)),
+        ("latency p50 / p99", format!("{} / {} ms", fixed(Some(lat.p50), 3), fixed(Some(lat.p99), 3))),
+        ("latency p99.9 / max", format!("{} / {} ms", fixed(Some(lat.p999), 3), fixed(Some(lat.max), 3))),
+        ("attempts per request", fixed(s.attempts_per_request, 4)),
+        ("client networks", count(n(s.client_networks as u64))),
     ];
     let _ = writeln!(page, "<section><h2>Run</h2><dl class=\"meta\">");
     for (k, v) in items {
@@ -343,62 +330,53 @@ fn meta_section(page: &mut String, s: &Value) {
     let _ = writeln!(page, "</dl></section>");
 }
 
-fn verdicts_section(page: &mut String, s: &Value) {
-    let verdicts = list(s, "expectations");
+fn verdicts_section(page: &mut String, s: &Summary) {
+    let verdicts = &s.expectations;
     let _ = writeln!(page, "<section><h2>Expectations</h2>");
     if verdicts.is_empty() {
         let _ = writeln!(page, "<p class=\"facts\">The scenario states no expectation.</p></section>");
         return;
     }
-    let rows: Vec<Vec<String>> = verdicts
-        .iter()
-        .map(|v| vec![badge(status_of(v)), escape(&str_of(v, "text")), escape(&str_of(v, "observed_text"))])
-        .collect();
+    let rows: Vec<Vec<String>> =
+        verdicts.iter().map(|v| vec![badge(status_of(v)), escape(&v.text), escape(&v.observed_text)]).collect();
     table(page, &["verdict", "expectation", "observed"], &rows);
     let _ = writeln!(page, "</section>");
 }
 
-fn faults_section(page: &mut String, s: &Value) {
-    let faults = list(s, "faults");
-    if faults.is_empty() {
+fn faults_section(page: &mut String, s: &Summary) {
+    if s.faults.is_empty() {
         return;
     }
     let _ = writeln!(page, "<section><h2>Failover timeline</h2>");
-    for (i, f) in faults.iter().enumerate() {
+    for (i, f) in s.faults.iter().enumerate() {
         fault_block(page, i, f);
     }
     let _ = writeln!(page, "</section>");
 }
 
-fn fault_title(i: usize, f: &Value) -> String {
-    let at = seconds(num_of(f, "at_s"));
-    format!("Fault {}: {} {} at {at}", i + 1, str_of(f, "kind"), str_of(f, "target"))
+fn fault_title(i: usize, f: &FaultSummary) -> String {
+    format!("Fault {}: {} {} at {}", i + 1, f.kind, f.target, secs(f.at_s))
 }
 
-/// A JSON timeline as (step, seconds) in time order.
-fn timeline(v: &Value, order: &[&str]) -> Vec<(String, f64)> {
-    let steps = v
-        .get("timeline")
-        .and_then(Value::as_object)
-        .map_or(Vec::new(), |m| m.iter().filter_map(|(k, x)| x.as_f64().map(|x| (k.clone(), x))).collect());
-    ordered_steps(steps, order)
+/// A timeline as (step, seconds) in time order.
+fn timeline(steps: &BTreeMap<String, f64>, order: &[&str]) -> Vec<(String, f64)> {
+    ordered_steps(steps.iter().map(|(k, x)| (k.clone(), *x)).collect(), order)
 }
 
-fn fault_block(page: &mut String, i: usize, f: &Value) {
+fn fault_block(page: &mut String, i: usize, f: &FaultSummary) {
     let _ = writeln!(page, "<h3>{}</h3>", escape(&fault_title(i, f)));
     let _ = writeln!(
         page,
         "<p class=\"facts\">RTO {}; requests lost {} of {} affected; {} client networks affected; {} attempts per affected request.</p>",
-        escape(&seconds(num_of(f, "rto_s"))),
-        count(num_of(f, "requests_lost")),
-        count(num_of(f, "requests_affected")),
-        count(num_of(f, "affected_networks")),
-        fixed(num_of(f, "attempts_per_request"), 3)
+        escape(&seconds(f.rto_s)),
+        count(n(f.requests_lost)),
+        count(n(f.requests_affected)),
+        count(n(u64::from(f.affected_networks))),
+        fixed(f.attempts_per_request, 3)
     );
-    let at = num_of(f, "at_s").unwrap_or(0.0);
-    let rows: Vec<Vec<String>> = timeline(f, &FAULT_STEPS)
+    let rows: Vec<Vec<String>> = timeline(&f.timeline, &FAULT_STEPS)
         .into_iter()
-        .map(|(k, x)| vec![escape(&step_label(&k)), format!("+{}", escape(&secs(x))), escape(&secs(at + x))])
+        .map(|(k, x)| vec![escape(&step_label(&k)), format!("+{}", escape(&secs(x))), escape(&secs(f.at_s + x))])
         .collect();
     let _ = writeln!(page, "<div class=\"grid2\"><div>");
     table(page, &["step", "#after the fault", "#since the start"], &rows);
@@ -408,47 +386,45 @@ fn fault_block(page: &mut String, i: usize, f: &Value) {
 }
 
 /// Latency of the affected successes before, during and after the fault.
-fn fault_latency(page: &mut String, f: &Value) {
-    let Some(lat) = f.get("latency_ms").and_then(Value::as_object).filter(|m| !m.is_empty()) else {
+fn fault_latency(page: &mut String, f: &FaultSummary) {
+    if f.latency_ms.is_empty() {
         let _ = writeln!(page, "<p class=\"facts\">No affected request succeeded.</p>");
         return;
-    };
+    }
     let rows: Vec<Vec<String>> = ["before", "during", "after"]
         .iter()
-        .filter_map(|w| lat.get(*w).map(|p| (w, p)))
+        .filter_map(|w| f.latency_ms.get(*w).map(|p| (w, p)))
         .map(|(w, p)| {
             let mut row = vec![escape(w)];
-            row.extend(["p50", "p99", "p999", "max"].iter().map(|k| fixed(num_of(p, k), 3)));
+            row.extend([p.p50, p.p99, p.p999, p.max].iter().map(|x| fixed(Some(*x), 3)));
             row
         })
         .collect();
     table(page, &["affected latency (ms)", "#p50", "#p99", "#p99.9", "#max"], &rows);
 }
 
-fn durable_section(page: &mut String, s: &Value) {
-    let with_do: Vec<(usize, &Value, &Value)> = list(s, "faults")
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| f.get("durable_objects").filter(|d| d.is_object()).map(|d| (i, f, d)))
-        .collect();
+fn durable_section(page: &mut String, s: &Summary) {
+    let with_do: Vec<(usize, &FaultSummary)> =
+        s.faults.iter().enumerate().filter(|(_, f)| f.durable_objects.is_some()).collect();
     if with_do.is_empty() {
         return;
     }
     let _ = writeln!(page, "<section><h2>Durable Object migration</h2>");
-    for (i, f, d) in with_do {
-        let q = d.get("object_rto_s").unwrap_or(&Value::Null);
+    for (i, f) in with_do {
+        let Some(d) = &f.durable_objects else { continue };
+        let q = &d.object_rto_s;
         let _ = writeln!(page, "<h3>{}</h3>", escape(&fault_title(i, f)));
         let _ = writeln!(
             page,
             "<p class=\"facts\">{} objects migrated; RPO {}; {} acknowledged writes lost; object RTO p50 {}, p99 {}, max {}.</p>",
-            count(num_of(d, "objects")),
-            escape(&seconds(num_of(d, "rpo_s"))),
-            count(num_of(d, "writes_lost")),
-            escape(&seconds(num_of(q, "p50"))),
-            escape(&seconds(num_of(q, "p99"))),
-            escape(&seconds(num_of(q, "max")))
+            count(n(d.objects as u64)),
+            escape(&secs(d.rpo_s)),
+            count(n(d.writes_lost)),
+            escape(&secs(q.p50)),
+            escape(&secs(q.p99)),
+            escape(&secs(q.max))
         );
-        let rows: Vec<Vec<String>> = timeline(d, &DO_STEPS)
+        let rows: Vec<Vec<String>> = timeline(&d.timeline, &DO_STEPS)
             .into_iter()
             .map(|(k, x)| vec![escape(&step_label(&k)), format!("+{}", escape(&secs(x)))])
             .collect();
@@ -458,40 +434,31 @@ fn durable_section(page: &mut String, s: &Value) {
 }
 
 /// "3 (PoPs failed)" for a level number.
-fn level_name(level: Option<f64>) -> String {
-    match level {
-        Some(l) => {
-            let name = LEVEL_NAMES.get(l as usize).map_or(String::new(), |n| format!(" ({n})"));
-            format!("{l:.0}{name}")
-        }
-        None => "n/a".to_string(),
-    }
+fn level_name(level: usize) -> String {
+    let name = LEVEL_NAMES.get(level).map_or(String::new(), |n| format!(" ({n})"));
+    format!("{level}{name}")
 }
 
-fn levels_section(page: &mut String, s: &Value) {
-    let Some(levels) = s.get("levels").filter(|l| l.is_object()) else { return };
-    let by_pop: Vec<String> = levels
-        .get("max_level_by_pop")
-        .and_then(Value::as_object)
-        .map_or(Vec::new(), |m| m.iter().map(|(pop, l)| format!("{pop} {l}")).collect());
+fn levels_section(page: &mut String, s: &Summary) {
+    let levels = &s.levels;
+    let by_pop: Vec<String> = levels.max_level_by_pop.iter().map(|(pop, l)| format!("{pop} {l}")).collect();
     let pops = if by_pop.is_empty() { "none".to_string() } else { by_pop.join(", ") };
     let _ = writeln!(page, "<section><h2>Degradation levels</h2>");
     let _ = writeln!(
         page,
         "<p class=\"facts\">Highest global level {}; at the end {}. Highest level by PoP: {}.</p>",
-        escape(&level_name(num_of(levels, "max_level"))),
-        escape(&level_name(num_of(levels, "final_level"))),
+        escape(&level_name(levels.max_level.into())),
+        escape(&level_name(levels.final_level.into())),
         escape(&pops)
     );
-    let time: Vec<Vec<String>> = list(levels, "time_in_level_s")
+    let time: Vec<Vec<String>> = levels
+        .time_in_level_s
         .iter()
         .enumerate()
-        .map(|(i, t)| vec![escape(&level_name(Some(i as f64))), escape(&seconds(t.as_f64()))])
+        .map(|(i, t)| vec![escape(&level_name(i)), escape(&secs(*t))])
         .collect();
-    let changes: Vec<Vec<String>> = list(levels, "transitions")
-        .iter()
-        .map(|c| vec![escape(&seconds(num_of(c, "t_s"))), escape(&level_name(num_of(c, "level")))])
-        .collect();
+    let changes: Vec<Vec<String>> =
+        levels.transitions.iter().map(|c| vec![escape(&secs(c.t_s)), escape(&level_name(c.level.into()))]).collect();
     let _ = writeln!(page, "<div class=\"grid2\"><div>");
     table(page, &["global level", "#time in it"], &time);
     let _ = writeln!(page, "</div><div>");
@@ -503,12 +470,12 @@ fn levels_section(page: &mut String, s: &Value) {
     let _ = writeln!(page, "</div></div></section>");
 }
 
-fn pops_section(page: &mut String, s: &Value) {
-    let mut pops: Vec<&Value> = list(s, "pops").iter().collect();
+fn pops_section(page: &mut String, s: &Summary) {
+    let mut pops: Vec<&PopSummary> = s.pops.iter().collect();
     if pops.is_empty() {
         return;
     }
-    pops.sort_by(|a, b| num_of(b, "requests").unwrap_or(0.0).total_cmp(&num_of(a, "requests").unwrap_or(0.0)));
+    pops.sort_by_key(|p| std::cmp::Reverse(p.requests));
     let shown = pops.len().min(REPORT_POPS);
     let _ = writeln!(page, "<section><h2>PoPs</h2><p class=\"facts\">The {shown} busiest of {} PoPs by requests; every PoP is in summary.json.</p>", pops.len());
     let rows: Vec<Vec<String>> = pops.iter().take(REPORT_POPS).map(|p| pop_row(p)).collect();
@@ -530,23 +497,22 @@ fn pops_section(page: &mut String, s: &Value) {
     let _ = writeln!(page, "</section>");
 }
 
-fn pop_row(p: &Value) -> Vec<String> {
-    let shed: f64 =
-        p.get("shed_by_class").and_then(Value::as_object).map_or(0.0, |m| m.values().filter_map(Value::as_f64).sum());
-    let spilled = format!("{} / {}", count(num_of(p, "spilled_out")), count(num_of(p, "spilled_in")));
+fn pop_row(p: &PopSummary) -> Vec<String> {
+    let shed: f64 = p.shed_by_class.values().map(|x| *x as f64).sum();
+    let spilled = format!("{} / {}", count(n(p.spilled_out)), count(n(p.spilled_in)));
     [
-        str_of(p, "code"),
-        str_of(p, "city"),
-        count(num_of(p, "servers")),
-        count(num_of(p, "requests")),
-        fixed(num_of(p, "utilisation"), 4),
-        fixed(num_of(p, "mean_wait_ms"), 3),
-        fixed(num_of(p, "p_wait"), 4),
-        count(num_of(p, "rejected")),
+        p.code.clone(),
+        p.city.clone(),
+        count(n(u64::from(p.servers))),
+        count(n(p.requests)),
+        fixed(Some(p.utilisation), 4),
+        fixed(Some(p.mean_wait_ms), 3),
+        fixed(Some(p.p_wait), 4),
+        count(n(p.rejected)),
         count(Some(shed)),
         spilled,
-        fixed(num_of(p, "latency_p50_ms"), 3),
-        fixed(num_of(p, "latency_p99_ms"), 3),
+        fixed(Some(p.latency_p50_ms), 3),
+        fixed(Some(p.latency_p99_ms), 3),
     ]
     .iter()
     .map(|c| escape(c))

@@ -130,10 +130,7 @@ fn run_job(plan: &Plan, job: usize, stop: Option<&AtomicBool>) -> Option<RunReco
         Ok(Ok(out)) if max_events.is_some_and(|m| out.summary.events_handled > m) => {
             record.error = Some(exceeded_message());
         }
-        Ok(Ok(out)) => match serde_json::to_value(&out.summary) {
-            Ok(v) => (record.measures, record.expectations) = measures::extract(&v),
-            Err(e) => record.error = Some(format!("cannot read the run's summary: {e}")),
-        },
+        Ok(Ok(out)) => (record.measures, record.expectations) = measures::extract(&out.summary),
         Ok(Err(_)) if interrupted => return None,
         Ok(Err(_)) if exceeded => record.error = Some(exceeded_message()),
         Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => record.error = Some(format!("stopped: {e}")),

@@ -1,0 +1,122 @@
+//! Charts of a results folder, each as SVG and PNG: latency and success
+//! ratio over time with every fault and its failover steps marked, arrivals
+//! per PoP, the degradation (or shed) level, and Durable Object migration
+//! steps.
+//!
+//! Every text uses the DejaVu Sans font embedded in the binary, so a PNG
+//! looks the same on any machine and needs no system font. Same inputs give
+//! the same bytes.
+
+mod draw;
+mod input;
+mod levels;
+mod migration;
+#[cfg(test)]
+mod tests;
+mod time;
+mod traffic;
+
+pub(crate) use draw::{
+    draw_header, draw_legend, font, font_colored, render, tick, Chart, Drawn, Swatch, GREY, GRID, HEADER_H, LEGEND_W,
+    MARGIN, SERIES_COLORS, X_AREA,
+};
+pub(crate) use draw::{secs, step_label};
+pub(crate) use input::ordered_steps;
+pub use levels::LEVEL_NAMES;
+pub use traffic::TRAFFIC_TOP;
+
+use input::{read_buckets, read_levels, read_pop_ticks, RunInfo};
+use levels::LevelsChart;
+use migration::MigrationChart;
+use plotters::style::FontStyle;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use time::{LatencyChart, SuccessChart};
+use traffic::TrafficChart;
+
+/// Width of every chart, px.
+pub const WIDTH: u32 = 1200;
+/// Height of every chart, px.
+pub const HEIGHT: u32 = 500;
+/// The font family of every text, registered from the embedded TTF.
+pub const FONT: &str = "sans-serif";
+/// Where the embedded font comes from (for error messages).
+const FONT_PATH: &str = "assets/fonts/DejaVuSans.ttf";
+/// DejaVu Sans (Bitstream Vera licence, see assets/fonts/).
+const FONT_TTF: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+
+/// Failover steps of a fault, in the order they normally happen.
+pub const FAULT_STEPS: [&str; 10] = crate::metrics::faults::TIMELINE_STEPS;
+/// Durable Object migration steps, in the order they normally happen.
+pub const DO_STEPS: [&str; 8] = [
+    "detected",
+    "migration_started",
+    "first_snapshot_restored",
+    "all_snapshots_restored",
+    "first_wal_replayed",
+    "all_wal_replayed",
+    "first_routing_updated",
+    "all_routing_updated",
+];
+
+/// A chart that could not be made: the file at fault and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartError {
+    /// The input or output file.
+    pub file: PathBuf,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl ChartError {
+    fn new(file: &Path, message: impl Into<String>) -> Self {
+        ChartError { file: file.to_path_buf(), message: message.into() }
+    }
+}
+
+impl fmt::Display for ChartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file.display(), self.message)
+    }
+}
+
+impl std::error::Error for ChartError {}
+
+/// Reads the results folder and writes every chart it can draw, each as
+/// `NAME.svg` and `NAME.png`: `latency`, `success`, `traffic` (when
+/// `pops_timeseries.csv` exists), `levels` (from `levels.csv`, else from the
+/// PoPs' shed levels) and `object_rto` (when a fault moved Durable Objects).
+/// Returns the files written, in that order.
+pub fn render_all(results_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
+    register_font()?;
+    let run = RunInfo::read(&results_dir.join("summary.json"))?;
+    let buckets = read_buckets(&results_dir.join("timeseries.csv"))?;
+    let pops_path = results_dir.join("pops_timeseries.csv");
+    let pops = if pops_path.exists() { Some(read_pop_ticks(&pops_path)?) } else { None };
+    let levels_path = results_dir.join("levels.csv");
+    let levels = if levels_path.exists() { Some(read_levels(&levels_path)?) } else { None };
+    let mut written = Vec::new();
+    render(results_dir, "latency", &LatencyChart { run: &run, buckets: &buckets }, &mut written)?;
+    render(results_dir, "success", &SuccessChart { run: &run, buckets: &buckets }, &mut written)?;
+    if let Some(ticks) = &pops {
+        render(results_dir, "traffic", &TrafficChart { run: &run, ticks }, &mut written)?;
+    }
+    if let Some(chart) = LevelsChart::new(&run, levels.as_deref(), pops.as_deref()) {
+        render(results_dir, "levels", &chart, &mut written)?;
+    }
+    if run.faults.iter().any(|f| f.durable.is_some()) {
+        render(results_dir, "object_rto", &MigrationChart { run: &run }, &mut written)?;
+    }
+    Ok(written)
+}
+
+pub(crate) fn register_font() -> Result<(), ChartError> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, FONT_TTF).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(ChartError::new(Path::new(FONT_PATH), "the embedded font does not parse"))
+    }
+}
