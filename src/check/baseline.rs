@@ -323,31 +323,6 @@ pub fn table(d: &BaselineDiff, indent: &str) -> String {
     t
 }
 
-// ------------------------------------------------------------ transitional
-// For src/main.rs until it reads baselines typed (`report::summary::
-// load_baseline` and `Record::from(&summary)`, then `diff`): these two take
-// summaries as JSON values and import the report layer. Delete them with
-// their last caller.
-
-/// Transitional: reads a baseline with `report::summary::load_baseline`,
-/// as a JSON value.
-#[doc(hidden)]
-pub fn load(path: &std::path::Path, scenario: &str) -> Result<serde_json::Value, String> {
-    let s = crate::report::summary::load_baseline(path, scenario)?;
-    serde_json::to_value(&s).map_err(|e| format!("{}: cannot encode the baseline: {e}", path.display()))
-}
-
-/// Transitional: [`diff`] of two summaries given as JSON values (a value
-/// that is not a summary compares as a run with no fault and no latency).
-#[doc(hidden)]
-pub fn compare(file: &str, baseline: &serde_json::Value, now: &serde_json::Value, tol: Tolerance) -> BaselineDiff {
-    let record = |v: &serde_json::Value| {
-        serde_json::from_value::<crate::report::Summary>(v.clone())
-            .map_or(Record { seed: 0, faults: Vec::new(), latency_ms: [f64::NAN; 4] }, |s| Record::from(&s))
-    };
-    diff(file, &record(baseline), &record(now), tol)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,7 +165,7 @@ fn check_one(
     a: &CheckArgs,
     l: &Loaded,
     (i, n): (usize, usize),
-    stored: Option<&(PathBuf, serde_json::Value)>,
+    stored: Option<&(PathBuf, baseline::Record)>,
 ) -> Result<ScenarioVerdict, Failure> {
     let name = l.name();
     let dir = a.out.join(name);
@@ -201,7 +201,7 @@ fn check_one(
         )));
     }
     let diff = match stored {
-        Some((file, stored)) => Some(baseline_diff(a, name, &outcome.summary, file, stored)?),
+        Some((file, stored)) => Some(baseline_diff(a, &outcome.summary, file, stored)),
         None => None,
     };
     Ok(ScenarioVerdict::new(
@@ -218,18 +218,15 @@ fn check_one(
 /// A run's drift from its stored baseline, within the tolerances given.
 fn baseline_diff(
     a: &CheckArgs,
-    name: &str,
     summary: &report::Summary,
     file: &Path,
-    stored: &serde_json::Value,
-) -> Result<baseline::BaselineDiff, Failure> {
+    stored: &baseline::Record,
+) -> baseline::BaselineDiff {
     let tolerance = Tolerance {
         abs_s: a.tolerance_abs.unwrap_or(Tolerance::default().abs_s),
         rel: a.tolerance_rel.unwrap_or(Tolerance::default().rel),
     };
-    let now =
-        serde_json::to_value(summary).map_err(|e| input_error(format!("cannot encode the summary of {name}: {e}")))?;
-    Ok(baseline::compare(&file_label(file), stored, &now, tolerance))
+    baseline::diff(&file_label(file), stored, &baseline::Record::from(summary), tolerance)
 }
 
 /// Writes index.html, --junit and --json; returns what could not be
@@ -268,7 +265,7 @@ fn plural(n: usize) -> &'static str {
 /// unreadable, changed or foreign one is an input error. The folder's
 /// marker must say `edgesim baseline` wrote it, and list each file with
 /// its size and hash.
-fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, serde_json::Value)>, Failure> {
+fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, baseline::Record)>, Failure> {
     if let Some(note) = outputs::recover(dir) {
         errln!("note: {note}");
     }
@@ -312,8 +309,8 @@ fn load_baselines(dir: &Path, loaded: &[Loaded]) -> Result<Vec<(PathBuf, serde_j
             )),
             Ok(Some(m)) => outputs::verify_listed(dir, m, &format!("{}.json", l.name())).map(|_| ()),
         };
-        match checked.and_then(|()| baseline::load(&file, l.name())) {
-            Ok(v) => out.push((file, v)),
+        match checked.and_then(|()| report::summary::load_baseline(&file, l.name())) {
+            Ok(s) => out.push((file, baseline::Record::from(&s))),
             Err(e) => problems.push(e),
         }
     }

@@ -61,20 +61,10 @@ fn check_results_folder(dir: &Path) -> Result<outputs::Marker, Failure> {
     for f in marker.files.iter().filter(|f| is_run_data(&f.name)) {
         outputs::verify_listed(dir, &marker, &f.name).map_err(input_error)?;
     }
-    let summary = dir.join("summary.json");
-    let v: serde_json::Value = fs::read(&summary)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .ok_or_else(|| input_error(format!("{}: not JSON; expected a run's summary", summary.display())))?;
-    let version = v.get("schema_version").and_then(serde_json::Value::as_u64);
-    if version != Some(u64::from(report::summary::SCHEMA_VERSION)) {
-        return Err(input_error(format!(
-            "{}: summary layout version {} but this edgesim reads version {}; run the scenario again",
-            summary.display(),
-            version.map_or("unknown".to_string(), |v| v.to_string()),
-            report::summary::SCHEMA_VERSION
-        )));
-    }
+    report::summary::read(&dir.join("summary.json")).map_err(|e| match e {
+        report::summary::SummaryError::OtherVersion { .. } => input_error(format!("{e}; run the scenario again")),
+        _ => input_error(format!("{e}; expected a run's summary")),
+    })?;
     Ok(marker)
 }
 
