@@ -1,21 +1,66 @@
-//! edgesim: a deterministic discrete-event simulator of a global edge network.
+//! edgesim: a deterministic discrete-event simulator of a global edge
+//! network: anycast PoPs and their server queues, health checks, withdrawal
+//! and convergence, Durable Objects and a replicated KV, circuit breakers,
+//! retries, rate limits, shedding, autoscaling and the degradation levels.
 //!
-//! The layers, each using only those above it:
-//!
-//! 1. [`engine`]: time, the event queue, RNG streams, the trace;
-//! 2. [`scenario`] (the file) and [`metrics`] (recorders);
-//! 3. the models: [`world`] (PoPs, sites, latency), [`edge`] (server pools,
-//!    health checks, anycast, overload, autoscaling, faults), [`resilience`]
-//!    (retries), and [`sim`], the loop that wires them;
-//! 4. [`check`]: expectations and verdicts;
-//! 5. [`report`]: summary.json, time series, tables.
+//! A scenario file (TOML) names a topology, traffic, a timeline of faults and
+//! expectations; [`prepare`] resolves it against the PoP catalog (every input
+//! error is found there, before any run), [`simulate`] runs it, judges its
+//! expectations and builds its [`report::Summary`] (the schema of
+//! summary.json):
 //!
 //! ```no_run
-//! let scenario = edgesim::scenario::load(std::path::Path::new("scenarios/single-pop.toml")).unwrap();
-//! let prepared = edgesim::prepare(scenario).unwrap();
-//! let outcome = edgesim::simulate(&prepared, None).unwrap();
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let scenario = edgesim::scenario::load(std::path::Path::new("scenarios/pop-failure.toml"))?;
+//! let prepared = edgesim::prepare(scenario)?;
+//! let outcome = edgesim::simulate(&prepared, None)?;
 //! println!("availability {:?}", outcome.summary.availability);
+//! for fault in &outcome.summary.faults {
+//!     println!("{} {}: RTO {:?} s", fault.kind, fault.target, fault.rto_s);
+//! }
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! # Layers
+//!
+//! Each layer uses only the ones above it, and no two modules use each
+//! other. The engine is its own crate, so the compiler keeps it apart; a
+//! test (`tests/layers.rs`) keeps the rest.
+//!
+//! 1. [`engine`] (the `edgesim-engine` crate): integer-nanosecond time, the
+//!    `(time, seq)` event queue, named RNG streams, the trace hash; it knows
+//!    nothing of networks;
+//! 2. [`scenario`] (the file: a validated type per quantity, defaults,
+//!    errors with file:line:column, region names) and [`metrics`]
+//!    (recorders, RTO);
+//! 3. the models: [`world`] (catalog, sites, latency), [`edge`] (server
+//!    pools, health checks, anycast, overload, autoscaling, faults),
+//!    [`state`] (Durable Objects, KV, rate limiters), [`resilience`]
+//!    (breakers, retries);
+//! 4. [`sim`]: the event vocabulary and the loop that drives the models and
+//!    fills the recorders;
+//! 5. [`check`]: expectations against what was recorded, JUnit, baseline
+//!    drift;
+//! 6. [`report`]: the typed summary, CSVs, charts, report.html, result
+//!    folders, from plain data;
+//! 7. this page's API ([`prepare`], [`simulate`]) and [`budget`] (events and
+//!    memory a prepared run will need);
+//! 8. [`sweep`]: replications and grids on rayon, statistics, shards, its
+//!    own charts and page.
+//!
+//! The command line (`src/main.rs`, `src/cli/`) is the binary's, above all
+//! of them.
+//!
+//! # Determinism
+//!
+//! Same binary, scenario and seed give the same summary.json bytes and trace
+//! hash, whatever the thread count: time is integer nanoseconds, equal times
+//! pop in scheduling order, every component draws from its own portable
+//! stream named after it, and no wall clock, hash-map order or thread timing
+//! reaches a result.
+
+#![warn(missing_docs)]
 
 pub mod budget;
 pub mod check;

@@ -115,7 +115,14 @@ fn make_case(mode: Mode, seed: u64, shipped: &[(String, String)]) -> Case {
     match mode {
         Mode::Structural => {
             let d = generate::structural(&mut g, seed % 100_000, false);
-            Case { label, text: d.render(), notes: vec!["structural".into()], with_check, must_reject: Vec::new(), flags: Vec::new() }
+            Case {
+                label,
+                text: d.render(),
+                notes: vec!["structural".into()],
+                with_check,
+                must_reject: Vec::new(),
+                flags: Vec::new(),
+            }
         }
         Mode::Hostile => {
             let rich = g.chance(0.7);
@@ -513,7 +520,14 @@ fn generated_scenarios_never_crash_hang_or_write_beside_the_input() {
     // One file given by path, or one case replayed.
     if let Ok(path) = std::env::var("EDGESIM_FUZZ_FILE") {
         let text = fs::read_to_string(&path).expect("EDGESIM_FUZZ_FILE is readable");
-        let case = Case { label: "file:0".into(), text, notes: vec![path], with_check: true, must_reject: Vec::new(), flags: Vec::new() };
+        let case = Case {
+            label: "file:0".into(),
+            text,
+            notes: vec![path],
+            with_check: true,
+            must_reject: Vec::new(),
+            flags: Vec::new(),
+        };
         let (fails, runs) = check_file(&case, &work_root.join("file"), limit);
         tally.borrow_mut().record(&case, &fails, &runs);
     } else if let Some((m, s)) = std::env::var("EDGESIM_FUZZ_CASE").ok().and_then(|v| {
@@ -585,7 +599,11 @@ fn declared_rejects(text: &str) -> generate::MustReject {
 /// Flags a reproducer asks for on `run` and `check` (`# flags: --max-events
 /// 22000000`): a budget stop reached in seconds, not at the default budget.
 fn declared_flags(text: &str) -> Vec<String> {
-    text.lines().filter_map(|l| l.strip_prefix("# flags: ")).flat_map(|f| f.split_whitespace()).map(String::from).collect()
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# flags: "))
+        .flat_map(|f| f.split_whitespace())
+        .map(String::from)
+        .collect()
 }
 
 /// The minimal reproducers of the failure classes found so far

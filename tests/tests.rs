@@ -20,6 +20,7 @@ mod determinism;
 mod failover;
 mod fault_kinds;
 mod fuzz;
+mod layers;
 mod outage;
 mod outputs;
 mod overload;

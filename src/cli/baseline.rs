@@ -7,8 +7,8 @@ use super::load::{add_scenario_inputs, load_all, Loaded};
 use super::progress::{simulate, was_interrupted, RunStop};
 use super::results::left_as_it_was;
 use edgesim::check::Status;
-use edgesim::report::outputs::{self, Committed, OutputsPlan, ResultsSet};
 use edgesim::report;
+use edgesim::report::outputs::{self, Committed, OutputsPlan, ResultsSet};
 use std::path::{Path, PathBuf};
 
 /// The flags of `edgesim baseline`.

@@ -4,8 +4,8 @@
 
 use super::failure::{input_error, Failure, EXIT_OK};
 use super::results::draw_charts;
-use edgesim::report::outputs::{self, ResultsSet};
 use edgesim::report;
+use edgesim::report::outputs::{self, ResultsSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};

@@ -5,8 +5,8 @@
 
 use super::failure::{input_error, Failure};
 use edgesim::check::Verdict;
-use edgesim::report::outputs::{self, Previous, ResultsSet};
 use edgesim::report;
+use edgesim::report::outputs::{self, Previous, ResultsSet};
 use edgesim::{Outcome, Prepared};
 use std::path::{Path, PathBuf};
 
