@@ -32,16 +32,6 @@
 //! All storage is kept when events leave, so in steady state the queue does
 //! not allocate. The code is entirely safe Rust.
 //!
-//! # Misuse
-//!
-//! An event cannot fire before the event being handled: scheduling at a time
-//! before [`EventQueue::now`] is a model bug, and the queue never moves such
-//! an event silently. [`EventQueue::schedule_at`] and its kin panic (in every
-//! build: one comparison per call); [`EventQueue::try_schedule_at`] returns
-//! [`BackInTime`], with the event handed back, for callers whose time may be
-//! wrong. A FIFO lane is a [`Lane`], which exists only for indices below
-//! [`LANES`] (checked at compile time in a `const`).
-//!
 //! On the hold model (`examples/hold.rs`, `benches/engine.rs`) with a
 //! 16-byte payload this runs at about 1.7x (1,000 pending) and 1.8x
 //! (100,000 pending) the events per second of the previous queue, a
@@ -53,6 +43,16 @@
 //! inline heap (key and payload together) needs `unsafe` for hole moves and
 //! was slower at 1,000 pending and only ~4% faster at 100,000, so it was
 //! not kept.
+//!
+//! # Misuse
+//!
+//! An event cannot fire before the event being handled: scheduling at a time
+//! before [`EventQueue::now`] is a model bug, and the queue never moves such
+//! an event silently. [`EventQueue::schedule_at`] and its kin panic (in every
+//! build: one comparison per call); [`EventQueue::try_schedule_at`] returns
+//! [`BackInTime`], with the event handed back, for callers whose time may be
+//! wrong. A FIFO lane is a [`Lane`], which exists only for indices below
+//! [`LANES`] (checked at compile time in a `const`).
 
 use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
@@ -85,7 +85,7 @@ impl Lane {
     ///
     /// If `index >= LANES` (see [`Lane::get`] for a checked form).
     pub const fn new(index: usize) -> Lane {
-        assert!(index < LANES, "lane out of range: an EventQueue has LANES lanes");
+        assert!(index < LANES, "lane out of range: a Lane must be below LANES");
         Lane(index)
     }
 
