@@ -65,7 +65,10 @@
 pub mod budget;
 pub mod check;
 pub mod edge;
-pub mod engine;
+/// The event engine (the `edgesim-engine` crate in crates/engine): time,
+/// the event queue, RNG streams, the trace. Re-exported here so that
+/// `edgesim::engine::...` and `crate::engine::...` paths name it.
+pub use edgesim_engine as engine;
 pub mod metrics;
 pub mod report;
 pub mod resilience;

@@ -15,7 +15,7 @@ use crate::world::World;
 use rand::Rng;
 
 /// The FIFO lane of origin fetch timeouts (one constant delay).
-pub(super) const ORIGIN_LANE: usize = 1;
+pub(super) const ORIGIN_LANE: crate::engine::Lane = crate::engine::Lane::new(1);
 
 /// A fetch waiting at the origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

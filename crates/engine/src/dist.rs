@@ -1,7 +1,7 @@
 //! Distributions of durations, sampled to integer nanoseconds.
 
-use super::rng::Stream;
-use super::time::SimDuration;
+use crate::rng::Stream;
+use crate::time::SimDuration;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
@@ -76,7 +76,7 @@ impl DurationDist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::rng::stream;
+    use crate::rng::stream;
 
     fn sample_mean(d: DurationDist, n: usize) -> f64 {
         let mut rng = stream(3, "dist-test");

@@ -1,7 +1,7 @@
 //! The event trace: a hash of every handled event, and optionally a JSONL
 //! file with one line per event.
 
-use super::time::SimTime;
+use crate::time::SimTime;
 use std::hash::{Hash, Hasher};
 use std::io::{self, Write};
 

@@ -43,15 +43,95 @@
 //! inline heap (key and payload together) needs `unsafe` for hole moves and
 //! was slower at 1,000 pending and only ~4% faster at 100,000, so it was
 //! not kept.
+//!
+//! # Misuse
+//!
+//! An event cannot fire before the event being handled: scheduling at a time
+//! before [`EventQueue::now`] is a model bug, and the queue never moves such
+//! an event silently. [`EventQueue::schedule_at`] and its kin panic (in every
+//! build: one comparison per call); [`EventQueue::try_schedule_at`] returns
+//! [`BackInTime`], with the event handed back, for callers whose time may be
+//! wrong. A FIFO lane is a [`Lane`], which exists only for indices below
+//! [`LANES`] (checked at compile time in a `const`).
 
-use super::time::{SimDuration, SimTime};
+use crate::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
+use std::fmt;
 
 /// Heap arity: the children of node `i` are `ARITY * i + 1 ..= ARITY * i + ARITY`.
 const ARITY: usize = 4;
 
-/// FIFO lanes: one per constant delay a model uses for its timers.
+/// How many FIFO lanes a queue has: one per constant delay a model uses for
+/// its timers.
 pub const LANES: usize = 2;
+
+/// A FIFO lane of an [`EventQueue`]: an index below [`LANES`], so that
+/// [`EventQueue::schedule_lane`] never needs to check or clamp it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Lane(usize);
+
+impl Lane {
+    /// The first lane, the one [`EventQueue::schedule_fifo`] uses.
+    pub const FIRST: Lane = Lane(0);
+
+    /// Lane `index`. In a `const` item an index out of range does not
+    /// compile:
+    ///
+    /// ```compile_fail
+    /// const TOO_FAR: edgesim_engine::queue::Lane = edgesim_engine::queue::Lane::new(edgesim_engine::queue::LANES);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If `index >= LANES` (see [`Lane::get`] for a checked form).
+    pub const fn new(index: usize) -> Lane {
+        assert!(index < LANES, "lane out of range: a Lane must be below LANES");
+        Lane(index)
+    }
+
+    /// Lane `index`, or `None` if `index >= LANES`.
+    pub const fn get(index: usize) -> Option<Lane> {
+        if index < LANES {
+            Some(Lane(index))
+        } else {
+            None
+        }
+    }
+
+    /// Its index, in `0..LANES`.
+    pub const fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// The error of [`EventQueue::try_schedule_at`]: the time asked for is before
+/// the queue's current time. Nothing was scheduled; the event is handed back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackInTime<E> {
+    /// The time asked for.
+    pub at: SimTime,
+    /// The queue's current time, later than `at`.
+    pub now: SimTime,
+    /// The event that was not scheduled.
+    pub event: E,
+}
+
+impl<E> fmt::Display for BackInTime<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "event scheduled in the past: at {} ns, now {} ns", self.at.0, self.now.0)
+    }
+}
+
+impl<E: fmt::Debug> std::error::Error for BackInTime<E> {}
+
+/// The panic of a schedule call in the past, out of line so that the check
+/// costs the hot path one comparison.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn scheduled_in_the_past(at: SimTime, now: SimTime) -> ! {
+    panic!("event scheduled in the past: at {} ns, now {} ns", at.0, now.0)
+}
 
 /// An event taken off the queue, with the time it fires and its scheduling
 /// sequence number (unique per run, increasing in scheduling order).
@@ -161,12 +241,42 @@ impl<E> EventQueue<E> {
         self.now
     }
 
-    /// Schedules `event` at the absolute time `at`. A time in the past is
-    /// moved to `now` (a model bug in debug builds).
+    /// Schedules `event` at the absolute time `at` (no earlier than
+    /// [`EventQueue::now`]); among events of equal time it pops after those
+    /// scheduled before it.
+    ///
+    /// # Panics
+    ///
+    /// If `at` is before [`EventQueue::now`], in every build: a model bug.
+    /// Use [`EventQueue::try_schedule_at`] when the time may be wrong.
     #[inline]
+    #[track_caller]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
-        debug_assert!(at >= self.now, "event scheduled in the past");
-        let key = key_of(at.max(self.now).0, self.next_seq);
+        if at < self.now {
+            scheduled_in_the_past(at, self.now);
+        }
+        self.push_heap(at, event);
+    }
+
+    /// [`EventQueue::schedule_at`] for a time that may be in the past.
+    ///
+    /// # Errors
+    ///
+    /// [`BackInTime`], holding the event, if `at` is before
+    /// [`EventQueue::now`]; the queue is then unchanged.
+    #[inline]
+    pub fn try_schedule_at(&mut self, at: SimTime, event: E) -> Result<(), BackInTime<E>> {
+        if at < self.now {
+            return Err(BackInTime { at, now: self.now, event });
+        }
+        self.push_heap(at, event);
+        Ok(())
+    }
+
+    /// Puts `event` in the heap at `at` (not before `now`), with the next `seq`.
+    #[inline(always)]
+    fn push_heap(&mut self, at: SimTime, event: E) {
+        let key = key_of(at.0, self.next_seq);
         self.next_seq += 1;
         let slot = self.store(event);
         if self.hole {
@@ -181,20 +291,37 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// Schedules `event` at `at` in the FIFO lane: for calls that come in
-    /// nondecreasing `at` order (timers of one constant delay). A call out of
-    /// order still goes right, through the heap.
+    /// Schedules `event` at `at` in the first FIFO lane ([`Lane::FIRST`]):
+    /// for calls that come in nondecreasing `at` order (timers of one
+    /// constant delay). A call out of order still goes right, through the
+    /// heap. The order of events is the same as with
+    /// [`EventQueue::schedule_at`].
+    ///
+    /// # Panics
+    ///
+    /// If `at` is before [`EventQueue::now`], in every build: a model bug.
+    #[inline]
+    #[track_caller]
     pub fn schedule_fifo(&mut self, at: SimTime, event: E) {
-        self.schedule_lane(0, at, event);
+        self.schedule_lane(Lane::FIRST, at, event);
     }
 
-    /// Like [`EventQueue::schedule_fifo`], in lane `lane` (< [`LANES`]): one
-    /// lane per constant delay, so that each lane stays in time order.
-    pub fn schedule_lane(&mut self, lane: usize, at: SimTime, event: E) {
-        let time = at.max(self.now).0;
-        let fifo = &mut self.fifo[lane.min(LANES - 1)];
+    /// Like [`EventQueue::schedule_fifo`], in lane `lane`: one lane per
+    /// constant delay, so that each lane stays in time order.
+    ///
+    /// # Panics
+    ///
+    /// If `at` is before [`EventQueue::now`], in every build: a model bug.
+    #[inline]
+    #[track_caller]
+    pub fn schedule_lane(&mut self, lane: Lane, at: SimTime, event: E) {
+        if at < self.now {
+            scheduled_in_the_past(at, self.now);
+        }
+        let time = at.0;
+        let fifo = &mut self.fifo[lane.0];
         if fifo.back().is_some_and(|&(back, _)| key_time(back) > time) {
-            self.schedule_at(SimTime(time), event);
+            self.push_heap(at, event);
             return;
         }
         let key = key_of(time, self.next_seq);
@@ -374,8 +501,8 @@ mod tests {
         let mut q = EventQueue::with_capacity(8);
         let mut reference = EventQueue::with_capacity(8);
         for t in 0..50u64 {
-            q.schedule_lane(0, SimTime(t + 7), (t, 7));
-            q.schedule_lane(1, SimTime(t + 3), (t, 3));
+            q.schedule_lane(Lane::new(0), SimTime(t + 7), (t, 7));
+            q.schedule_lane(Lane::new(1), SimTime(t + 3), (t, 3));
             reference.schedule_at(SimTime(t + 7), (t, 7));
             reference.schedule_at(SimTime(t + 3), (t, 3));
         }
@@ -453,14 +580,54 @@ mod tests {
         assert_eq!(q.now(), SimTime::MAX);
     }
 
-    #[cfg(debug_assertions)]
     #[test]
-    #[should_panic(expected = "event scheduled in the past")]
-    fn scheduling_in_the_past_is_caught_in_debug_builds() {
+    #[should_panic(expected = "event scheduled in the past: at 5 ns, now 10 ns")]
+    fn scheduling_in_the_past_panics() {
         let mut q = EventQueue::with_capacity(0);
         q.schedule_at(SimTime(10), ());
         q.pop();
         q.schedule_at(SimTime(5), ());
+    }
+
+    #[test]
+    #[should_panic(expected = "event scheduled in the past: at 9 ns, now 10 ns")]
+    fn scheduling_a_lane_in_the_past_panics() {
+        let mut q = EventQueue::with_capacity(0);
+        q.schedule_fifo(SimTime(10), ());
+        q.pop();
+        q.schedule_lane(Lane::new(1), SimTime(9), ());
+    }
+
+    #[test]
+    fn try_schedule_in_the_past_hands_the_event_back_and_changes_nothing() {
+        let mut q = EventQueue::with_capacity(0);
+        q.schedule_at(SimTime(10), 'a');
+        q.schedule_at(SimTime(30), 'b');
+        assert_eq!(q.pop().map(|s| s.event), Some('a'));
+        let err = q.try_schedule_at(SimTime(9), 'x').expect_err("9 ns is before now (10 ns)");
+        assert_eq!(err, BackInTime { at: SimTime(9), now: SimTime(10), event: 'x' });
+        assert_eq!(err.to_string(), "event scheduled in the past: at 9 ns, now 10 ns");
+        // Nothing was scheduled and no sequence number was used.
+        assert_eq!((q.len(), q.scheduled_total(), q.peek_time()), (1, 2, Some(SimTime(30))));
+        // The present is allowed, and pops before the later event.
+        assert_eq!(q.try_schedule_at(SimTime(10), 'c'), Ok(()));
+        let rest: Vec<(u64, u64, char)> = std::iter::from_fn(|| q.pop().map(|s| (s.time.0, s.seq, s.event))).collect();
+        assert_eq!(rest, vec![(10, 2, 'c'), (30, 1, 'b')]);
+    }
+
+    #[test]
+    fn lanes_exist_only_below_lanes() {
+        assert_eq!(Lane::get(LANES), None);
+        assert_eq!(Lane::get(LANES - 1).map(Lane::index), Some(LANES - 1));
+        assert_eq!(Lane::FIRST, Lane::new(0));
+        assert_eq!((0..LANES).map(|i| Lane::new(i).index()).collect::<Vec<_>>(), (0..LANES).collect::<Vec<_>>());
+    }
+
+    #[test]
+    #[should_panic(expected = "lane out of range")]
+    fn a_lane_out_of_range_panics() {
+        let index = std::hint::black_box(LANES);
+        let _ = Lane::new(index);
     }
 
     #[test]
@@ -530,11 +697,11 @@ mod tests {
                                 now + timer
                             }
                             _ => {
-                                // Any time, even in the past (clamped to now): often
-                                // out of order, so through the heap.
-                                let at = (now + delay).saturating_sub(spread);
-                                q.schedule_fifo(SimTime(at), next_id);
-                                at.max(now)
+                                // Any time from now on: often out of order for the
+                                // lane, so through the heap.
+                                let at = (now + delay).saturating_sub(spread).max(now);
+                                q.schedule_lane(Lane::new(1), SimTime(at), next_id);
+                                at
                             }
                         };
                         reference.insert((time, seq), next_id);

@@ -34,8 +34,8 @@ pub fn stream_seed(master: u64, name: &str) -> u128 {
 ///
 /// ```
 /// use rand::Rng;
-/// let mut a = edgesim::engine::rng::stream(42, "traffic/site/0");
-/// let mut b = edgesim::engine::rng::stream(42, "traffic/site/0");
+/// let mut a = edgesim_engine::rng::stream(42, "traffic/site/0");
+/// let mut b = edgesim_engine::rng::stream(42, "traffic/site/0");
 /// assert_eq!(a.random::<u64>(), b.random::<u64>());
 /// ```
 pub fn stream(master: u64, name: &str) -> Stream {
