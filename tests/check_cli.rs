@@ -2,26 +2,9 @@
 //! per-expectation lines, JUnit XML read back by an XML parser, the JSON
 //! verdict, inconclusive verdicts, and baseline drift.
 
-use crate::util::{bin, temp_dir};
+use crate::util::{crate_path, edgesim, s, temp_dir, text};
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
-
-fn manifest() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn edgesim(args: &[&str]) -> Output {
-    bin().args(args).output().expect("edgesim runs")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 /// A two-PoP, ten-second scenario (like tests/data/tiny.toml) with these
 /// `[[expect]]` tables.
@@ -59,7 +42,7 @@ fn shipped_scenarios_pass_and_junit_counts_match_the_files() {
     let d = temp_dir("shipped");
     let junit = d.join("reports/junit.xml");
     let verdict = d.join("reports/verdict.json");
-    let scenarios = manifest().join("scenarios");
+    let scenarios = crate_path("scenarios");
     let o = edgesim(&[
         "check",
         s(&scenarios),
@@ -334,7 +317,7 @@ fn a_file_given_or_reached_twice_runs_once() {
 /// to 90 s), with bounds loose enough that slower convergence still meets
 /// them: drift alone must fail the check.
 fn short_failover() -> String {
-    let mut t = std::fs::read_to_string(manifest().join("scenarios/pop-failure.toml")).expect("pop-failure.toml");
+    let mut t = std::fs::read_to_string(crate_path("scenarios/pop-failure.toml")).expect("pop-failure.toml");
     for (from, to) in [
         ("duration = \"4m\"", "duration = \"100s\""),
         ("warmup = \"30s\"", "warmup = \"10s\""),
