@@ -43,7 +43,7 @@ fn shipped_scenarios_pass_and_junit_counts_match_the_files() {
     let junit = d.join("reports/junit.xml");
     let verdict = d.join("reports/verdict.json");
     let scenarios = crate_path("scenarios");
-    let o = edgesim(&[
+    let o = edgesim([
         "check",
         s(&scenarios),
         "--out",
@@ -108,7 +108,7 @@ fn a_failing_expectation_exits_1_and_names_its_seed_and_replay() {
     write(&file, &tiny("too-fast", &["availability = { ge = 0.99 }", "latency = { percentile = 50, le = \"1us\" }"]));
     let junit = d.join("junit.xml");
     let verdict = d.join("verdict.json");
-    let o = edgesim(&[
+    let o = edgesim([
         "check",
         s(&file),
         "--seed",
@@ -163,7 +163,7 @@ fn too_few_samples_is_inconclusive_and_fails_unless_allowed() {
     );
     let results = d.join("results");
     // (This one also draws charts, report.html and index.html, on a small run.)
-    let strict = edgesim(&["check", s(&file), "--out", s(&results), "--junit", s(&d.join("a.xml"))]);
+    let strict = edgesim(["check", s(&file), "--out", s(&results), "--junit", s(&d.join("a.xml"))]);
     assert_eq!(strict.status.code(), Some(1), "{}", text(&strict));
     let out = String::from_utf8_lossy(&strict.stdout).to_string();
     let line = out.lines().find(|l| l.contains("INCONCLUSIVE")).expect("an INCONCLUSIVE line");
@@ -173,7 +173,7 @@ fn too_few_samples_is_inconclusive_and_fails_unless_allowed() {
     let doc = roxmltree::Document::parse(&xml).expect("parses");
     assert_eq!(doc.descendants().filter(|n| n.has_tag_name("failure")).count(), 1, "{xml}");
 
-    let lenient = edgesim(&[
+    let lenient = edgesim([
         "check",
         s(&file),
         "--out",
@@ -218,7 +218,7 @@ fn a_recovery_not_seen_before_the_end_fails_every_rto_bound() {
         .replace("pops = [\"SJC\", \"LAX\"]", "pops = [\"SJC\"]")
         + "\n[[fault]]\nat = \"5s\"\nkind = \"pop-down\"\npop = \"SJC\"\n";
     write(&file, &scenario);
-    let o = edgesim(&["run", s(&file), "--out", s(&d.join("r")), "--no-charts"]);
+    let o = edgesim(["run", s(&file), "--out", s(&d.join("r")), "--no-charts"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join("r/summary.json")).expect("summary")).expect("JSON");
@@ -229,7 +229,7 @@ fn a_recovery_not_seen_before_the_end_fails_every_rto_bound() {
     assert!(e[1]["observed_text"].as_str().is_some_and(|t| t.starts_with("never recovered before the end")), "{e}");
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(out.lines().any(|l| l.contains("FAIL") && l.contains("rto of fault 1 <= 60s")), "{out}");
-    let o = edgesim(&["run", s(&file), "--out", s(&d.join("r")), "--no-charts", "--allow-inconclusive"]);
+    let o = edgesim(["run", s(&file), "--out", s(&d.join("r")), "--no-charts", "--allow-inconclusive"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -244,27 +244,27 @@ fn input_errors_exit_2_before_anything_runs() {
 
     // A folder given as --junit or --json.
     for flag in ["--junit", "--json"] {
-        let o = edgesim(&["check", s(&good), "--out", s(&results), flag, s(&d)]);
+        let o = edgesim(["check", s(&good), "--out", s(&results), flag, s(&d)]);
         assert_eq!(o.status.code(), Some(2), "{}", text(&o));
         assert!(text(&o).contains("is a folder"), "{}", text(&o));
     }
     // One bad file among good ones: nothing runs.
     std::fs::create_dir_all(d.join("scenarios/nested")).expect("dir");
     write(&d.join("scenarios/nested/bad.toml"), "[scenario]\nname = \"bad\"\nduraton = \"10s\"\n");
-    let o = edgesim(&["check", s(&d.join("scenarios")), "--out", s(&results)]);
+    let o = edgesim(["check", s(&d.join("scenarios")), "--out", s(&results)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("bad.toml"), "{}", text(&o));
     assert!(!results.join("good/summary.json").exists(), "a run happened before the input error");
     std::fs::remove_file(d.join("scenarios/nested/bad.toml")).expect("rm");
     // Two files with one scenario name would share a results folder.
     write(&d.join("scenarios/nested/twin.toml"), &tiny("good", &[]));
-    let o = edgesim(&["check", s(&d.join("scenarios")), "--out", s(&results)]);
+    let o = edgesim(["check", s(&d.join("scenarios")), "--out", s(&results)]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("both name the scenario \"good\""), "{}", text(&o));
     // A missing path, and a tolerance without a baseline.
-    let o = edgesim(&["check", s(&d.join("nope.toml"))]);
+    let o = edgesim(["check", s(&d.join("nope.toml"))]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    let o = edgesim(&["check", s(&good), "--tolerance-abs", "2s"]);
+    let o = edgesim(["check", s(&good), "--tolerance-abs", "2s"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -281,7 +281,7 @@ fn a_file_given_or_reached_twice_runs_once() {
     write(&top.join("nested/b.toml"), &tiny("beta", &["availability = { ge = 0.9 }"]));
     let verdict = d.join("verdict.json");
     let a_again = top.join("nested/../a.toml");
-    let o = edgesim(&[
+    let o = edgesim([
         "check",
         s(&top),
         s(&top.join("nested")),
@@ -302,12 +302,12 @@ fn a_file_given_or_reached_twice_runs_once() {
     assert_eq!(names, ["alpha", "beta"], "each file once, in the order first met");
     assert_eq!(v["totals"]["scenarios"], 2);
     // `baseline` expands its arguments the same way.
-    let o = edgesim(&["baseline", s(&top.join("nested")), s(&top), "--out", s(&d.join("baselines")), "--quiet"]);
+    let o = edgesim(["baseline", s(&top.join("nested")), s(&top), "--out", s(&d.join("baselines")), "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(d.join("baselines/alpha.json").is_file() && d.join("baselines/beta.json").is_file());
     // Another file with one of these names is another scenario: a collision.
     write(&d.join("copy.toml"), &tiny("alpha", &[]));
-    let o = edgesim(&["check", s(&top), s(&d.join("copy.toml")), "--out", s(&d.join("results"))]);
+    let o = edgesim(["check", s(&top), s(&d.join("copy.toml")), "--out", s(&d.join("results"))]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("both name the scenario \"alpha\""), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&d);
@@ -344,11 +344,11 @@ fn baseline_drift_beyond_tolerance_fails_and_small_changes_pass() {
 
     // No baseline yet: a clear input error.
     std::fs::create_dir_all(&baselines).expect("dir");
-    let o = edgesim(&["check", s(&file), "--out", s(&results), "--baseline", s(&baselines), "--no-charts"]);
+    let o = edgesim(["check", s(&file), "--out", s(&results), "--baseline", s(&baselines), "--no-charts"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("no baseline for scenario \"pop-failure\""), "{}", text(&o));
 
-    let o = edgesim(&["baseline", s(&file), "--out", s(&baselines)]);
+    let o = edgesim(["baseline", s(&file), "--out", s(&baselines)]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let stored: serde_json::Value = serde_json::from_slice(
         &std::fs::read(baselines.join("pop-failure.json")).expect("baseline stored as <name>.json"),
