@@ -121,3 +121,36 @@ impl Command {
         matches!(self, Command::Run(_) | Command::Check(_) | Command::Baseline(_))
     }
 }
+
+/// Parses `--max-events N`: an integer (`100000000`, `100_000_000`) or the
+/// same in scientific notation (`1e8`, `2.5e7`), as the help's default is
+/// written; it must be a whole number of events.
+pub fn parse_event_count(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(n);
+    }
+    let expected = "expected a whole number of events, e.g. 100000000 or 1e8";
+    let x: f64 = t.parse().map_err(|_| format!("`{s}` is not a number; {expected}"))?;
+    if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9.0e15 {
+        Ok(x as u64)
+    } else {
+        Err(format!("`{s}` is not a whole number of events from 0 to 9e15; {expected}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_event_count;
+
+    #[test]
+    fn event_counts_read_as_written_in_the_help() {
+        assert_eq!(parse_event_count("100000000"), Ok(100_000_000));
+        assert_eq!(parse_event_count("100_000_000"), Ok(100_000_000));
+        assert_eq!(parse_event_count("1e8"), Ok(100_000_000));
+        assert_eq!(parse_event_count("2.5e7"), Ok(25_000_000));
+        for bad in ["1.5", "-1", "1e300", "NaN", "inf", "ten", ""] {
+            assert!(parse_event_count(bad).is_err(), "{bad} accepted");
+        }
+    }
+}

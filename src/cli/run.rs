@@ -41,7 +41,7 @@ pub struct RunArgs {
     #[arg(long, short)]
     quiet: bool,
     /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::parse_event_count)]
     max_events: Option<u64>,
     /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
     #[arg(long, value_name = "MIB")]

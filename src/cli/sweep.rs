@@ -55,7 +55,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Refuse the sweep if a run is estimated past N events; a replication that gets there is recorded as an error (checked every 65,536 events) [default: 1e8].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::parse_event_count)]
     pub max_events: Option<u64>,
     /// Print only errors (and no progress bar).
     #[arg(long, short)]
