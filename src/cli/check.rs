@@ -51,12 +51,9 @@ pub struct CheckArgs {
     /// Print only what is not a pass, and the total (no progress bar).
     #[arg(long, short)]
     quiet: bool,
-    /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
-    #[arg(long, value_name = "N", value_parser = super::parse_event_count)]
-    max_events: Option<u64>,
-    /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
-    #[arg(long, value_name = "MIB")]
-    max_memory: Option<u64>,
+    /// The work budget.
+    #[command(flatten)]
+    budget: super::BudgetFlags,
 }
 
 fn parse_tolerance_abs(s: &str) -> Result<f64, String> {
@@ -142,7 +139,7 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
 /// budget, --junit and --json, the plan; makes the verdict files' folders.
 fn load_checked(a: &CheckArgs) -> Result<Vec<Loaded>, Failure> {
     let mut loaded = load_all(&a.scenarios, a.seed)?;
-    let limits = edgesim::budget::Limits::from_flags(a.max_events, a.max_memory);
+    let limits = edgesim::budget::Limits::from_flags(a.budget.max_events, a.budget.max_memory);
     edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
     if let Some(j) = &a.junit {
         output_file("--junit", j, "junit.xml")?;

@@ -122,6 +122,18 @@ impl Command {
     }
 }
 
+/// The work-budget flags of `run` and `check` (a sweep words them for
+/// replications).
+#[derive(clap::Args, Debug)]
+pub struct BudgetFlags {
+    /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
+    #[arg(long, value_name = "N", value_parser = parse_event_count)]
+    pub max_events: Option<u64>,
+    /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
+    #[arg(long, value_name = "MIB")]
+    pub max_memory: Option<u64>,
+}
+
 /// Parses `--max-events N`: an integer (`100000000`, `100_000_000`) or the
 /// same in scientific notation (`1e8`, `2.5e7`), as the help's default is
 /// written; it must be a whole number of events.

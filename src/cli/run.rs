@@ -40,12 +40,9 @@ pub struct RunArgs {
     /// Print only errors (and no progress bar).
     #[arg(long, short)]
     quiet: bool,
-    /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
-    #[arg(long, value_name = "N", value_parser = super::parse_event_count)]
-    max_events: Option<u64>,
-    /// Refuse a run estimated to need more than this memory, MiB [default: 1024].
-    #[arg(long, value_name = "MIB")]
-    max_memory: Option<u64>,
+    /// The work budget.
+    #[command(flatten)]
+    budget: super::BudgetFlags,
 }
 
 /// Runs `edgesim run`; the exit code is 1 when an expectation breaks.
@@ -92,7 +89,7 @@ fn load(a: &RunArgs) -> Result<Prepared, Failure> {
         scenario.set_seed(seed);
     }
     let mut prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
-    let limits = edgesim::budget::Limits::from_flags(a.max_events, a.max_memory);
+    let limits = edgesim::budget::Limits::from_flags(a.budget.max_events, a.budget.max_memory);
     edgesim::budget::admit(&mut prepared, limits).map_err(input_error)?;
     Ok(prepared)
 }
