@@ -12,6 +12,7 @@ pub mod health;
 pub mod limits;
 pub mod overload;
 pub mod pool;
+pub mod station;
 
 use crate::engine::dist::DurationDist;
 use crate::engine::SimDuration;
