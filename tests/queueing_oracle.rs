@@ -58,6 +58,20 @@ fn check(file: &str) {
     assert!(rel(pop.mean_queue_len, little) < 0.01, "{file}: Lq {} vs lambda x Wq {little}", pop.mean_queue_len);
     // The arrival process is the one asked for.
     assert!(rel(pop.arrival_rate_per_s, lambda) < 0.01, "{file}: lambda {} vs {lambda}", pop.arrival_rate_per_s);
+    // The per-period series (pops_timeseries.csv) after the warm-up: the mean
+    // number in the system is L = lambda Wq + a (Little's law, Erlang C), the
+    // mean wait of the services started is Wq, nothing is refused.
+    let warmup_s = prepared.scenario.warmup().as_secs_f64();
+    let after: Vec<_> = out.result.pop_series.iter().filter(|r| r.t_s > warmup_s + 1e-9).collect();
+    assert!(after.len() > 10, "{file}: {} periods after the warm-up", after.len());
+    let l_series = after.iter().map(|r| f64::from(r.in_system)).sum::<f64>() / after.len() as f64;
+    let l_theory = lambda * wq_ms / 1e3 + a;
+    assert!(rel(l_series, l_theory) < 0.03, "{file}: L per period {l_series} vs Erlang C {l_theory}");
+    let started: u64 = after.iter().map(|r| u64::from(r.started)).sum();
+    let wq_series_ms = after.iter().map(|r| r.wait_s_sum).sum::<f64>() * 1e3 / started as f64;
+    assert!(rel(wq_series_ms, wq_ms) < 0.03, "{file}: Wq per period {wq_series_ms} ms vs Erlang C {wq_ms} ms");
+    let refused: u64 = after.iter().map(|r| u64::from(r.refused)).sum();
+    assert_eq!(refused, pop.rejected, "{file}: refusals per period vs the pool's count");
     // And the scenario's own expectations (the same oracle, written in the file) hold.
     assert!(out.summary.passed, "{file}: {:#?}", out.verdicts);
 }

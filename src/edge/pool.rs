@@ -43,6 +43,22 @@ pub struct PoolStats {
     pub busy_ns: Vec<u64>,
 }
 
+/// Running totals of a pool since the start of the run (warm-up included),
+/// for per-period figures: the difference of two tallies is what happened
+/// between them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolTally {
+    /// Integral of the number of requests in the system (waiting and in
+    /// service), request x ns.
+    pub in_system_area: u128,
+    /// Requests that started service.
+    pub started: u64,
+    /// Sum of their waits for a server, ns.
+    pub wait_ns: u128,
+    /// Requests turned away because the queue was full.
+    pub refused: u64,
+}
+
 /// A pool of servers with a FIFO queue, holding waiting items of type `W`.
 #[derive(Debug, Clone)]
 pub struct ServerPool<W> {
@@ -60,6 +76,10 @@ pub struct ServerPool<W> {
     last_busy_change: u64,
     last_server_change: u64,
     stats: PoolStats,
+    /// Queue integral since the start, request x ns (up to `last_queue_change`).
+    queue_area_all: u128,
+    /// Totals since the start; `in_system_area` is filled in by [`Self::tally`].
+    tally: PoolTally,
 }
 
 impl<W: Copy> ServerPool<W> {
@@ -82,6 +102,8 @@ impl<W: Copy> ServerPool<W> {
             last_busy_change: 0,
             last_server_change: 0,
             stats: PoolStats { busy_ns: vec![0; servers as usize], ..PoolStats::default() },
+            queue_area_all: 0,
+            tally: PoolTally::default(),
         }
     }
 
@@ -112,6 +134,14 @@ impl<W: Copy> ServerPool<W> {
         self.idle.is_empty() && self.queue.len() >= self.queue_limit
     }
 
+    /// Totals from the start of the run to `now` (ns): the integral of the
+    /// requests in the system, services started, their waits, refusals.
+    pub fn tally(&self, now: u64) -> PoolTally {
+        let waiting =
+            self.queue_area_all + self.queue.len() as u128 * now.saturating_sub(self.last_queue_change) as u128;
+        PoolTally { in_system_area: waiting + self.busy_integral(now), ..self.tally }
+    }
+
     /// Integral of the number of busy servers from the start of the run to
     /// `now`, server x ns (CPU over a period is its difference / period).
     pub fn busy_integral(&self, now: u64) -> u128 {
@@ -129,6 +159,7 @@ impl<W: Copy> ServerPool<W> {
 
     fn note_queue_change(&mut self, now: u64) {
         self.stats.queue_area += self.queue.len() as u128 * self.clipped_span(self.last_queue_change, now);
+        self.queue_area_all += self.queue.len() as u128 * now.saturating_sub(self.last_queue_change) as u128;
         self.last_queue_change = now;
     }
 
@@ -146,6 +177,8 @@ impl<W: Copy> ServerPool<W> {
         self.note_busy_change(now);
         self.busy += 1;
         self.started_at[server as usize] = now;
+        self.tally.started += 1;
+        self.tally.wait_ns += (now - arrived) as u128;
         if self.measured(arrived) {
             self.stats.started += 1;
             self.stats.wait_ns_sum += (now - arrived) as u128;
@@ -169,6 +202,7 @@ impl<W: Copy> ServerPool<W> {
         }
         if self.queue.len() >= self.queue_limit && !critical {
             self.stats.rejected += measured as u64;
+            self.tally.refused += 1;
             return Admission::Rejected;
         }
         self.stats.waited += measured as u64;
@@ -354,5 +388,19 @@ mod tests {
         assert_eq!(p.drain_queue(3), vec![2, 3]);
         assert_eq!(p.depart(4, 0), None);
         assert_eq!(p.finish(5).queue_area, 1 + 2);
+    }
+
+    #[test]
+    fn the_tally_counts_from_the_start_warm_up_included() {
+        // Measured from 100: the window's stats see nothing, the tally all.
+        let mut p: ServerPool<char> = ServerPool::new(1, 1, 100);
+        assert_eq!(p.arrive(0, 'a', false), Admission::Serve { server: 0 });
+        assert_eq!(p.arrive(2, 'b', false), Admission::Queued);
+        assert_eq!(p.arrive(3, 'c', false), Admission::Rejected);
+        assert_eq!(p.depart(10, 0), Some(('b', 8)));
+        let t = p.tally(20);
+        // In the system: one in service from 0 to 20 (20), one waiting from 2 to 10 (8).
+        assert_eq!(t, PoolTally { in_system_area: 28, started: 2, wait_ns: 8, refused: 1 });
+        assert_eq!(p.finish(20).rejected, 0);
     }
 }

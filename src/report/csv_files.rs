@@ -85,7 +85,19 @@ pub fn timeseries_csv(rec: &Recorder) -> String {
 /// `pops_timeseries.csv`: one row per PoP per control period (`t_s`, s),
 /// the PoP by its code (`?` past the end of `codes`), CPU with 4 decimals.
 pub fn pop_series_csv(series: &[PopSample], codes: &[String]) -> String {
-    let mut out = CsvText::new(["t_s", "pop", "servers", "arrivals", "shed", "spilled", "cpu", "shed_level"]);
+    let mut out = CsvText::new([
+        "t_s",
+        "pop",
+        "servers",
+        "arrivals",
+        "shed",
+        "spilled",
+        "cpu",
+        "shed_level",
+        "in_system",
+        "mean_wait_ms",
+        "refused",
+    ]);
     for r in series {
         let code = codes.get(r.pop as usize).map_or("?", |c| c.as_str());
         out.row([
@@ -97,6 +109,9 @@ pub fn pop_series_csv(series: &[PopSample], codes: &[String]) -> String {
             r.spilled.to_string(),
             format!("{:.4}", r.cpu),
             r.shed_level.to_string(),
+            format!("{:.4}", r.in_system),
+            if r.started > 0 { format!("{:.4}", r.wait_s_sum * 1e3 / f64::from(r.started)) } else { String::new() },
+            r.refused.to_string(),
         ]);
     }
     out.finish()

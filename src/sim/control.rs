@@ -277,6 +277,9 @@ impl Sim<'_> {
         let p = &mut self.pops[i];
         p.spill_share = share;
         p.spill_to = target;
+        let tally = p.pool.tally(now.as_nanos());
+        let last = std::mem::replace(&mut p.last_tally, tally);
+        let period_ns = self.cfg.tick.as_nanos() as f64;
         self.series.push(PopSample {
             t_s: now.as_secs_f64(),
             pop: i as u32,
@@ -286,6 +289,10 @@ impl Sim<'_> {
             spilled: p.tick_spilled,
             cpu: cpu as f32,
             shed_level: p.shedder.level(),
+            in_system: ((tally.in_system_area - last.in_system_area) as f64 / period_ns) as f32,
+            started: (tally.started - last.started) as u32,
+            wait_s_sum: (tally.wait_ns - last.wait_ns) as f64 / 1e9,
+            refused: (tally.refused - last.refused) as u32,
         });
         p.tick_arrivals = 0;
         p.tick_shed = 0;

@@ -76,6 +76,8 @@ struct PopState {
     spill_to: u32,
     load_rps: f64,
     last_busy: u128,
+    /// The pool's totals at the last control tick.
+    last_tally: crate::edge::pool::PoolTally,
     tick_arrivals: u32,
     tick_shed: u32,
     tick_spilled: u32,
@@ -273,6 +275,7 @@ impl<'a> Sim<'a> {
                 spill_to: crate::edge::anycast::NO_POP,
                 load_rps: 0.0,
                 last_busy: 0,
+                last_tally: Default::default(),
                 tick_arrivals: 0,
                 tick_shed: 0,
                 tick_spilled: 0,

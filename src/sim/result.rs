@@ -29,6 +29,15 @@ pub struct PopSample {
     pub cpu: f32,
     /// Classes being shed (0 none .. 3 P1-P3).
     pub shed_level: u8,
+    /// Mean number of requests in the PoP (waiting and in service) over the
+    /// period.
+    pub in_system: f32,
+    /// Requests that started service in the period.
+    pub started: u32,
+    /// Sum of their waits for a server, s.
+    pub wait_s_sum: f64,
+    /// Requests turned away in the period because the queue was full.
+    pub refused: u32,
 }
 
 /// Per-PoP totals of the overload models (measured requests).
@@ -131,8 +140,9 @@ impl PopSeries {
     }
 
     /// Adds one PoP's sample of one control period (ending at `s.t_s`):
-    /// counts add up, `servers` is the last, `cpu` the mean over the
-    /// bucket's periods, `shed_level` the highest.
+    /// counts and wait sums add up, `servers` is the last, `cpu` and
+    /// `in_system` the means over the bucket's periods (of equal length),
+    /// `shed_level` the highest.
     pub fn push(&mut self, s: PopSample) {
         let Some(slot) = self.open.get_mut(s.pop as usize) else { return };
         let t_ns = (s.t_s * 1e9).round() as u64;
@@ -146,6 +156,10 @@ impl PopSeries {
                 b.spilled = b.spilled.saturating_add(s.spilled);
                 b.cpu = (b.cpu * *n as f32 + s.cpu) / (*n + 1) as f32;
                 b.shed_level = b.shed_level.max(s.shed_level);
+                b.in_system = (b.in_system * *n as f32 + s.in_system) / (*n + 1) as f32;
+                b.started = b.started.saturating_add(s.started);
+                b.wait_s_sum += s.wait_s_sum;
+                b.refused = b.refused.saturating_add(s.refused);
                 *n += 1;
             }
             _ => {
@@ -170,7 +184,20 @@ mod tests {
     use super::*;
 
     fn sample(t_s: f64, pop: u32, arrivals: u32, cpu: f32, servers: u32, shed_level: u8) -> PopSample {
-        PopSample { t_s, pop, servers, arrivals, shed: 0, spilled: 0, cpu, shed_level }
+        PopSample {
+            t_s,
+            pop,
+            servers,
+            arrivals,
+            shed: 0,
+            spilled: 0,
+            cpu,
+            shed_level,
+            in_system: 0.0,
+            started: 0,
+            wait_s_sum: 0.0,
+            refused: 0,
+        }
     }
 
     #[test]
