@@ -5,6 +5,7 @@
 
 use super::failure::{input_error, interrupted, output_error, Failure};
 use super::load::{add_scenario_inputs, file_label, load_all, make_parent, output_file, Loaded};
+use super::plural;
 use super::progress::{simulate, was_interrupted, RunStop};
 use super::results::{draw_after_run, expectation_line, left_as_it_was, run_file_names, write_results};
 use edgesim::check::baseline::{self, Tolerance};
@@ -111,7 +112,7 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
     let n = loaded.len();
     if !a.quiet {
         let seed = a.seed.map_or("each file's seed".to_string(), |s| format!("seed {s}"));
-        outln!("edgesim check: {n} scenario{} ({seed}), results in {}/<name>/\n", plural(n), a.out.display());
+        outln!("edgesim check: {} ({seed}), results in {}/<name>/\n", plural(n, "scenario"), a.out.display());
     }
     let mut verdicts = Vec::new();
     for (i, l) in loaded.iter().enumerate() {
@@ -250,14 +251,6 @@ fn write_verdicts(a: &CheckArgs, report: &CheckReport) -> Result<Vec<String>, Fa
     Ok(unwritten)
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
-}
-
 /// Reads `DIR/<name>.json` for every scenario before any runs; a missing,
 /// unreadable, changed or foreign one is an input error. The folder's
 /// marker must say `edgesim baseline` wrote it, and list each file with
@@ -372,10 +365,9 @@ fn print_total(r: &CheckReport) {
         String::new()
     };
     outln!(
-        "total {}: {} scenario{}, {} failed; {} expectations: {} passed, {} failed, {} inconclusive{}{drift}",
+        "total {}: {}, {} failed; {} expectations: {} passed, {} failed, {} inconclusive{}{drift}",
         r.status.label(),
-        t.scenarios,
-        plural(t.scenarios),
+        plural(t.scenarios, "scenario"),
         t.scenarios_failed,
         t.expectations,
         t.passed,

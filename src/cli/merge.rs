@@ -3,7 +3,8 @@
 //! but the wall-clock record).
 
 use super::failure::{Failure, EXIT_OK};
-use super::sweep::{commit, plural, print_files, table};
+use super::plural;
+use super::sweep::{commit, print_files, table};
 use edgesim::report::outputs::{OutputsPlan, ResultsSet};
 use edgesim::sweep::output::{self, is_part_name, SWEEP_FILES};
 use edgesim::sweep::{report, shard};

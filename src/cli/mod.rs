@@ -122,6 +122,15 @@ impl Command {
     }
 }
 
+/// `1 point`, `3 points`: a count and its noun, for messages.
+pub fn plural(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 /// The work-budget flags of `run` and `check` (a sweep words them for
 /// replications).
 #[derive(clap::Args, Debug)]

@@ -5,6 +5,7 @@
 //! [`super::merge`] live here too.
 
 use super::failure::{input_error, interrupted, output_error, Failure, EXIT_OK};
+use super::plural;
 use super::progress::{install_interrupt_handler, stop_flag, was_interrupted};
 use edgesim::report::files::write_atomic;
 use edgesim::report::outputs::{Committed, OutputsPlan, ResultsSet};
@@ -237,15 +238,6 @@ pub fn commit(set: ResultsSet, out: &Path) -> Result<(), Failure> {
              {previous}",
             out.display()
         ))),
-    }
-}
-
-/// `1 point`, `3 points`.
-pub fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
     }
 }
 

@@ -217,7 +217,7 @@ impl Sim<'_> {
         self.kv_level_tick(now);
         self.levels_tick(now, &cpus);
         for (i, cpu) in cpus.into_iter().enumerate() {
-            self.control_pop(now, i, cpu);
+            self.control_pop(now, i, cpu, period_ns);
         }
         let next = now + self.cfg.tick;
         if next < self.end {
@@ -233,7 +233,7 @@ impl Sim<'_> {
         self.cfg.limits.as_ref().map_or(servers, |l| servers.min(l.per_pop_qps as f64))
     }
 
-    fn control_pop(&mut self, now: SimTime, i: usize, cpu: f64) {
+    fn control_pop(&mut self, now: SimTime, i: usize, cpu: f64, period_ns: f64) {
         let threshold = self.cfg.spill_threshold;
         if self.cfg.shed_cpu < 1.0 {
             let (shed, hyst, hold) = (self.cfg.shed_cpu, self.cfg.shed_hysteresis, self.cfg.shed_hold_ticks);
@@ -279,7 +279,6 @@ impl Sim<'_> {
         p.spill_to = target;
         let tally = p.pool.tally(now.as_nanos());
         let last = std::mem::replace(&mut p.last_tally, tally);
-        let period_ns = self.cfg.tick.as_nanos() as f64;
         self.series.push(PopSample {
             t_s: now.as_secs_f64(),
             pop: i as u32,
