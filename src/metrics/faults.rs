@@ -63,6 +63,8 @@ pub struct FaultRecord {
     pub latency_during: LatencyHistogram,
     /// ... sent after it ended.
     pub latency_after: LatencyHistogram,
+    /// Fractional counts of a flow run, until settled into the counts.
+    pub(super) volumes: Option<Box<super::volume::FaultVolumes>>,
 }
 
 impl FaultRecord {
@@ -84,6 +86,7 @@ impl FaultRecord {
             latency_before: LatencyHistogram::new(3),
             latency_during: LatencyHistogram::new(3),
             latency_after: LatencyHistogram::new(3),
+            volumes: None,
         }
     }
 

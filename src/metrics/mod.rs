@@ -6,6 +6,7 @@
 
 pub mod faults;
 pub mod histogram;
+pub mod volume;
 
 use crate::engine::{SimDuration, SimTime};
 pub use histogram::LatencyHistogram;
@@ -158,6 +159,8 @@ pub struct Recorder {
     pub buckets: Vec<Bucket>,
     /// The scopes expectations watch.
     pub probes: Vec<Probe>,
+    /// Fractional counts of a flow run, until settled into the counts.
+    volumes: Option<Box<volume::RecorderVolumes>>,
 }
 
 impl Recorder {
@@ -186,6 +189,7 @@ impl Recorder {
             latency_by_pop: (0..pops).map(|_| LatencyHistogram::new(2)).collect(),
             buckets: vec![Bucket::default(); buckets],
             probes,
+            volumes: None,
         }
     }
 

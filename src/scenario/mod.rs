@@ -99,6 +99,17 @@ impl Scenario {
         self.spec.scenario.seed = seed;
     }
 
+    /// How the traffic is simulated (`fidelity`).
+    pub fn fidelity(&self) -> schema::Fidelity {
+        *self.spec.scenario.fidelity.get_ref()
+    }
+
+    /// Replaces the fidelity (`--fidelity` on the command line).
+    pub fn set_fidelity(&mut self, fidelity: schema::Fidelity) {
+        let span = self.spec.scenario.fidelity.span();
+        self.spec.scenario.fidelity = toml::Spanned::new(span, fidelity);
+    }
+
     /// Simulated time of the run.
     pub fn duration(&self) -> SimDuration {
         self.spec.scenario.duration.get_ref().sim()

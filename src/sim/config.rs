@@ -12,7 +12,7 @@ use crate::engine::dist::DurationDist;
 use crate::engine::SimDuration;
 use crate::resilience::retry::RetryPolicy;
 use crate::scenario::regions::state_region;
-use crate::scenario::schema::{AckSpec, ConvergenceShape, ConvergenceSpec, DistSpec, LimiterKind, RetrySpec};
+use crate::scenario::schema::{AckSpec, ConvergenceShape, ConvergenceSpec, DistSpec, Fidelity, LimiterKind, RetrySpec};
 use crate::scenario::{duration_dist, Scenario, ScenarioError};
 use crate::state::durable::{AckMode, DoConfig};
 use crate::state::kv::KvConfig;
@@ -69,6 +69,8 @@ pub struct ModelConfig {
     pub deployments: Option<(f64, SimDuration)>,
     /// The seed's per-PoP rate limits, if the scenario sets them.
     pub limits: Option<crate::edge::limits::LimitsConfig>,
+    /// How the traffic is simulated.
+    pub fidelity: Fidelity,
 }
 
 /// The origin and how PoPs fetch from it.
@@ -340,6 +342,7 @@ impl ModelConfig {
     /// names are checked against `world`.
     pub fn from_scenario(s: &Scenario, world: &World) -> Result<Self, ScenarioError> {
         s.check_table_sizes(world.pops.len(), world.sites.len())?;
+        check_fidelity(s)?;
         let spec = &s.spec;
         let a = &spec.anycast;
         let hc = &a.health_check;
@@ -398,6 +401,7 @@ impl ModelConfig {
                     [r.per_deployment_rps, r.per_deployment_per_min, r.per_account_rps, r.per_pop_qps].map(|v| v.get()),
                 )
             }),
+            fidelity: s.fidelity(),
         })
     }
 }
@@ -416,4 +420,22 @@ mod tests {
         let share = within as f64 / n as f64;
         assert!((share - 0.8).abs() < 0.01, "{share}");
     }
+}
+
+/// The flow data plane models every part of the traffic but the origin's
+/// fetches and the seed's per-PoP rate limits, which act request by request:
+/// a flow scenario that has them is refused, naming the table.
+fn check_fidelity(s: &Scenario) -> Result<(), ScenarioError> {
+    if s.fidelity() != Fidelity::Flow {
+        return Ok(());
+    }
+    let spec = &s.spec;
+    let unsupported = [("[origin]", spec.origin.is_some()), ("[rate_limits]", spec.rate_limits.is_some())];
+    let Some((table, _)) = unsupported.iter().find(|(_, present)| *present) else { return Ok(()) };
+    let msg = format!(
+        "scenario.fidelity: the flow data plane does not model {table} (it acts request by request); \
+         expected fidelity = \"request\" for this scenario, or remove {table}"
+    );
+    let span = spec.scenario.fidelity.span();
+    Err(if span.is_empty() { s.source.error(msg) } else { s.source.error_at(span, msg) })
 }

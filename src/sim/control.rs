@@ -65,6 +65,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn learn(&mut self, now: SimTime, net: u32, pop: u32, epoch: u16) {
+        self.flow_advance_net(now, net);
         let n = net as usize;
         let before = self.routing.targets(n);
         self.routing.learn(n, pop as usize, epoch);
@@ -102,6 +103,7 @@ impl Sim<'_> {
 
     pub(super) fn fault_start(&mut self, now: SimTime, f: u32) {
         let fault = &self.fault_plan[f as usize];
+        self.flow_settle(now, &fault.pops);
         let mut affected = 0;
         for net in 0..self.routing.networks() {
             if fault.pops.contains(&(self.routing.best(net) as usize)) {
@@ -154,6 +156,7 @@ impl Sim<'_> {
 
     pub(super) fn fault_end(&mut self, now: SimTime, f: u32) {
         let fault = &self.fault_plan[f as usize];
+        self.flow_settle(now, &fault.pops);
         self.faults[f as usize].ended = Some(now);
         for &p in &fault.pops {
             match fault.kind {
@@ -179,6 +182,7 @@ impl Sim<'_> {
     /// Sets PoP `p`'s pool to the servers it should have now, starting
     /// waiting requests on servers that join.
     pub(super) fn apply_servers(&mut self, now: SimTime, p: usize) {
+        self.flow_settle(now, &[p]);
         let pop = &mut self.pops[p];
         let target = match pop.degraded {
             Some(share) => (pop.wanted as f64 * share).ceil() as u32,
@@ -201,6 +205,20 @@ impl Sim<'_> {
     /// One period of the overload control loop and the autoscaler.
     pub(super) fn tick(&mut self, now: SimTime) {
         let period_ns = self.cfg.tick.as_nanos() as f64;
+        let cpus = if self.flow.is_some() { self.flow_tick(now) } else { self.pool_cpus(now, period_ns) };
+        self.kv_level_tick(now);
+        self.levels_tick(now, &cpus);
+        for (i, cpu) in cpus.into_iter().enumerate() {
+            self.control_pop(now, i, cpu, period_ns);
+        }
+        let next = now + self.cfg.tick;
+        if next < self.end {
+            self.queue.schedule_at(next, Event::Tick);
+        }
+    }
+
+    /// Each PoP's busy share over the period ending `now`, from its pool.
+    fn pool_cpus(&mut self, now: SimTime, period_ns: f64) -> Vec<f64> {
         let mut cpus = Vec::with_capacity(self.pops.len());
         for p in &mut self.pops {
             let busy = p.pool.busy_integral(now.as_nanos());
@@ -214,15 +232,7 @@ impl Sim<'_> {
             p.load_rps = p.tick_arrivals as f64 * 1e9 / period_ns;
             cpus.push(cpu);
         }
-        self.kv_level_tick(now);
-        self.levels_tick(now, &cpus);
-        for (i, cpu) in cpus.into_iter().enumerate() {
-            self.control_pop(now, i, cpu, period_ns);
-        }
-        let next = now + self.cfg.tick;
-        if next < self.end {
-            self.queue.schedule_at(next, Event::Tick);
-        }
+        cpus
     }
 
     /// What PoP `i` can serve per second: its servers' rate, capped by the
@@ -257,9 +267,10 @@ impl Sim<'_> {
             NO_POP
         };
         if let Some(cfg) = self.cfg.autoscale {
+            let waiting = self.flow_waiting(i).map_or(self.pops[i].pool.queue_len(), |w| w.round() as usize);
             let p = &mut self.pops[i];
             let servers = p.wanted + p.provisioning;
-            match p.autoscaler.on_tick(now, cpu, p.pool.queue_len(), servers, &cfg) {
+            match p.autoscaler.on_tick(now, cpu, waiting, servers, &cfg) {
                 Some(ScaleAction::Add) => {
                     p.provisioning += 1;
                     p.totals.scale_ups += 1;
@@ -274,24 +285,33 @@ impl Sim<'_> {
                 None => {}
             }
         }
+        let flow_sample = self.flow_sample(i);
         let p = &mut self.pops[i];
         p.spill_share = share;
         p.spill_to = target;
-        let tally = p.pool.tally(now.as_nanos());
-        let last = std::mem::replace(&mut p.last_tally, tally);
+        let sample = flow_sample.unwrap_or_else(|| {
+            let tally = p.pool.tally(now.as_nanos());
+            let last = std::mem::replace(&mut p.last_tally, tally);
+            PopSample {
+                t_s: now.as_secs_f64(),
+                pop: i as u32,
+                servers: p.pool.servers(),
+                arrivals: p.tick_arrivals,
+                shed: p.tick_shed,
+                spilled: p.tick_spilled,
+                cpu: 0.0,
+                shed_level: 0,
+                in_system: ((tally.in_system_area - last.in_system_area) as f64 / period_ns) as f32,
+                started: (tally.started - last.started) as u32,
+                wait_s_sum: (tally.wait_ns - last.wait_ns) as f64 / 1e9,
+                refused: (tally.refused - last.refused) as u32,
+            }
+        });
         self.series.push(PopSample {
-            t_s: now.as_secs_f64(),
-            pop: i as u32,
-            servers: p.pool.servers(),
-            arrivals: p.tick_arrivals,
-            shed: p.tick_shed,
-            spilled: p.tick_spilled,
             cpu: cpu as f32,
             shed_level: p.shedder.level(),
-            in_system: ((tally.in_system_area - last.in_system_area) as f64 / period_ns) as f32,
-            started: (tally.started - last.started) as u32,
-            wait_s_sum: (tally.wait_ns - last.wait_ns) as f64 / 1e9,
-            refused: (tally.refused - last.refused) as u32,
+            servers: p.pool.servers(),
+            ..sample
         });
         p.tick_arrivals = 0;
         p.tick_shed = 0;

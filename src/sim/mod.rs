@@ -18,6 +18,7 @@ pub mod config;
 mod control;
 mod drain;
 mod events;
+mod flow;
 pub mod levels;
 pub mod origin;
 mod result;
@@ -164,6 +165,8 @@ struct Sim<'a> {
     origin: Option<origin::OriginPlane>,
     levels: levels::LevelPlane,
     rate_limited: [u64; 3],
+    /// The flow data plane, in a flow run (`None`: every request is an event).
+    flow: Option<Box<flow::FlowPlane>>,
 }
 
 /// Time-based measures closed at the end of the run, before the drain.
@@ -319,7 +322,11 @@ impl<'a> Sim<'a> {
                 .map(|o| origin::OriginPlane::new(o, world, inputs.seed, inputs.warmup, inputs.duration)),
             levels: levels::LevelPlane::new(world.pops.len(), inputs.seed, cfg),
             rate_limited: [0; 3],
+            flow: None,
         };
+        if cfg.fidelity == crate::scenario::schema::Fidelity::Flow {
+            sim.flow = Some(Box::new(flow::FlowPlane::new(&sim, inputs.pools)));
+        }
         sim.schedule_start();
         sim
     }
@@ -335,7 +342,7 @@ impl<'a> Sim<'a> {
             }
             self.queue.schedule_at(fault.at, Event::FaultStart { fault: f as u32 });
         }
-        for site in 0..self.sites.len() {
+        for site in 0..self.sites.len() * self.flow.is_none() as usize {
             let first = SimTime::ZERO + self.gap(site);
             if first < self.end {
                 self.queue.schedule_at(first, Event::Send { site: site as u32 });
@@ -405,10 +412,16 @@ impl<'a> Sim<'a> {
         if self.closed.is_some() {
             return;
         }
+        if self.flow.is_some() {
+            self.flow_close();
+        }
         let end = self.end.as_nanos();
-        let pools = self.pops.iter_mut().map(|p| p.pool.finish(end)).collect();
-        let pop_totals =
-            self.pops.iter().map(|p| PopTotals { servers_end: p.pool.servers(), ..p.totals.clone() }).collect();
+        let (pools, pop_totals) = self.flow_pool_stats().unwrap_or_else(|| {
+            let pools = self.pops.iter_mut().map(|p| p.pool.finish(end)).collect();
+            let totals =
+                self.pops.iter().map(|p| PopTotals { servers_end: p.pool.servers(), ..p.totals.clone() }).collect();
+            (pools, totals)
+        });
         self.closed = Some(Closed { pools, pop_totals, issued: self.recorder.total.issued });
     }
 
@@ -431,6 +444,11 @@ impl<'a> Sim<'a> {
         let end = self.end;
         let closed =
             self.closed.take().unwrap_or_else(|| Closed { pools: Vec::new(), pop_totals: Vec::new(), issued: 0 });
+        if self.flow.is_some() {
+            self.recorder.settle_volumes();
+            self.faults.iter_mut().for_each(|f| f.settle_volumes());
+            self.sent_measured = self.recorder.total.issued;
+        }
         let finished_in_drain = self.recorder.total.issued - closed.issued;
         let given_up_at_end = self.sent_measured.saturating_sub(self.recorder.total.issued);
         self.recorder.give_up(given_up_at_end);

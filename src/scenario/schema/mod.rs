@@ -111,6 +111,39 @@ pub struct Meta {
     /// Leading simulated time excluded from every measure [0s].
     #[serde(default = "zero_span")]
     pub warmup: Spanned<Duration>,
+    /// How the traffic is simulated: every request, or flows of rates
+    /// ["request"].
+    #[serde(default = "default_fidelity")]
+    pub fidelity: Spanned<Fidelity>,
+}
+
+/// How a run simulates the traffic (the data plane); the control plane
+/// (faults, health checks, routes, the overload loop, the autoscaler, the
+/// state plane) is the same in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fidelity {
+    /// Every request is an event: exact, costs time in proportion to the
+    /// requests.
+    #[default]
+    Request,
+    /// Traffic as flows with piecewise-constant rates and PoPs as queueing
+    /// stations: costs time in proportion to the changes, whatever the rate.
+    Flow,
+}
+
+impl Fidelity {
+    /// The name in files and flags: "request" or "flow".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fidelity::Request => "request",
+            Fidelity::Flow => "flow",
+        }
+    }
+}
+
+fn default_fidelity() -> Spanned<Fidelity> {
+    Spanned::new(0..0, Fidelity::Request)
 }
 
 fn zero_span() -> Spanned<Duration> {

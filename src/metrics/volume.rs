@@ -1,0 +1,382 @@
+//! Fractional request counts, for the flow fidelity: a flow carries a rate
+//! over a span of send times, so what it adds to a count is a volume (a
+//! real number of requests) spread evenly over that span. Volumes are kept
+//! as `f64` beside the whole counts and rounded into them once, at the end
+//! ([`Recorder::settle_volumes`], [`FaultRecord::settle_volumes`]), so that
+//! reports and checks read the same [`Counts`] in both fidelities.
+
+use super::faults::{FaultRecord, BEFORE_WINDOW, RTO_BUCKET};
+use super::{Counts, FailReason, LatencyHistogram, Recorder};
+use crate::engine::{SimDuration, SimTime};
+
+/// Requests by outcome, as volumes (fractional counts).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VolumeCounts {
+    /// Requests with an outcome.
+    pub issued: f64,
+    /// Of those, successes.
+    pub succeeded: f64,
+}
+
+impl VolumeCounts {
+    fn add(&mut self, volume: f64, ok: bool) {
+        self.issued += volume;
+        if ok {
+            self.succeeded += volume;
+        }
+    }
+
+    /// The whole counts nearest these volumes (successes never above issued).
+    pub fn round(&self) -> Counts {
+        let issued = self.issued.max(0.0).round() as u64;
+        Counts { issued, succeeded: (self.succeeded.max(0.0).round() as u64).min(issued) }
+    }
+}
+
+/// A span of send times `[from, to)` over which a volume is spread evenly;
+/// an empty span (`from == to`) puts it all at `from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SentSpan {
+    /// First send time (inclusive).
+    pub from: SimTime,
+    /// Last send time (exclusive); at least `from`.
+    pub to: SimTime,
+}
+
+impl SentSpan {
+    /// The share (0 to 1) of the span inside `[a, b)`.
+    pub fn share_in(&self, a: SimTime, b: SimTime) -> f64 {
+        if self.to <= self.from {
+            return if self.from >= a && self.from < b { 1.0 } else { 0.0 };
+        }
+        let lo = self.from.max(a);
+        let hi = self.to.min(b);
+        if hi <= lo {
+            return 0.0;
+        }
+        (hi - lo).as_nanos() as f64 / (self.to - self.from).as_nanos() as f64
+    }
+
+    /// For each slot `[origin + i w, origin + (i+1) w)` of width `w` that the
+    /// span overlaps, in order: the slot's index and the span's share in it.
+    /// Times before `origin` belong to no slot.
+    pub fn slots(&self, origin: SimTime, w: SimDuration) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let w_ns = w.as_nanos().max(1);
+        let from = self.from.max(origin);
+        let first = (from - origin).as_nanos() / w_ns;
+        let last = if self.to > from { (self.to - origin).as_nanos().saturating_sub(1) / w_ns } else { first };
+        let empty = self.to < origin || (self.to <= self.from && self.from < origin);
+        let range = if empty { 1..=0 } else { first..=last };
+        range.map(move |i| {
+            let a = origin + SimDuration(i * w_ns);
+            (i as usize, self.share_in(a, a + SimDuration(w_ns)))
+        })
+    }
+}
+
+/// The volumes beside a [`Recorder`]'s counts.
+#[derive(Debug, Clone, Default)]
+pub(super) struct RecorderVolumes {
+    total: VolumeCounts,
+    by_class: [VolumeCounts; 4],
+    by_pop: Vec<VolumeCounts>,
+    failed_by_reason: [f64; FailReason::ALL.len()],
+    shed_by_class: [f64; 4],
+    attempts: f64,
+    buckets: Vec<VolumeCounts>,
+    probes: Vec<VolumeCounts>,
+}
+
+/// A latency distribution as atoms: `(latency, mass)`, masses summing to 1.
+pub type Atoms = [(SimDuration, f64)];
+
+impl Recorder {
+    fn volumes(&mut self) -> &mut RecorderVolumes {
+        let (pops, buckets, probes) = (self.by_pop.len(), self.buckets.len(), self.probes.len());
+        self.volumes.get_or_insert_with(|| {
+            Box::new(RecorderVolumes {
+                by_pop: vec![VolumeCounts::default(); pops],
+                buckets: vec![VolumeCounts::default(); buckets],
+                probes: vec![VolumeCounts::default(); probes],
+                ..RecorderVolumes::default()
+            })
+        })
+    }
+
+    /// The part of `span` that is measured (sent at or after the warm-up).
+    fn measured(&self, span: SentSpan) -> Option<(SentSpan, f64)> {
+        let share = span.share_in(self.measure_from, SimTime(u64::MAX));
+        (share > 0.0).then(|| (SentSpan { from: span.from.max(self.measure_from), to: span.to }, share))
+    }
+
+    /// The share (0 to 1) of `span` that is measured.
+    pub fn measured_share(&self, span: SentSpan) -> f64 {
+        span.share_in(self.measure_from, SimTime(u64::MAX))
+    }
+
+    /// `volume` requests of `class` sent over `span` ended at `pop` with
+    /// `outcome` (Ok: success); only the measured part counts.
+    pub fn outcome_volume(
+        &mut self,
+        span: SentSpan,
+        pop: u32,
+        class: u8,
+        volume: f64,
+        outcome: Result<(), FailReason>,
+    ) {
+        let Some((span, share)) = self.measured(span) else { return };
+        let v = volume * share;
+        let ok = outcome.is_ok();
+        let (origin, width) = (SimTime::ZERO, SimDuration(self.bucket_ns));
+        let probe_shares: Vec<(usize, f64)> = self
+            .probes
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.pop.is_none_or(|q| q == pop) && p.class.is_none_or(|c| c == class))
+            .map(|(i, p)| (i, span.share_in(p.from, p.to)))
+            .filter(|(_, s)| *s > 0.0)
+            .collect();
+        let last = self.buckets.len().saturating_sub(1);
+        let vols = self.volumes();
+        vols.total.add(v, ok);
+        vols.by_class[class as usize].add(v, ok);
+        if let Some(c) = vols.by_pop.get_mut(pop as usize) {
+            c.add(v, ok);
+        }
+        if let Err(reason) = outcome {
+            vols.failed_by_reason[reason as usize] += v;
+            if reason == FailReason::Shed {
+                vols.shed_by_class[class as usize] += v;
+            }
+        }
+        for (b, s) in span.slots(origin, width) {
+            if let Some(bucket) = vols.buckets.get_mut(b.min(last)) {
+                bucket.add(v * s, ok);
+            }
+        }
+        for (i, s) in probe_shares {
+            vols.probes[i].add(v * s, ok);
+        }
+    }
+
+    /// `volume` attempts made by requests sent over `span` (the measured part counts).
+    pub fn attempts_volume(&mut self, span: SentSpan, volume: f64) {
+        if let Some((_, share)) = self.measured(span) {
+            self.volumes().attempts += volume * share;
+        }
+    }
+
+    /// `volume` successes of `class` sent over `span`, answered by `pop`,
+    /// with latencies distributed as `atoms` shifted by `shift`: into every
+    /// latency histogram they belong to (the measured part).
+    pub fn latency_volume(
+        &mut self,
+        span: SentSpan,
+        pop: u32,
+        class: u8,
+        volume: f64,
+        atoms: &Atoms,
+        shift: SimDuration,
+    ) {
+        let Some((span, share)) = self.measured(span) else { return };
+        let v = volume * share;
+        let record =
+            |h: &mut LatencyHistogram, v: f64| atoms.iter().for_each(|(d, m)| h.record_volume(*d + shift, v * m));
+        record(&mut self.latency, v);
+        record(&mut self.latency_by_class[class as usize], v);
+        if let Some(h) = self.latency_by_pop.get_mut(pop as usize) {
+            record(h, v);
+        }
+        let last = self.buckets.len().saturating_sub(1);
+        for (b, s) in span.slots(SimTime::ZERO, SimDuration(self.bucket_ns)) {
+            if let Some(bucket) = self.buckets.get_mut(b.min(last)) {
+                let h = bucket.latency.get_or_insert_with(|| LatencyHistogram::new(2));
+                atoms.iter().for_each(|(d, m)| h.record_volume(*d + shift, v * s * m));
+            }
+        }
+        for p in self.probes.iter_mut() {
+            if p.pop.is_some_and(|q| q != pop) || p.class.is_some_and(|c| c != class) {
+                continue;
+            }
+            let s = span.share_in(p.from, p.to);
+            if s > 0.0 {
+                record(&mut p.latency, v * s);
+            }
+        }
+    }
+
+    /// Rounds the volumes into the whole counts (once, at the end of a flow
+    /// run): every total is the sum of its parts (classes; reasons of the
+    /// failures; classes of the shed), each rounded to the nearest whole.
+    pub fn settle_volumes(&mut self) {
+        let Some(v) = self.volumes.take() else { return };
+        for (c, vc) in self.by_class.iter_mut().zip(&v.by_class) {
+            let r = vc.round();
+            c.issued += r.issued;
+            c.succeeded += r.succeeded;
+        }
+        let issued: u64 = self.by_class.iter().map(|c| c.issued).sum();
+        let succeeded: u64 = self.by_class.iter().map(|c| c.succeeded).sum();
+        let failed_before = self.total.failed();
+        self.total = Counts { issued, succeeded };
+        let failed = self.total.failed() - failed_before;
+        let reasons = apportion(&v.failed_by_reason, failed);
+        for (r, add) in self.failed_by_reason.iter_mut().zip(&reasons) {
+            *r += add;
+        }
+        let shed = apportion(&v.shed_by_class, reasons[FailReason::Shed as usize]);
+        for (s, add) in self.shed_by_class.iter_mut().zip(&shed) {
+            *s += add;
+        }
+        self.attempts += v.attempts.round() as u64;
+        for (c, vc) in self.by_pop.iter_mut().zip(&v.by_pop) {
+            let r = vc.round();
+            c.issued += r.issued;
+            c.succeeded += r.succeeded;
+        }
+        for (b, vc) in self.buckets.iter_mut().zip(&v.buckets) {
+            let r = vc.round();
+            b.counts.issued += r.issued;
+            b.counts.succeeded += r.succeeded;
+        }
+        for (p, vc) in self.probes.iter_mut().zip(&v.probes) {
+            let r = vc.round();
+            p.counts.issued += r.issued;
+            p.counts.succeeded += r.succeeded;
+        }
+    }
+}
+
+/// Splits `total` into whole parts as near `weights` (scaled to sum to
+/// `total`) as can be: largest remainders, ties to the first.
+pub fn apportion<const N: usize>(weights: &[f64; N], total: u64) -> [u64; N] {
+    let sum: f64 = weights.iter().map(|w| w.max(0.0)).sum();
+    let mut out = [0u64; N];
+    if sum <= 0.0 || total == 0 {
+        if total > 0 {
+            out[0] = total;
+        }
+        return out;
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| w.max(0.0) / sum * total as f64).collect();
+    for (o, e) in out.iter_mut().zip(&exact) {
+        *o = e.floor() as u64;
+    }
+    let mut left = total.saturating_sub(out.iter().sum());
+    let mut order: Vec<usize> = (0..N).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    for i in order {
+        if left == 0 {
+            break;
+        }
+        out[i] += 1;
+        left -= 1;
+    }
+    out
+}
+
+/// The volumes beside a [`FaultRecord`]'s counts.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FaultVolumes {
+    buckets: Vec<VolumeCounts>,
+    during: VolumeCounts,
+    attempts_during: f64,
+}
+
+impl FaultRecord {
+    /// `volume` affected requests sent over `span` ended (`ok`: succeeded)
+    /// after `attempts` attempts each.
+    pub fn outcome_volume(&mut self, span: SentSpan, ok: bool, volume: f64, attempts: u32) {
+        let at = self.at;
+        let during_to = self.ended.unwrap_or(SimTime(u64::MAX));
+        let n = self.buckets.len();
+        let vols = self.volumes.get_or_insert_with(|| {
+            Box::new(FaultVolumes { buckets: vec![VolumeCounts::default(); n], ..FaultVolumes::default() })
+        });
+        for (b, s) in span.slots(at, RTO_BUCKET) {
+            if let Some(bucket) = vols.buckets.get_mut(b) {
+                bucket.add(volume * s, ok);
+            }
+        }
+        let during = volume * span.share_in(at, during_to);
+        vols.during.add(during, ok);
+        vols.attempts_during += during * attempts as f64;
+    }
+
+    /// `volume` affected successes sent over `span`, with latencies `atoms`
+    /// shifted by `shift`, into the before, during and after histograms.
+    pub fn latency_volume(&mut self, span: SentSpan, volume: f64, atoms: &Atoms, shift: SimDuration) {
+        let before_from = SimTime(self.at.as_nanos().saturating_sub(BEFORE_WINDOW.as_nanos()));
+        let ended = self.ended.unwrap_or(SimTime(u64::MAX));
+        let parts = [
+            (span.share_in(before_from, self.at), &mut self.latency_before),
+            (span.share_in(self.at, ended), &mut self.latency_during),
+            (span.share_in(ended, SimTime(u64::MAX)), &mut self.latency_after),
+        ];
+        for (share, h) in parts {
+            if share > 0.0 {
+                atoms.iter().for_each(|(d, m)| h.record_volume(*d + shift, volume * share * m));
+            }
+        }
+    }
+
+    /// Rounds the volumes into the whole counts (once, at the end of a flow run).
+    pub fn settle_volumes(&mut self) {
+        let Some(v) = self.volumes.take() else { return };
+        for (b, vc) in self.buckets.iter_mut().zip(&v.buckets) {
+            let r = vc.round();
+            b.issued += r.issued;
+            b.succeeded += r.succeeded;
+        }
+        let r = v.during.round();
+        self.during.issued += r.issued;
+        self.during.succeeded += r.succeeded;
+        self.attempts_during += v.attempts_during.round() as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(a_ms: u64, b_ms: u64) -> SentSpan {
+        SentSpan { from: SimTime(a_ms * 1_000_000), to: SimTime(b_ms * 1_000_000) }
+    }
+
+    #[test]
+    fn a_span_splits_over_slots_by_overlap() {
+        let s = span(500, 2_500);
+        let slots: Vec<(usize, f64)> = s.slots(SimTime::ZERO, SimDuration::from_secs(1)).collect();
+        assert_eq!(slots, vec![(0, 0.25), (1, 0.5), (2, 0.25)]);
+        // Before the origin: no slot; an instant: one.
+        assert_eq!(span(0, 400).slots(SimTime(500_000_000), SimDuration::from_secs(1)).count(), 0);
+        let instant = span(1_200, 1_200);
+        assert_eq!(instant.slots(SimTime::ZERO, SimDuration::from_secs(1)).collect::<Vec<_>>(), vec![(1, 1.0)]);
+        assert_eq!(s.share_in(SimTime::ZERO, SimTime(1_500_000_000)), 0.5);
+    }
+
+    #[test]
+    fn apportion_keeps_the_total_and_the_proportions() {
+        assert_eq!(apportion(&[1.0, 1.0, 1.0], 10), [4, 3, 3]);
+        assert_eq!(apportion(&[0.0, 2.6, 7.4], 10), [0, 3, 7]);
+        assert_eq!(apportion(&[0.0, 0.0], 3), [3, 0]);
+        let w = [0.1, 5.55, 3.35, 1e-9];
+        assert_eq!(apportion(&w, 900).iter().sum::<u64>(), 900);
+    }
+
+    #[test]
+    fn recorder_volumes_settle_into_consistent_counts() {
+        let mut r =
+            Recorder::new(2, SimDuration::from_secs(10), SimTime(1_000_000_000), SimDuration::from_secs(1), vec![]);
+        // 0-2 s: half before the warm-up end at 1 s.
+        r.outcome_volume(span(0, 2_000), 0, 1, 1_000.0, Ok(()));
+        r.outcome_volume(span(2_000, 3_000), 1, 2, 100.4, Err(FailReason::Shed));
+        r.outcome_volume(span(2_000, 3_000), 1, 3, 50.3, Err(FailReason::Timeout));
+        r.settle_volumes();
+        assert_eq!(r.total, Counts { issued: 650, succeeded: 500 });
+        assert_eq!(r.total.failed(), r.failed_by_reason.iter().sum::<u64>());
+        assert_eq!(r.failed_by_reason[FailReason::Shed as usize], r.shed_by_class.iter().sum::<u64>());
+        assert_eq!(r.buckets[1].counts, Counts { issued: 500, succeeded: 500 });
+        assert_eq!(r.buckets[0].counts.issued, 0);
+    }
+}

@@ -1,0 +1,386 @@
+//! The flow data plane (`fidelity = "flow"`): the traffic as flows of
+//! requests with piecewise-constant rates instead of one event per request,
+//! behind the same control plane (faults, health checks, withdrawal and
+//! convergence, the overload loop, the autoscaler, the state plane).
+//!
+//! Each client network sends a flow per class at its site's rate. A flow is
+//! integrated over spans of time in which nothing it depends on changes:
+//! the network's route changes only at a `Learn` event, a PoP's state only
+//! at a control tick, a fault or a change of its servers, and the plane
+//! integrates up to each such event before the change applies. So the cost
+//! of a run grows with the number of changes, not with the requests.
+//!
+//! - `deliver`: a span of a flow reaches the PoP its route gives (or none):
+//!   no route, a dead PoP (silence, then the client's retry as a delayed
+//!   flow), shedding, spillover; what is left waits at the PoP as a piece;
+//! - `resolve`: at the end of a PoP's window, its pieces meet the PoP as a
+//!   queueing station ([`crate::edge::station`]): blocking, the wait, late
+//!   answers (which time out and retry), the fluid backlog when overloaded;
+//!   outcomes and latency go to the recorders as volumes;
+//! - `latency`: latency distributions as atoms on a fixed probability grid.
+//!
+//! Approximations (README, "Fidelity"): a PoP's queueing state is that of
+//! the mean offered rate over its window (a control period at most); Poisson
+//! arrivals; general service by Allen-Cunneen; a PoP that dies keeps what it
+//! had admitted in its last window; retries in the drain after the end
+//! follow the routes at the end.
+
+mod deliver;
+pub mod latency;
+mod resolve;
+
+use super::Sim;
+use crate::edge::station::Backlog;
+use crate::engine::{SimDuration, SimTime};
+use latency::Atoms;
+
+/// A flow of attempts over `[from, to)` (attempt times), at a rate per class.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Flow {
+    from: SimTime,
+    to: SimTime,
+    /// Requests per second, by class.
+    rate: [f64; 4],
+    /// Attempt number, 0 for the first.
+    attempt: u8,
+    /// Attempt time minus first send time.
+    offset: SimDuration,
+}
+
+impl Flow {
+    fn seconds(&self) -> f64 {
+        (self.to - self.from).as_nanos() as f64 / 1e9
+    }
+
+    fn volumes(&self, share: f64) -> [f64; 4] {
+        let s = self.seconds() * share;
+        self.rate.map(|r| r * s)
+    }
+
+    /// The first send times of its requests.
+    fn sent(&self) -> crate::metrics::volume::SentSpan {
+        crate::metrics::volume::SentSpan {
+            from: SimTime(self.from.as_nanos().saturating_sub(self.offset.as_nanos())),
+            to: SimTime(self.to.as_nanos().saturating_sub(self.offset.as_nanos())),
+        }
+    }
+}
+
+/// A span of a flow waiting at a PoP for its window to be resolved.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Piece {
+    net: u32,
+    flow: Flow,
+    /// Requests by class (after shedding and spillover).
+    volume: [f64; 4],
+    /// Network delay both ways, spill hops included.
+    round_trip: SimDuration,
+}
+
+/// Per-period sums of a PoP, for its control-period sample.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct PeriodTally {
+    arrivals: f64,
+    shed: f64,
+    spilled: f64,
+    refused: f64,
+    started: f64,
+    wait_s_sum: f64,
+    /// Integral of the number in the PoP, request-seconds.
+    in_system_area: f64,
+    /// Integral of the busy servers, server-seconds.
+    busy_area: f64,
+}
+
+/// Sums over the measured window, for the PoP's pool statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct PoolTally {
+    arrivals: f64,
+    rejected: f64,
+    waited: f64,
+    started: f64,
+    wait_s_sum: f64,
+    queue_area: f64,
+    server_area: f64,
+    busy_area: f64,
+}
+
+/// The queueing state a PoP's latency atoms were made for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct StationKey {
+    servers: u32,
+    offered_per_s: f64,
+    fluid_wait_ns: Option<u64>,
+}
+
+/// A PoP in the flow data plane.
+#[derive(Debug, Clone)]
+struct PopFlow {
+    window_from: SimTime,
+    pending: Vec<Piece>,
+    backlog: Backlog,
+    period: PeriodTally,
+    pool: PoolTally,
+    /// Mean requests waiting over the last window.
+    waiting: f64,
+    /// Latency past the network delay (wait, service, jitter) and its key.
+    latency: Option<(StationKey, Atoms)>,
+    service_rate_per_s: f64,
+    service_scv: f64,
+    service: Atoms,
+    queue_limit: u32,
+    /// Shed and spilled volumes of measured requests (PoP totals).
+    shed_by_class: [f64; 4],
+    spilled_out: f64,
+    spilled_in: f64,
+}
+
+/// The flow data plane's state.
+pub(super) struct FlowPlane {
+    /// Per network: requests per second by class.
+    rate: Vec<[f64; 4]>,
+    /// Per network: the time its flows are integrated up to.
+    since: Vec<SimTime>,
+    /// Per network: retry flows still to come.
+    retries: Vec<Vec<Flow>>,
+    pops: Vec<PopFlow>,
+    /// Jitter both ways.
+    jitter: Atoms,
+    /// The end of the run: first attempts stop there.
+    end: SimTime,
+    /// The measured window's pool sums are closed.
+    closed: bool,
+    /// Each PoP's sample of the last control period.
+    samples: Vec<super::PopSample>,
+}
+
+impl FlowPlane {
+    /// The flows of `sim`'s networks, its PoPs as stations.
+    pub(super) fn new(sim: &Sim<'_>, pools: &[crate::edge::PoolConfig]) -> Self {
+        let networks = sim.routing.networks();
+        let shares = sim.world.class_shares;
+        let rate = (0..networks)
+            .map(|n| {
+                let site = &sim.world.sites[sim.routing.nets[n].site as usize];
+                let per_net = site.rps / sim.routing.site_networks(sim.routing.nets[n].site as usize).len() as f64;
+                shares.map(|s| per_net * s)
+            })
+            .collect();
+        let pops = pools
+            .iter()
+            .map(|c| PopFlow {
+                window_from: SimTime::ZERO,
+                pending: Vec::new(),
+                backlog: Backlog::default(),
+                period: PeriodTally::default(),
+                pool: PoolTally::default(),
+                waiting: 0.0,
+                latency: None,
+                service_rate_per_s: 1e9 / c.service.mean_ns().max(1.0),
+                service_scv: c.service.scv(),
+                service: Atoms::service(&c.service),
+                queue_limit: c.queue_limit,
+                shed_by_class: [0.0; 4],
+                spilled_out: 0.0,
+                spilled_in: 0.0,
+            })
+            .collect();
+        FlowPlane {
+            rate,
+            since: vec![SimTime::ZERO; networks],
+            retries: vec![Vec::new(); networks],
+            pops,
+            jitter: Atoms::round_trip_jitter(sim.world.latency.jitter.as_ref()),
+            end: sim.end,
+            closed: false,
+            samples: Vec::new(),
+        }
+    }
+
+    /// Adds a retry flow of network `net`; one that would start before the
+    /// network's flows are integrated starts then instead (a retry sooner
+    /// than a control period after its attempt).
+    fn push_retry(&mut self, net: u32, mut f: Flow) {
+        let since = self.since[net as usize];
+        if f.from < since {
+            let late = since - f.from;
+            f.from = since;
+            f.to = f.to + late;
+            f.offset = f.offset + late;
+        }
+        if f.to > f.from && f.rate.iter().any(|r| *r > 0.0) {
+            self.retries[net as usize].push(f);
+        }
+    }
+}
+
+impl Sim<'_> {
+    /// Runs `f` on the flow plane, taken out of the run for the call.
+    fn with_flow(&mut self, f: impl FnOnce(&mut Sim<'_>, &mut FlowPlane)) {
+        if let Some(mut plane) = self.flow.take() {
+            f(self, &mut plane);
+            self.flow = Some(plane);
+        }
+    }
+
+    /// Integrates network `net`'s flows up to `now` (before its route changes).
+    pub(super) fn flow_advance_net(&mut self, now: SimTime, net: u32) {
+        self.with_flow(|sim, plane| sim.advance_net(plane, net, now));
+    }
+
+    /// Integrates every flow up to `now` and resolves `pops`' windows (before
+    /// their state changes).
+    pub(super) fn flow_settle(&mut self, now: SimTime, pops: &[usize]) {
+        self.with_flow(|sim, plane| {
+            for net in 0..plane.since.len() as u32 {
+                sim.advance_net(plane, net, now);
+            }
+            for &p in pops {
+                sim.resolve_pop(plane, p, now);
+            }
+        });
+    }
+
+    /// A control tick: integrate everything up to `now`, resolve every PoP,
+    /// close each PoP's period (its arrivals, shed and spilled counts and
+    /// load for the control loop, its sample for the series) and return
+    /// each PoP's busy share over the period.
+    pub(super) fn flow_tick(&mut self, now: SimTime) -> Vec<f64> {
+        let all: Vec<usize> = (0..self.pops.len()).collect();
+        self.flow_settle(now, &all);
+        let period_s = self.cfg.tick.as_nanos() as f64 / 1e9;
+        let Some(plane) = self.flow.as_mut() else { return vec![0.0; self.pops.len()] };
+        let whole = |v: f64| v.max(0.0).round().min(u32::MAX as f64) as u32;
+        let mut cpus = Vec::with_capacity(self.pops.len());
+        plane.samples.clear();
+        for (i, (f, p)) in plane.pops.iter_mut().zip(self.pops.iter_mut()).enumerate() {
+            let t = std::mem::take(&mut f.period);
+            p.tick_arrivals = whole(t.arrivals);
+            p.tick_shed = whole(t.shed);
+            p.tick_spilled = whole(t.spilled);
+            p.load_rps = t.arrivals / period_s;
+            let servers = p.pool.servers();
+            cpus.push(match servers {
+                0 if f.waiting > 0.0 => 1.0,
+                0 => 0.0,
+                n => (t.busy_area / (n as f64 * period_s)).min(1.0),
+            });
+            plane.samples.push(super::PopSample {
+                t_s: now.as_secs_f64(),
+                pop: i as u32,
+                servers,
+                arrivals: p.tick_arrivals,
+                shed: p.tick_shed,
+                spilled: p.tick_spilled,
+                cpu: 0.0,
+                shed_level: 0,
+                in_system: (t.in_system_area / period_s) as f32,
+                started: whole(t.started),
+                wait_s_sum: t.wait_s_sum,
+                refused: whole(t.refused),
+            });
+        }
+        cpus
+    }
+
+    /// Requests waiting at PoP `p` (the flow plane's mean over its last window).
+    pub(super) fn flow_waiting(&self, p: usize) -> Option<f64> {
+        self.flow.as_ref().map(|f| f.pops[p].waiting)
+    }
+
+    /// PoP `p`'s sample of the period closed by the last [`Self::flow_tick`].
+    pub(super) fn flow_sample(&self, p: usize) -> Option<super::PopSample> {
+        self.flow.as_ref().and_then(|f| f.samples.get(p).copied())
+    }
+
+    /// At the end of the run: integrate and resolve up to `end`, then let
+    /// the retries of requests sent before it play out (on the routes of the
+    /// end), so that every measured request has an outcome.
+    pub(super) fn flow_close(&mut self) {
+        let end = self.end;
+        let all: Vec<usize> = (0..self.pops.len()).collect();
+        self.flow_settle(end, &all);
+        self.with_flow(|sim, plane| {
+            plane.closed = true;
+            for _round in 0..=u8::MAX {
+                let Some(horizon) = plane.retries.iter().flatten().map(|f| f.to).max() else { break };
+                for net in 0..plane.since.len() as u32 {
+                    sim.advance_net(plane, net, horizon);
+                }
+                for p in 0..sim.pops.len() {
+                    sim.resolve_pop(plane, p, horizon);
+                }
+            }
+        });
+    }
+
+    /// The pool statistics and PoP totals of the measured window.
+    pub(super) fn flow_pool_stats(&self) -> Option<(Vec<crate::edge::pool::PoolStats>, Vec<super::PopTotals>)> {
+        let plane = self.flow.as_ref()?;
+        let whole = |v: f64| v.max(0.0).round() as u64;
+        let stats = plane
+            .pops
+            .iter()
+            .zip(&self.pops)
+            .map(|(f, p)| {
+                let servers = p.pool.servers().max(1) as usize;
+                let busy_each = whole(f.pool.busy_area * 1e9 / servers as f64);
+                crate::edge::pool::PoolStats {
+                    arrivals: whole(f.pool.arrivals),
+                    rejected: whole(f.pool.rejected),
+                    waited: whole(f.pool.waited),
+                    started: whole(f.pool.started),
+                    wait_ns_sum: (f.pool.wait_s_sum.max(0.0) * 1e9).round() as u128,
+                    queue_area: (f.pool.queue_area.max(0.0) * 1e9).round() as u128,
+                    server_area: (f.pool.server_area.max(0.0) * 1e9).round() as u128,
+                    busy_ns: vec![busy_each; servers],
+                }
+            })
+            .collect();
+        let totals = plane
+            .pops
+            .iter()
+            .zip(&self.pops)
+            .map(|(f, p)| super::PopTotals {
+                shed_by_class: f.shed_by_class.map(whole),
+                spilled_out: whole(f.spilled_out),
+                spilled_in: whole(f.spilled_in),
+                servers_end: p.pool.servers(),
+                ..p.totals.clone()
+            })
+            .collect();
+        Some((stats, totals))
+    }
+
+    /// Integrates network `net`'s first attempts and retries over
+    /// `[since, now)` on its current route.
+    fn advance_net(&mut self, plane: &mut FlowPlane, net: u32, now: SimTime) {
+        let n = net as usize;
+        let from = plane.since[n];
+        if now <= from {
+            return;
+        }
+        plane.since[n] = now;
+        let base_to = now.min(plane.end);
+        if base_to > from {
+            let f = Flow { from, to: base_to, rate: plane.rate[n], attempt: 0, offset: SimDuration::ZERO };
+            self.deliver(plane, net, f);
+        }
+        if plane.retries[n].is_empty() {
+            return;
+        }
+        let waiting = std::mem::take(&mut plane.retries[n]);
+        let mut keep = Vec::with_capacity(waiting.len());
+        for f in waiting {
+            if f.from < now {
+                let part = Flow { to: f.to.min(now), ..f };
+                self.deliver(plane, net, part);
+            }
+            if f.to > now {
+                keep.push(Flow { from: f.from.max(now), ..f });
+            }
+        }
+        keep.append(&mut plane.retries[n]);
+        plane.retries[n] = keep;
+    }
+}
