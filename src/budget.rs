@@ -80,6 +80,15 @@ fn fault_attempts(p: &Prepared, rps: f64) -> f64 {
         .sum()
 }
 
+/// Bytes of flow state per client network: its rates, its retry flows and
+/// its pieces waiting at PoPs.
+const BYTES_PER_NETWORK_FLOWS: f64 = 512.0;
+
+/// True for a flow-level run.
+fn flow(p: &Prepared) -> bool {
+    p.config.fidelity == crate::scenario::schema::Fidelity::Flow
+}
+
 fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
     let cfg = &p.config;
     let d = secs(p.scenario.duration());
@@ -88,9 +97,12 @@ fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
     let networks = (p.world.sites.len() as f64) * cfg.networks_per_site.max(1) as f64;
     let pops = p.world.pops.len() as f64;
     let per_tick = |period: SimDuration| if period > SimDuration::ZERO { d / secs(period) } else { 0.0 };
+    // The flow data plane handles no event per request: its work is done
+    // within the control plane's events.
+    let per_request = if flow(p) { 0.0 } else { 1.0 };
     let mut parts = vec![
-        ("client requests", rps * d * (EVENTS_PER_REQUEST + EVENTS_PER_FETCH * origin)),
-        ("retries after faults", fault_attempts(p, rps) * 4.0),
+        ("client requests", per_request * rps * d * (EVENTS_PER_REQUEST + EVENTS_PER_FETCH * origin)),
+        ("retries after faults", per_request * fault_attempts(p, rps) * 4.0),
         ("health probes", pops * per_tick(cfg.health.interval)),
         ("control ticks", per_tick(cfg.tick)),
         ("route changes", p.faults.iter().map(|f| 2.0 * f.pops.len() as f64 * (networks + 1.0)).sum::<f64>() + 2.0),
@@ -126,14 +138,16 @@ fn memory_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
         crate::sim::PopSeries::new(p.world.pops.len(), s.duration(), s.bucket(), cfg.tick).width_ns() as f64 / 1e9;
     let h2 = histogram_counters(2);
     let h3 = histogram_counters(3);
-    // Every attempt holds its timeout event in the queue until it fires.
-    let in_flight = rps * secs(cfg.client_timeout).min(d).max(1e-3);
+    // Every attempt holds its timeout event in the queue until it fires
+    // (a flow run holds flows instead: a few per network and PoP).
+    let in_flight = if flow(p) { 0.0 } else { rps * secs(cfg.client_timeout).min(d).max(1e-3) };
     let mut parts = vec![
         ("time-series buckets", buckets * (48.0 + 4.0 * h2)),
         ("per-PoP series", pops * (d / series).ceil() * BYTES_PER_POP_SAMPLE),
         ("latency histograms", 8.0 * (8.0 * h3 * (6.0 + p.probes.len() as f64) + 8.0 * h2 * pops)),
         ("PoP and site tables", 12.0 * pops * pops + 8.0 * sites * pops + 64.0 * networks),
         ("requests in flight", in_flight * bytes_per_queued_event()),
+        ("flows", if flow(p) { networks * BYTES_PER_NETWORK_FLOWS + pops * 2_048.0 } else { 0.0 }),
         ("fault records", p.faults.len() as f64 * (d * 16.0 + networks * 8.0 + 3.0 * 8.0 * h3)),
     ];
     if let Some(o) = &cfg.durable_objects {

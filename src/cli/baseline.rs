@@ -23,6 +23,9 @@ pub struct BaselineArgs {
     /// Replace every scenario's master seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Simulate every request or flows of rates, replacing each file's `scenario.fidelity`.
+    #[arg(long, value_enum)]
+    fidelity: Option<super::FidelityArg>,
     /// Print only errors (and no progress bar).
     #[arg(long, short)]
     quiet: bool,
@@ -30,11 +33,11 @@ pub struct BaselineArgs {
 
 /// Runs `edgesim baseline`; exit 0 once every baseline is stored.
 pub fn execute(a: BaselineArgs) -> Result<u8, Failure> {
-    make_baselines(&a.scenarios, &a.out, a.seed, a.quiet)
+    make_baselines(&a.scenarios, &a.out, super::load::Overrides { seed: a.seed, fidelity: a.fidelity }, a.quiet)
 }
 
-fn make_baselines(args: &[PathBuf], out: &Path, seed: Option<u64>, quiet: bool) -> Result<u8, Failure> {
-    let mut loaded = load_all(args, seed)?;
+fn make_baselines(args: &[PathBuf], out: &Path, overrides: super::load::Overrides, quiet: bool) -> Result<u8, Failure> {
+    let mut loaded = load_all(args, overrides)?;
     let limits = edgesim::budget::Limits::from_flags(None, None);
     edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
     let mut plan = OutputsPlan::new();

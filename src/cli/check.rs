@@ -46,6 +46,9 @@ pub struct CheckArgs {
     /// Replace every scenario's master seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Simulate every request or flows of rates, replacing each file's `scenario.fidelity`.
+    #[arg(long, value_enum)]
+    fidelity: Option<super::FidelityArg>,
     /// Do not draw charts, report.html or index.html.
     #[arg(long)]
     no_charts: bool,
@@ -139,7 +142,7 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
 /// Loads every scenario and checks every path before any runs: the work
 /// budget, --junit and --json, the plan; makes the verdict files' folders.
 fn load_checked(a: &CheckArgs) -> Result<Vec<Loaded>, Failure> {
-    let mut loaded = load_all(&a.scenarios, a.seed)?;
+    let mut loaded = load_all(&a.scenarios, super::load::Overrides { seed: a.seed, fidelity: a.fidelity })?;
     let limits = edgesim::budget::Limits::from_flags(a.budget.max_events, a.budget.max_memory);
     edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
     if let Some(j) = &a.junit {

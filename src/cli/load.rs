@@ -75,17 +75,36 @@ fn collect_toml(dir: &Path, found: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -
     Ok(())
 }
 
+/// What the command line replaces in every scenario it runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides {
+    /// `--seed`: the master seed.
+    pub seed: Option<u64>,
+    /// `--fidelity`: how the traffic is simulated.
+    pub fidelity: Option<super::FidelityArg>,
+}
+
+impl Overrides {
+    /// Replaces in `s` what the flags give.
+    pub fn apply(&self, s: &mut edgesim::scenario::Scenario) {
+        if let Some(seed) = self.seed {
+            s.set_seed(seed);
+        }
+        if let Some(f) = self.fidelity {
+            s.set_fidelity(f.into());
+        }
+    }
+}
+
 /// Loads and resolves every scenario before any runs: one bad file, or two
 /// scenarios with one name (their results would collide), is an input error.
-pub fn load_all(args: &[PathBuf], seed: Option<u64>) -> Result<Vec<Loaded>, Failure> {
+pub fn load_all(args: &[PathBuf], overrides: Overrides) -> Result<Vec<Loaded>, Failure> {
     let files = expand(args)?;
     let mut loaded = Vec::new();
     let mut bad = 0;
     for path in &files {
         match edgesim::scenario::load(path).and_then(|mut s| {
-            if let Some(seed) = seed {
-                s.set_seed(seed);
-            }
+            overrides.apply(&mut s);
             edgesim::prepare(s)
         }) {
             Ok(prepared) => loaded.push(Loaded { path: path.clone(), prepared }),

@@ -143,6 +143,25 @@ pub struct BudgetFlags {
     pub max_memory: Option<u64>,
 }
 
+/// `--fidelity`: how the traffic is simulated, replacing the file's
+/// `scenario.fidelity`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FidelityArg {
+    /// Every request an event.
+    Request,
+    /// Flows of rates; PoPs as queueing stations.
+    Flow,
+}
+
+impl From<FidelityArg> for edgesim::scenario::schema::Fidelity {
+    fn from(f: FidelityArg) -> Self {
+        match f {
+            FidelityArg::Request => edgesim::scenario::schema::Fidelity::Request,
+            FidelityArg::Flow => edgesim::scenario::schema::Fidelity::Flow,
+        }
+    }
+}
+
 /// Parses `--max-events N`: an integer (`100000000`, `100_000_000`) or the
 /// same in scientific notation (`1e8`, `2.5e7`), as the help's default is
 /// written; it must be a whole number of events.

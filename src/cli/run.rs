@@ -22,6 +22,9 @@ pub struct RunArgs {
     /// Replace the scenario's master seed.
     #[arg(long)]
     seed: Option<u64>,
+    /// Simulate every request or flows of rates, replacing the file's `scenario.fidelity`.
+    #[arg(long, value_enum)]
+    fidelity: Option<super::FidelityArg>,
     /// Where to write results [default: results/<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -85,9 +88,7 @@ pub fn execute(a: RunArgs) -> Result<u8, Failure> {
 /// under the work budget.
 fn load(a: &RunArgs) -> Result<Prepared, Failure> {
     let mut scenario = edgesim::scenario::load(&a.scenario).map_err(|e| input_error(e.to_string()))?;
-    if let Some(seed) = a.seed {
-        scenario.set_seed(seed);
-    }
+    super::load::Overrides { seed: a.seed, fidelity: a.fidelity }.apply(&mut scenario);
     let mut prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
     let limits = edgesim::budget::Limits::from_flags(a.budget.max_events, a.budget.max_memory);
     edgesim::budget::admit(&mut prepared, limits).map_err(input_error)?;
@@ -212,9 +213,10 @@ fn cannot_trace(e: io::Error, t: &Path) -> String {
 
 fn print_run(p: &Prepared, s: &report::Summary, wall_s: f64, out_dir: &Path) {
     outln!(
-        "edgesim run: {} (seed {}, {} simulated, {} PoPs, {} client sites)\n",
+        "edgesim run: {} (seed {}, {} fidelity, {} simulated, {} PoPs, {} client sites)\n",
         s.scenario,
         s.seed,
+        s.fidelity.as_str(),
         p.scenario.duration(),
         p.world.pops.len(),
         p.world.sites.len()

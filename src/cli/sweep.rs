@@ -55,6 +55,9 @@ pub struct SweepArgs {
     /// Replace the scenario's master seed (replication seeds derive from it).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Simulate every request or flows of rates (the same as `--set scenario.fidelity=...` with one value).
+    #[arg(long, value_enum)]
+    pub fidelity: Option<super::FidelityArg>,
     /// Refuse the sweep if a run is estimated past N events; a replication that gets there is recorded as an error (checked every 65,536 events) [default: 1e8].
     #[arg(long, value_name = "N", value_parser = super::parse_event_count)]
     pub max_events: Option<u64>,
@@ -103,13 +106,19 @@ pub fn execute(args: SweepArgs) -> Result<u8, Failure> {
     }
 }
 
+/// `--fidelity F` as the one-value axis `scenario.fidelity=F`.
+fn fidelity_set(args: &SweepArgs) -> Option<String> {
+    let f: edgesim::scenario::schema::Fidelity = args.fidelity?.into();
+    Some(format!("scenario.fidelity={}", f.as_str()))
+}
+
 /// Loads the plan (every grid point validated) and refuses it if a point
 /// is estimated past the work budget.
 fn plan_sweep(args: &SweepArgs) -> Result<Plan, Failure> {
     let limits = edgesim::budget::Limits::from_flags(args.max_events, args.max_memory);
     let settings = Settings {
         seeds: args.seeds,
-        sets: args.set.clone(),
+        sets: fidelity_set(args).into_iter().chain(args.set.iter().cloned()).collect(),
         master_seed: args.seed,
         max_events: Some(limits.max_events),
     };

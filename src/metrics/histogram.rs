@@ -41,7 +41,7 @@ impl<T: Counter> LatencyHistogram<T> {
     /// total volume and no small share is lost to rounding.
     #[inline]
     pub fn record_volume(&mut self, d: SimDuration, volume: f64) {
-        if !(volume > 0.0) {
+        if volume.is_nan() || volume <= 0.0 {
             return;
         }
         let due = self.carry + volume;
@@ -53,7 +53,7 @@ impl<T: Counter> LatencyHistogram<T> {
             if let Some(count) = count {
                 self.h.saturating_record_n(us, count);
             }
-            self.sum_ns += d.as_nanos() as u128 * n as u128;
+            self.sum_ns += u128::from(d.as_nanos()) * u128::from(n as u64);
         }
     }
 

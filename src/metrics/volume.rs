@@ -66,8 +66,8 @@ impl SentSpan {
         let first = (from - origin).as_nanos() / w_ns;
         let last = if self.to > from { (self.to - origin).as_nanos().saturating_sub(1) / w_ns } else { first };
         let empty = self.to < origin || (self.to <= self.from && self.from < origin);
-        let range = if empty { 1..=0 } else { first..=last };
-        range.map(move |i| {
+        let count = if empty { 0 } else { last - first + 1 };
+        (first..first + count).map(move |i| {
             let a = origin + SimDuration(i * w_ns);
             (i as usize, self.share_in(a, a + SimDuration(w_ns)))
         })
@@ -107,6 +107,11 @@ impl Recorder {
     fn measured(&self, span: SentSpan) -> Option<(SentSpan, f64)> {
         let share = span.share_in(self.measure_from, SimTime(u64::MAX));
         (share > 0.0).then(|| (SentSpan { from: span.from.max(self.measure_from), to: span.to }, share))
+    }
+
+    /// Requests with an outcome so far, volumes included (rounded).
+    pub fn issued_so_far(&self) -> u64 {
+        self.total.issued + self.volumes.as_ref().map_or(0, |v| v.total.issued.max(0.0).round() as u64)
     }
 
     /// The share (0 to 1) of `span` that is measured.
@@ -166,27 +171,36 @@ impl Recorder {
         }
     }
 
-    /// `volume` successes of `class` sent over `span`, answered by `pop`,
-    /// with latencies distributed as `atoms` shifted by `shift`: into every
-    /// latency histogram they belong to (the measured part).
-    pub fn latency_volume(
+    /// `volume` measured successes of `class` answered by `pop`, with
+    /// latencies distributed as `atoms` shifted by `shift`: into the run's
+    /// latency histograms (all, by class, by PoP), which have no time axis,
+    /// so a caller may add up volumes over a long span before recording.
+    pub fn latency_totals_volume(&mut self, pop: u32, class: u8, volume: f64, atoms: &Atoms, shift: SimDuration) {
+        if volume.is_nan() || volume <= 0.0 {
+            return;
+        }
+        let record = |h: &mut LatencyHistogram| atoms.iter().for_each(|(d, m)| h.record_volume(*d + shift, volume * m));
+        record(&mut self.latency);
+        record(&mut self.latency_by_class[class as usize]);
+        if let Some(h) = self.latency_by_pop.get_mut(pop as usize) {
+            record(h);
+        }
+    }
+
+    /// Successes sent over `span` (`volume` by class), answered by `pop`,
+    /// with latencies `atoms` shifted by `shift`: into the histograms with
+    /// a time axis (the time-series buckets and the expectations' scopes),
+    /// the measured part. The run's totals are [`Self::latency_totals_volume`]'s.
+    pub fn latency_series_volume(
         &mut self,
         span: SentSpan,
         pop: u32,
-        class: u8,
-        volume: f64,
+        volume: [f64; 4],
         atoms: &Atoms,
         shift: SimDuration,
     ) {
         let Some((span, share)) = self.measured(span) else { return };
-        let v = volume * share;
-        let record =
-            |h: &mut LatencyHistogram, v: f64| atoms.iter().for_each(|(d, m)| h.record_volume(*d + shift, v * m));
-        record(&mut self.latency, v);
-        record(&mut self.latency_by_class[class as usize], v);
-        if let Some(h) = self.latency_by_pop.get_mut(pop as usize) {
-            record(h, v);
-        }
+        let v = volume.iter().sum::<f64>() * share;
         let last = self.buckets.len().saturating_sub(1);
         for (b, s) in span.slots(SimTime::ZERO, SimDuration(self.bucket_ns)) {
             if let Some(bucket) = self.buckets.get_mut(b.min(last)) {
@@ -195,12 +209,13 @@ impl Recorder {
             }
         }
         for p in self.probes.iter_mut() {
-            if p.pop.is_some_and(|q| q != pop) || p.class.is_some_and(|c| c != class) {
+            if p.pop.is_some_and(|q| q != pop) {
                 continue;
             }
+            let in_class = p.class.map_or(volume.iter().sum::<f64>(), |c| volume[c as usize]);
             let s = span.share_in(p.from, p.to);
-            if s > 0.0 {
-                record(&mut p.latency, v * s);
+            if s > 0.0 && in_class > 0.0 {
+                atoms.iter().for_each(|(d, m)| p.latency.record_volume(*d + shift, in_class * share * s * m));
             }
         }
     }

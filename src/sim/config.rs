@@ -406,22 +406,6 @@ impl ModelConfig {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::rng::stream;
-
-    #[test]
-    fn measured_preset_moves_80_percent_within_10_seconds() {
-        let c = measured_convergence();
-        let mut rng = stream(1, "conv");
-        let n = 100_000;
-        let within = (0..n).filter(|i| c.delay(*i, &mut rng) <= SimDuration::from_secs(10)).count();
-        let share = within as f64 / n as f64;
-        assert!((share - 0.8).abs() < 0.01, "{share}");
-    }
-}
-
 /// The flow data plane models every part of the traffic but the origin's
 /// fetches and the seed's per-PoP rate limits, which act request by request:
 /// a flow scenario that has them is refused, naming the table.
@@ -438,4 +422,20 @@ fn check_fidelity(s: &Scenario) -> Result<(), ScenarioError> {
     );
     let span = spec.scenario.fidelity.span();
     Err(if span.is_empty() { s.source.error(msg) } else { s.source.error_at(span, msg) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::stream;
+
+    #[test]
+    fn measured_preset_moves_80_percent_within_10_seconds() {
+        let c = measured_convergence();
+        let mut rng = stream(1, "conv");
+        let n = 100_000;
+        let within = (0..n).filter(|i| c.delay(*i, &mut rng) <= SimDuration::from_secs(10)).count();
+        let share = within as f64 / n as f64;
+        assert!((share - 0.8).abs() < 0.01, "{share}");
+    }
 }

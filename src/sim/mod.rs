@@ -325,7 +325,7 @@ impl<'a> Sim<'a> {
             flow: None,
         };
         if cfg.fidelity == crate::scenario::schema::Fidelity::Flow {
-            sim.flow = Some(Box::new(flow::FlowPlane::new(&sim, inputs.pools)));
+            sim.flow = Some(Box::new(flow::FlowPlane::new(&sim, inputs.pools, inputs.seed)));
         }
         sim.schedule_start();
         sim
@@ -412,9 +412,9 @@ impl<'a> Sim<'a> {
         if self.closed.is_some() {
             return;
         }
-        if self.flow.is_some() {
-            self.flow_close();
-        }
+        // A flow run integrates its flows up to the end first (no-op otherwise).
+        self.flow_settle(self.end, &(0..self.pops.len()).collect::<Vec<_>>());
+        let issued = self.recorder.issued_so_far();
         let end = self.end.as_nanos();
         let (pools, pop_totals) = self.flow_pool_stats().unwrap_or_else(|| {
             let pools = self.pops.iter_mut().map(|p| p.pool.finish(end)).collect();
@@ -422,7 +422,9 @@ impl<'a> Sim<'a> {
                 self.pops.iter().map(|p| PopTotals { servers_end: p.pool.servers(), ..p.totals.clone() }).collect();
             (pools, totals)
         });
-        self.closed = Some(Closed { pools, pop_totals, issued: self.recorder.total.issued });
+        // What the flows sent before the end plays out (their drain).
+        self.flow_close();
+        self.closed = Some(Closed { pools, pop_totals, issued });
     }
 
     /// Forgets the steps of the fault timelines that came during the drain:

@@ -105,6 +105,10 @@ fn finite_non_negative(x: f64, err: fn(f64) -> StationError) -> Result<f64, Stat
     }
 }
 
+/// Longest queue limit solved state by state (M/M/c/K); a longer one that
+/// binds is solved at this length (its blocking is then an upper bound).
+pub const MAX_LIMITED_STATES: u32 = 1_000_000;
+
 /// One PoP as a queueing station: identical servers, Poisson arrivals,
 /// first come first served, an optional limit on the requests waiting.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,11 +178,28 @@ impl Station {
     /// there is none: the result is [`Regime::Overloaded`].
     pub fn steady(&self, offered_per_s: f64) -> Result<Steady, StationError> {
         let lambda = finite_non_negative(offered_per_s, StationError::OfferedRate)?;
+        let capacity = self.capacity_per_s();
         Ok(match self.queue_limit {
-            Some(k) => self.limited(lambda, k),
-            None if lambda < self.capacity_per_s() => self.unlimited(lambda),
-            None => self.overloaded(lambda),
+            Some(k) if self.limit_negligible(lambda, k) => self.unlimited(lambda),
+            Some(k) if k <= MAX_LIMITED_STATES => self.limited(lambda, k),
+            // A limit too long to solve state by state that binds: past
+            // capacity it fills (the fluid backlog's regime).
+            Some(_) | None if lambda >= capacity => self.overloaded(lambda),
+            Some(k) => self.limited(lambda, k.min(MAX_LIMITED_STATES)),
+            None => self.unlimited(lambda),
         })
+    }
+
+    /// True when a queue limit of `k` changes nothing that matters: the
+    /// unlimited queue is stable and finds `k` or more waiting with
+    /// probability `C rho^k` below 1e-12.
+    fn limit_negligible(&self, lambda: f64, k: u32) -> bool {
+        let rho = lambda / self.capacity_per_s();
+        if rho >= 1.0 {
+            return false;
+        }
+        let c = erlang_c(self.servers, lambda / self.service_rate_per_s).unwrap_or(1.0);
+        c * rho.powf(f64::from(k)) < 1e-12
     }
 
     /// M/G/c, stable: Erlang C, with the Allen-Cunneen factor.

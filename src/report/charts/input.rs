@@ -100,35 +100,49 @@ impl FaultInfo {
     }
 }
 
-/// A CSV file read whole: header and rows of text fields.
+/// A CSV file read record by record into typed rows (a long run's per-PoP
+/// series has millions of cells: they are never all held as text).
 struct Csv {
-    pub(super) path: PathBuf,
-    pub(super) header: Vec<String>,
-    pub(super) rows: Vec<Vec<String>>,
+    path: PathBuf,
+    header: Vec<String>,
+}
+
+/// One record of a [`Csv`], with its line number.
+struct Record<'a> {
+    csv: &'a Csv,
+    line: u64,
+    fields: csv::StringRecord,
 }
 
 impl Csv {
-    /// Reads the file with the `csv` crate: fields trimmed, blank lines
-    /// skipped, every row as wide as the header.
-    pub(super) fn read(path: &Path) -> Result<Csv, ChartError> {
+    /// Reads the file with the `csv` crate (fields trimmed, blank lines
+    /// skipped, every row as wide as the header), making each record a `T`
+    /// with `make`, which finds its columns by name first with `columns`.
+    fn read<T, C>(
+        path: &Path,
+        columns: impl FnOnce(&Csv) -> Result<C, ChartError>,
+        make: impl Fn(&Record<'_>, &C) -> Result<T, ChartError>,
+    ) -> Result<Vec<T>, ChartError> {
         let file = fs::File::open(path).map_err(|e| ChartError::new(path, format!("cannot read: {e}")))?;
         let mut reader =
             csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(file);
         let mut records = reader.records().filter(|r| r.as_ref().map_or(true, |r| !(r.len() == 1 && r[0].is_empty())));
         let header: Vec<String> = match records.next() {
-            Some(h) => row(path, h)?.1,
+            Some(h) => row(path, h)?.1.iter().map(str::to_string).collect(),
             None => return Err(ChartError::new(path, "empty file: no header")),
         };
-        let mut rows = Vec::new();
+        let csv = Csv { path: path.to_path_buf(), header };
+        let cols = columns(&csv)?;
+        let mut out = Vec::new();
         for record in records {
             let (line, fields) = row(path, record)?;
-            if fields.len() != header.len() {
-                let msg = format!("line {line}: {} fields, the header has {}", fields.len(), header.len());
+            if fields.len() != csv.header.len() {
+                let msg = format!("line {line}: {} fields, the header has {}", fields.len(), csv.header.len());
                 return Err(ChartError::new(path, msg));
             }
-            rows.push(fields);
+            out.push(make(&Record { csv: &csv, line, fields }, &cols)?);
         }
-        Ok(Csv { path: path.to_path_buf(), header, rows })
+        Ok(out)
     }
 
     fn column(&self, name: &str) -> Result<usize, ChartError> {
@@ -137,34 +151,42 @@ impl Csv {
             .position(|h| h == name)
             .ok_or_else(|| ChartError::new(&self.path, format!("no column \"{name}\" in the header")))
     }
+}
 
-    /// The number in row `r`, column `c`; `None` for an empty cell.
-    fn number(&self, r: usize, c: usize) -> Result<Option<f64>, ChartError> {
-        let cell = &self.rows[r][c];
+impl Record<'_> {
+    /// The text in column `c`.
+    fn text(&self, c: usize) -> String {
+        self.fields.get(c).unwrap_or_default().to_string()
+    }
+
+    /// The number in column `c`; `None` for an empty cell.
+    fn number(&self, c: usize) -> Result<Option<f64>, ChartError> {
+        let cell = self.fields.get(c).unwrap_or_default();
         if cell.is_empty() {
             return Ok(None);
         }
         match cell.parse::<f64>() {
             Ok(x) if x.is_finite() => Ok(Some(x)),
             _ => Err(ChartError::new(
-                &self.path,
-                format!("line {}, column {}: not a number: \"{cell}\"", r + 2, self.header[c]),
+                &self.csv.path,
+                format!("line {}, column {}: not a number: \"{cell}\"", self.line, self.csv.header[c]),
             )),
         }
     }
 
     /// Like `number`, but an empty cell is an error.
-    fn required(&self, r: usize, c: usize) -> Result<f64, ChartError> {
-        self.number(r, c)?
-            .ok_or_else(|| ChartError::new(&self.path, format!("line {}, column {}: empty", r + 2, self.header[c])))
+    fn required(&self, c: usize) -> Result<f64, ChartError> {
+        self.number(c)?.ok_or_else(|| {
+            ChartError::new(&self.csv.path, format!("line {}, column {}: empty", self.line, self.csv.header[c]))
+        })
     }
 }
 
 /// A record's line number and fields, or the error naming the file.
-fn row(path: &Path, record: csv::Result<csv::StringRecord>) -> Result<(u64, Vec<String>), ChartError> {
+fn row(path: &Path, record: csv::Result<csv::StringRecord>) -> Result<(u64, csv::StringRecord), ChartError> {
     let record = record.map_err(|e| ChartError::new(path, format!("not CSV: {e}")))?;
     let line = record.position().map_or(0, csv::Position::line);
-    Ok((line, record.iter().map(str::to_string).collect()))
+    Ok((line, record))
 }
 
 /// One row of timeseries.csv.
@@ -176,19 +198,17 @@ pub(super) struct Bucket {
 }
 
 pub(super) fn read_buckets(path: &Path) -> Result<Vec<Bucket>, ChartError> {
-    let csv = Csv::read(path)?;
-    let cols = ["t_s", "availability", "latency_p50_ms", "latency_p99_ms"].map(|n| csv.column(n));
-    let [t, a, p50, p99] = [cols[0].clone()?, cols[1].clone()?, cols[2].clone()?, cols[3].clone()?];
-    (0..csv.rows.len())
-        .map(|r| {
-            Ok(Bucket {
-                t: csv.required(r, t)?,
-                availability: csv.number(r, a)?,
-                p50: csv.number(r, p50)?,
-                p99: csv.number(r, p99)?,
-            })
-        })
-        .collect()
+    let columns = |csv: &Csv| -> Result<[usize; 4], ChartError> {
+        Ok([
+            csv.column("t_s")?,
+            csv.column("availability")?,
+            csv.column("latency_p50_ms")?,
+            csv.column("latency_p99_ms")?,
+        ])
+    };
+    Csv::read(path, columns, |r, &[t, a, p50, p99]| {
+        Ok(Bucket { t: r.required(t)?, availability: r.number(a)?, p50: r.number(p50)?, p99: r.number(p99)? })
+    })
 }
 
 /// One row of pops_timeseries.csv.
@@ -200,19 +220,12 @@ pub(super) struct PopTick {
 }
 
 pub(super) fn read_pop_ticks(path: &Path) -> Result<Vec<PopTick>, ChartError> {
-    let csv = Csv::read(path)?;
-    let (t, pop, arr, lvl) =
-        (csv.column("t_s")?, csv.column("pop")?, csv.column("arrivals")?, csv.column("shed_level")?);
-    (0..csv.rows.len())
-        .map(|r| {
-            Ok(PopTick {
-                t: csv.required(r, t)?,
-                pop: csv.rows[r][pop].clone(),
-                arrivals: csv.required(r, arr)?,
-                shed_level: csv.required(r, lvl)?,
-            })
-        })
-        .collect()
+    let columns = |csv: &Csv| -> Result<[usize; 4], ChartError> {
+        Ok([csv.column("t_s")?, csv.column("pop")?, csv.column("arrivals")?, csv.column("shed_level")?])
+    };
+    Csv::read(path, columns, |r, &[t, pop, arr, lvl]| {
+        Ok(PopTick { t: r.required(t)?, pop: r.text(pop), arrivals: r.required(arr)?, shed_level: r.required(lvl)? })
+    })
 }
 
 /// One row of levels.csv.
@@ -223,11 +236,10 @@ pub(super) struct LevelRow {
 }
 
 pub(super) fn read_levels(path: &Path) -> Result<Vec<LevelRow>, ChartError> {
-    let csv = Csv::read(path)?;
-    let (t, scope, level) = (csv.column("t_s")?, csv.column("scope")?, csv.column("level")?);
-    (0..csv.rows.len())
-        .map(|r| {
-            Ok(LevelRow { t: csv.required(r, t)?, scope: csv.rows[r][scope].clone(), level: csv.required(r, level)? })
-        })
-        .collect()
+    let columns = |csv: &Csv| -> Result<[usize; 3], ChartError> {
+        Ok([csv.column("t_s")?, csv.column("scope")?, csv.column("level")?])
+    };
+    Csv::read(path, columns, |r, &[t, scope, level]| {
+        Ok(LevelRow { t: r.required(t)?, scope: r.text(scope), level: r.required(level)? })
+    })
 }

@@ -274,6 +274,7 @@ pub fn build(
         scenario: s.name().to_string(),
         description: s.spec.scenario.description.trim().to_string(),
         seed: s.seed(),
+        fidelity: s.fidelity(),
         sim_duration_s: s.duration().as_secs_f64(),
         warmup_s: s.warmup().as_secs_f64(),
         bucket_s,

@@ -39,6 +39,10 @@ pub struct Summary {
     pub description: String,
     /// Master seed.
     pub seed: u64,
+    /// How the traffic was simulated: "request" or "flow" (absent in
+    /// summaries written before the flow fidelity: "request").
+    #[serde(default)]
+    pub fidelity: crate::scenario::schema::Fidelity,
     /// Simulated time, s.
     pub sim_duration_s: f64,
     /// Warm-up excluded from measures, s.

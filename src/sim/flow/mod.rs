@@ -123,8 +123,12 @@ struct PopFlow {
     pool: PoolTally,
     /// Mean requests waiting over the last window.
     waiting: f64,
-    /// Latency past the network delay (wait, service, jitter) and its key.
-    latency: Option<(StationKey, Atoms)>,
+    /// The queueing state of the last window and its latency.
+    state: Option<resolve::StationState>,
+    /// Measured successes since the state last changed, by latency shift
+    /// (network delay and retries) and class: recorded into the run's
+    /// latency histograms when it changes, or at the end.
+    deferred: Vec<(SimDuration, [f64; 4])>,
     service_rate_per_s: f64,
     service_scv: f64,
     service: Atoms,
@@ -152,11 +156,13 @@ pub(super) struct FlowPlane {
     closed: bool,
     /// Each PoP's sample of the last control period.
     samples: Vec<super::PopSample>,
+    /// Per PoP: the stream of the sampling noise of its measured CPU.
+    cpu_noise: Vec<crate::engine::rng::Stream>,
 }
 
 impl FlowPlane {
     /// The flows of `sim`'s networks, its PoPs as stations.
-    pub(super) fn new(sim: &Sim<'_>, pools: &[crate::edge::PoolConfig]) -> Self {
+    pub(super) fn new(sim: &Sim<'_>, pools: &[crate::edge::PoolConfig], seed: u64) -> Self {
         let networks = sim.routing.networks();
         let shares = sim.world.class_shares;
         let rate = (0..networks)
@@ -175,7 +181,8 @@ impl FlowPlane {
                 period: PeriodTally::default(),
                 pool: PoolTally::default(),
                 waiting: 0.0,
-                latency: None,
+                state: None,
+                deferred: Vec::new(),
                 service_rate_per_s: 1e9 / c.service.mean_ns().max(1.0),
                 service_scv: c.service.scv(),
                 service: Atoms::service(&c.service),
@@ -194,6 +201,12 @@ impl FlowPlane {
             end: sim.end,
             closed: false,
             samples: Vec::new(),
+            cpu_noise: sim
+                .world
+                .pops
+                .iter()
+                .map(|p| crate::engine::rng::stream(seed, &format!("flow/cpu/{}", p.code)))
+                .collect(),
         }
     }
 
@@ -205,13 +218,31 @@ impl FlowPlane {
         if f.from < since {
             let late = since - f.from;
             f.from = since;
-            f.to = f.to + late;
+            f.to += late;
             f.offset = f.offset + late;
         }
         if f.to > f.from && f.rate.iter().any(|r| *r > 0.0) {
             self.retries[net as usize].push(f);
         }
     }
+}
+
+/// The busy share of `servers` a request-level run would measure over a
+/// period in which `busy` servers are busy on average and a server serves
+/// `services` requests on average: the mean plus the sampling noise of a
+/// time average of the busy servers (normal, variance `2 busy / services`
+/// over `servers` squared: the number busy as in an infinite-server queue,
+/// correlated over a service time), clamped to [0, 1]. The control loop
+/// reacts to the measured CPU, so its thresholds are crossed as often as in
+/// the request level, not only when the mean crosses them.
+fn measured_cpu(busy: f64, servers: u32, services: f64, noise: &mut crate::engine::rng::Stream) -> f64 {
+    use rand_distr::{Distribution, StandardNormal};
+    let mean = busy / f64::from(servers);
+    if busy <= 0.0 || services <= 0.0 {
+        return mean.clamp(0.0, 1.0);
+    }
+    let z: f64 = StandardNormal.sample(noise);
+    (mean + z * (2.0 * busy / services).sqrt() / f64::from(servers)).clamp(0.0, 1.0)
 }
 
 impl Sim<'_> {
@@ -260,10 +291,11 @@ impl Sim<'_> {
             p.tick_spilled = whole(t.spilled);
             p.load_rps = t.arrivals / period_s;
             let servers = p.pool.servers();
+            let noise = &mut plane.cpu_noise[i];
             cpus.push(match servers {
                 0 if f.waiting > 0.0 => 1.0,
                 0 => 0.0,
-                n => (t.busy_area / (n as f64 * period_s)).min(1.0),
+                n => measured_cpu(t.busy_area / period_s, n, f.service_rate_per_s * period_s, noise),
             });
             plane.samples.push(super::PopSample {
                 t_s: now.as_secs_f64(),
@@ -293,13 +325,10 @@ impl Sim<'_> {
         self.flow.as_ref().and_then(|f| f.samples.get(p).copied())
     }
 
-    /// At the end of the run: integrate and resolve up to `end`, then let
-    /// the retries of requests sent before it play out (on the routes of the
-    /// end), so that every measured request has an outcome.
+    /// After the end (flows integrated up to it): let the retries of
+    /// requests sent before it play out, on the routes of the end, so that
+    /// every measured request has an outcome.
     pub(super) fn flow_close(&mut self) {
-        let end = self.end;
-        let all: Vec<usize> = (0..self.pops.len()).collect();
-        self.flow_settle(end, &all);
         self.with_flow(|sim, plane| {
             plane.closed = true;
             for _round in 0..=u8::MAX {
@@ -310,6 +339,9 @@ impl Sim<'_> {
                 for p in 0..sim.pops.len() {
                     sim.resolve_pop(plane, p, horizon);
                 }
+            }
+            for p in 0..sim.pops.len() {
+                sim.flush_latency(plane, p);
             }
         });
     }
