@@ -14,7 +14,9 @@ use toml::Spanned;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopologySpec {
-    /// `"builtin"` (default), `"none"`, or a CSV path relative to the scenario file.
+    /// `"builtin"` (default, 309 PoPs), `"global"` (569 PoPs: the built-in
+    /// ones plus regional metros), `"none"`, or a CSV path relative to the
+    /// scenario file.
     pub catalog: Option<Spanned<String>>,
     /// Region names (`NA`, `EU`, `APAC`, `ROW`) whose catalog PoPs take part.
     pub regions: Option<Vec<Spanned<String>>>,
