@@ -168,3 +168,54 @@ fn bad_sizing_tables_exit_2_naming_the_place_and_the_field() {
     assert_eq!(code, 0, "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Servers in all, the mean utilisation at full health (rps x mean service
+/// / servers) and the highest utilisation of one PoP, of a prepared scenario.
+fn fleet(p: &Prepared) -> (u32, f64, f64) {
+    let rps: f64 = p.world.sites.iter().map(|s| s.rps).sum();
+    let total: u32 = p.pools.iter().map(|c| c.servers).sum();
+    let busy = |i: usize| edgesim::edge::demand_rps(&p.world)[i] * p.pools[i].service.mean_ns() / 1e9;
+    let max = (0..p.pools.len()).map(|i| busy(i) / f64::from(p.pools[i].servers)).fold(0.0, f64::max);
+    (total, rps * p.pools[0].service.mean_ns() / 1e9 / f64::from(total), max)
+}
+
+/// Utilisation of `backup` once `failed`'s catchment has moved onto it.
+fn after_failover(p: &Prepared, failed: &str, backup: &str) -> f64 {
+    let demand = edgesim::edge::demand_rps(&p.world);
+    let (f, b) = (p.world.pop_index(failed).expect("failed PoP"), p.world.pop_index(backup).expect("backup"));
+    let nearest_live = (0..p.world.pops.len())
+        .filter(|&i| i != f)
+        .min_by(|&x, &y| {
+            let d = |i: usize| {
+                let (a, q) = (&p.world.pops[f], &p.world.pops[i]);
+                edgesim::world::catalog::great_circle_km(a.lat_deg, a.lon_deg, q.lat_deg, q.lon_deg)
+            };
+            d(x).total_cmp(&d(y))
+        })
+        .expect("another PoP");
+    assert_eq!(nearest_live, b, "{backup} is {failed}'s nearest neighbour");
+    (demand[f] + demand[b]) * p.pools[b].service.mean_ns() / 1e9 / f64::from(p.pools[b].servers)
+}
+
+/// The shipped Stage 3 and 4 scenarios are the seed's stages: PoPs,
+/// servers and rps as the seed gives them, about two thirds busy, and the
+/// failed PoP's backup below the spillover threshold (0.8) after the move.
+/// Prepared only: they are far too big to run at the request level.
+#[test]
+fn the_stage_scenarios_are_sized_as_the_seed_says() {
+    let p = crate::util::prepare_file(&crate::util::scenario_path("stage-3-global.toml"));
+    let (servers, mean, max) = fleet(&p);
+    assert_eq!(p.world.pops.len(), edgesim::world::catalog::builtin().len());
+    assert!((2_900..=3_300).contains(&servers), "Stage 3: {servers} servers");
+    assert!((0.6..=0.7).contains(&mean) && max < 0.7, "Stage 3: mean {mean}, max {max}");
+    assert_eq!(p.world.sites.iter().map(|s| s.rps).sum::<f64>().round(), 5e6);
+    assert!(after_failover(&p, "FRA", "CGN") < 0.65, "CGN after FRA's failure");
+
+    let p = crate::util::prepare_file(&crate::util::scenario_path("stage-4-hyperscale.toml"));
+    let (servers, mean, max) = fleet(&p);
+    assert!(p.world.pops.len() >= 500, "Stage 4: {} PoPs", p.world.pops.len());
+    assert!(servers >= 10_000, "Stage 4: {servers} servers");
+    assert!((0.6..=0.7).contains(&mean) && max < 0.7, "Stage 4: mean {mean}, max {max}");
+    assert_eq!(p.world.sites.iter().map(|s| s.rps).sum::<f64>().round(), 5e7);
+    assert!(after_failover(&p, "JFK", "EWR") < 0.65, "EWR after JFK's failure");
+}
