@@ -477,9 +477,6 @@ impl<'de> Deserialize<'de> for ServerSizing {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<ServerSizing, E> {
                 Err(E::custom(format!("got {}; expected {SIZING_HELP}", number(v))))
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ServerSizing, E> {
-                Err(E::custom(format!("got the string \"{v}\"; expected {SIZING_HELP}")))
-            }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ServerSizing, A::Error> {
                 let f = PerDemandFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
                 let min = f.min.map_or(MIN_POOL_SERVERS, Count::get);
@@ -634,7 +631,7 @@ mod tests {
             ("0", "got 0; expected a whole number from 1 to 100000, or a table"),
             ("100001", "got 100001"),
             ("2.5", "got 2.5"),
-            ("\"16\"", "got the string \"16\""),
+            ("\"16\"", "invalid type: string \"16\", expected a whole number from 1 to 100000, or a table"),
             ("{ per_krps = 0 }", "expected servers per 1000 requests per second, above 0"),
             ("{ per_krps = -1 }", "got -1"),
             ("{ per_krps = nan }", "got NaN"),
