@@ -1,11 +1,22 @@
 #!/usr/bin/env python3
-"""Generate edgesim's built-in PoP catalog, scenarios/data/pops.csv.
+"""Generate edgesim's PoP catalogs: the built-in one, scenarios/data/pops.csv,
+and the larger "global" one, scenarios/data/pops-global.csv.
 
 Usage:
     pip install -r scripts/requirements.txt
-    python3 scripts/make_catalog.py            # (re)write scenarios/data/pops.csv
-    python3 scripts/make_catalog.py --check    # exit 1 if the file is stale
-    python3 scripts/make_catalog.py --out F    # write somewhere else
+    python3 scripts/make_catalog.py                     # (re)write scenarios/data/pops.csv
+    python3 scripts/make_catalog.py --check             # exit 1 if the file is stale
+    python3 scripts/make_catalog.py --catalog global    # (re)write scenarios/data/pops-global.csv
+    python3 scripts/make_catalog.py --catalog all --check   # check both
+    python3 scripts/make_catalog.py --out F             # write somewhere else
+
+Catalogs (--catalog, default "builtin"):
+  * builtin: the codes of POPS below (309 PoPs), the catalog scenarios use
+    by default (`[topology] catalog = "builtin"`).
+  * global: every code of POPS plus those of GLOBAL_EXTRA (regional metros
+    of every region, 260 more: 569 PoPs), for the seed's Stage 4 ("500+
+    PoPs"); scenarios select it with `[topology] catalog = "global"`. A
+    builtin code has the same row in both files.
 
 Data source: the `airportsdata` package, pinned to airportsdata==20260905
 (also pinned in scripts/requirements.txt). The script refuses to run against
@@ -37,11 +48,13 @@ Weight: a relative demand weight from the code's tier:
     tier 1 (major global metro / interconnection hub) = 3.0
     tier 2 (large metro, national capital hub)        = 1.5
     tier 3 (regional metro)                           = 0.5
+    tier 4 (smaller regional metro, global only)      = 0.25
 Weights are written with at most 3 decimals.
 
 City: airportsdata's `city` field. The CSV has no quoting, so a city holding
 a comma (e.g. "Arnavutköy, Istanbul") is cut to its last comma-separated part
-("Istanbul"); a field that would still hold a comma, a quote or a line break
+("Istanbul"), unless that part names an island ("Medan, Sumatra Island"),
+when the first part is kept ("Medan"); a field that would still hold a comma, a quote or a line break
 is an error.
 
 Output: header `code,city,country,region,lat,lon,weight`; lat/lon in decimal
@@ -60,7 +73,7 @@ PINNED_AIRPORTSDATA = "20260905"
 
 REGIONS = ("NA", "EU", "APAC", "ROW")
 
-TIER_WEIGHT = {1: 3.0, 2: 1.5, 3: 0.5}
+TIER_WEIGHT = {1: 3.0, 2: 1.5, 3: 0.5, 4: 0.25}
 
 # PoP codes: region -> tier -> codes. Alphabetical within a tier.
 # Current codes are used where an airport was renamed or replaced: Chisinau is
@@ -103,6 +116,43 @@ POPS: dict[str, dict[int, str]] = {
     },
 }
 
+# The global catalog's codes beyond POPS: region -> tier -> codes, the main
+# airport of regional metros (one per metro; none shares a metro with a code
+# of POPS). Tier 3 for metros of roughly a million people or more, tier 4 for
+# smaller ones that cover a wide area (Alaska, the Yukon, Patagonia...).
+# Rome (FCO) is tier 2: a national capital the built-in list lacks.
+GLOBAL_EXTRA: dict[str, dict[int, str]] = {
+    "NA": {
+        3: """ABE AGU BJX BTR CAE CHA CJS COS CUL CUU DAY FAT GEG GSO HMO HSV LEX
+              MDT MFE MID MXL PBC PBI RNO RSW SLP SRQ TOL TRC TYS VER XNA YHM
+              YQR YXE YXU YYJ""",
+        4: """AMA BIL BTV CRP EUG FAR FSD FWA JAN LAN LBB LNK LRD MAF MHT MOB OAX
+              OGG PNS PSE PVR PWM SGF SHV SJD TLH YLW YQM YQT YXY""",
+    },
+    "EU": {
+        2: "FCO",
+        3: """ADA ADB AER ALC AYT BGO BIO BRE BRI BRQ CTA CWL DRS DTM EMA ESB FLR
+              GOA GOJ HRK IKT KJA KRR KUF LBA LCJ LIL LPL LWO MMX MPL ODS PMI
+              PMO ROV SVQ SXB UFA VRN VVO""",
+        4: """ABZ CAG DEB EIN GRZ HER INN KGD KSC LPA ORK OSR OUL PSA RZE SCQ SPU
+              SVG SZG TMP TRD TRS TZX VAR""",
+    },
+    "APAC": {
+        3: """BBI BHO CGO CGP CGQ CJB COK DLC DVO FOC GAU HAK HFE HIJ HPH HRB IDR
+              IXC JAI KHH KHN KNO KWE KWJ LHW LKO LYP MDL MUX NAG NGB NNG NQZ OOL
+              PAT PEW PLM RMQ SDJ SHE SJW SRG TAE TNA TRV TSN TYN UPG URC VNS
+              VTZ""",
+        4: "ASB BKI BWN CJU CNS DIL DRW DYU HBA KCH KMJ KOJ POM PPT",
+    },
+    "ROW": {
+        3: """AQP BAQ BGW BSR CGB CLO COR CTG DLA EBL FIH FLN GYN HAV HBE JPA KAN
+              MAO MAR MCZ MDZ MED NAT NSI ORN PHC PLZ RAK RBA ROS SLZ STI TNG TUC
+              VCP VIX VLN VVI""",
+        4: """AJU ANF BGI BKO BZE CBB CCP CGR CKY COO CUE CUR CUZ GBE GEO HFA LLW
+              MBJ NAS OUA PAP RUN SAP TNR WDH""",
+    },
+}
+
 # ISO 3166-1 alpha-2 country -> region. Every country of a listed PoP must be
 # here; the table also covers a few neighbours so that adding codes is easy.
 _REGION_COUNTRIES = {
@@ -116,7 +166,8 @@ _REGION_COUNTRIES = {
               SR SV TT UY VE
               AE BH IL IQ JO KW LB OM PS QA SA SY YE
               AO BJ BW CD CI CM DZ EG ET GA GH GM KE LY MA MG MU MZ NA NE NG RE
-              RW SD SN TG TN TZ UG ZA ZM ZW""",
+              RW SD SN TG TN TZ UG ZA ZM ZW
+              BF GN ML MW""",
 }
 COUNTRY_REGION: dict[str, str] = {
     cc: region for region, ccs in _REGION_COUNTRIES.items() for cc in ccs.split()
@@ -129,11 +180,11 @@ class CatalogBuildError(Exception):
     """A problem that must stop the build (missing code, unknown country...)."""
 
 
-def listed_codes() -> list[tuple[str, str, int]]:
-    """(code, listed region, tier) for every listed code; fails on duplicates."""
+def listed_codes(lists: list[dict[str, dict[int, str]]]) -> list[tuple[str, str, int]]:
+    """(code, listed region, tier) for every code of `lists`; fails on duplicates."""
     seen: dict[str, str] = {}
     out = []
-    for region, tiers in POPS.items():
+    for region, tiers in (item for pops in lists for item in pops.items()):
         if region not in REGIONS:
             raise CatalogBuildError(f"unknown region {region!r} in POPS")
         for tier, codes in tiers.items():
@@ -152,7 +203,8 @@ def listed_codes() -> list[tuple[str, str, int]]:
 def clean_city(code: str, city: str) -> str:
     city = city.strip()
     if "," in city:
-        city = city.split(",")[-1].strip()
+        parts = [part.strip() for part in city.split(",")]
+        city = parts[0] if parts[-1].endswith(" Island") else parts[-1]
     if not city or any(ch in city for ch in ',"\r\n'):
         raise CatalogBuildError(f"{code}: city {city!r} cannot be written unquoted")
     return city
@@ -168,10 +220,10 @@ def fmt_weight(value: float) -> str:
     return text + "0" if text.endswith(".") else text
 
 
-def build_rows(airports: dict) -> list[tuple[str, ...]]:
+def build_rows(airports: dict, lists: list[dict[str, dict[int, str]]]) -> list[tuple[str, ...]]:
     errors = []
     rows = []
-    for code, listed_region, tier in listed_codes():
+    for code, listed_region, tier in listed_codes(lists):
         ap = airports.get(code)
         if ap is None:
             errors.append(f"{code}: not in airportsdata (IATA)")
@@ -204,10 +256,16 @@ def render(rows: list[tuple[str, ...]]) -> str:
     return "\n".join([HEADER] + [",".join(r) for r in rows]) + "\n"
 
 
-def check_minimums(rows: list[tuple[str, ...]]) -> dict[str, int]:
+def count_regions(rows: list[tuple[str, ...]]) -> dict[str, int]:
     counts = {r: 0 for r in REGIONS}
     for row in rows:
         counts[row[3]] += 1
+    return counts
+
+
+def check_minimums(rows: list[tuple[str, ...]]) -> dict[str, int]:
+    """The built-in catalog's floor: the seed's 300+ PoPs and its per-region counts."""
+    counts = count_regions(rows)
     minimum = {"NA": 80, "EU": 70, "APAC": 60, "ROW": 1}
     short = [f"{r} has {counts[r]} < {m}" for r, m in minimum.items() if counts[r] < m]
     if len(rows) < 300:
@@ -220,10 +278,67 @@ def check_minimums(rows: list[tuple[str, ...]]) -> dict[str, int]:
     return counts
 
 
+def check_global_minimums(rows: list[tuple[str, ...]], builtin_rows: list[tuple[str, ...]]) -> dict[str, int]:
+    """The global catalog's floor: the seed's Stage 4 (500+ PoPs), at least
+    200 codes beyond the built-in catalog, and every built-in row unchanged."""
+    counts = count_regions(rows)
+    short = [f"{r} has {counts[r]} < {n}" for r, n in count_regions(builtin_rows).items() if counts[r] < n + 40]
+    if len(rows) < 500:
+        short.append(f"only {len(rows)} PoPs < 500")
+    if len(rows) < len(builtin_rows) + 200:
+        short.append(f"only {len(rows) - len(builtin_rows)} PoPs beyond the built-in catalog < 200")
+    present = set(rows)
+    short += [f"built-in row {row[0]} missing or changed" for row in builtin_rows if row not in present]
+    if short:
+        raise CatalogBuildError("global catalog below its minimums: " + "; ".join(short))
+    return counts
+
+
+def build_catalog(name: str, airports: dict) -> tuple[list[tuple[str, ...]], dict[str, int]]:
+    """The rows of catalog `name` ("builtin" or "global") and its region counts."""
+    builtin_rows = build_rows(airports, [POPS])
+    if name == "builtin":
+        return builtin_rows, check_minimums(builtin_rows)
+    rows = build_rows(airports, [POPS, GLOBAL_EXTRA])
+    return rows, check_global_minimums(rows, builtin_rows)
+
+
+# Catalog name -> its file under scenarios/data.
+CATALOG_FILES = {"builtin": "pops.csv", "global": "pops-global.csv"}
+
+
+def write_or_check(name: str, out: Path, check: bool, airports: dict) -> int:
+    """Writes catalog `name` to `out`, or with `check` compares it; the exit code."""
+    try:
+        rows, counts = build_catalog(name, airports)
+    except CatalogBuildError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    text = render(rows)
+    summary = ", ".join(f"{r} {counts[r]}" for r in REGIONS)
+    if check:
+        current = out.read_bytes() if out.exists() else b""
+        if current != text.encode("utf-8"):
+            print(f"{out} is stale: run scripts/make_catalog.py --catalog {name}", file=sys.stderr)
+            return 1
+        print(f"{out} is up to date ({len(rows)} PoPs: {summary})")
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(text.encode("utf-8"))
+    print(f"wrote {out}: {len(rows)} PoPs ({summary})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     repo = Path(__file__).resolve().parent.parent
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, default=repo / "scenarios" / "data" / "pops.csv")
+    ap.add_argument(
+        "--catalog",
+        choices=[*CATALOG_FILES, "all"],
+        default="builtin",
+        help="which catalog to build (all: every one, to its own file)",
+    )
+    ap.add_argument("--out", type=Path, help="the file to write or check [scenarios/data/<the catalog's file>]")
     ap.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
     ap.add_argument(
         "--allow-other-version",
@@ -245,26 +360,16 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(f"warning: {msg}", file=sys.stderr)
 
-    try:
-        rows = build_rows(airportsdata.load("IATA"))
-        counts = check_minimums(rows)
-    except CatalogBuildError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    text = render(rows)
-    summary = ", ".join(f"{r} {counts[r]}" for r in REGIONS)
-
-    if args.check:
-        current = args.out.read_bytes() if args.out.exists() else b""
-        if current != text.encode("utf-8"):
-            print(f"{args.out} is stale: run scripts/make_catalog.py", file=sys.stderr)
-            return 1
-        print(f"{args.out} is up to date ({len(rows)} PoPs: {summary})")
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(text.encode("utf-8"))
-    print(f"wrote {args.out}: {len(rows)} PoPs ({summary})")
-    return 0
+    names = list(CATALOG_FILES) if args.catalog == "all" else [args.catalog]
+    if args.out is not None and len(names) > 1:
+        print("error: --out names one file: give --catalog builtin or global with it", file=sys.stderr)
+        return 2
+    airports = airportsdata.load("IATA")
+    status = 0
+    for name in names:
+        out = args.out or repo / "scenarios" / "data" / CATALOG_FILES[name]
+        status = max(status, write_or_check(name, out, args.check, airports))
+    return status
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ mod util;
 
 mod bad_input;
 mod budget;
+mod catalog_global;
 mod charts;
 mod check_cli;
 mod determinism;
@@ -27,6 +28,7 @@ mod overload;
 mod queueing_oracle;
 mod resilience;
 mod safe_writes;
+mod sizing;
 mod state;
 mod sweep;
 mod sweep_report;

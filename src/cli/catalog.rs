@@ -1,5 +1,6 @@
-//! `edgesim catalog`: the built-in PoP catalog as a table or CSV,
-//! optionally one region's PoPs only.
+//! `edgesim catalog`: an embedded PoP catalog (`--catalog builtin`, the
+//! default, or `global`) as a table or CSV, optionally one region's PoPs
+//! only.
 
 use super::failure::{input_error, Failure, EXIT_OK};
 use edgesim::world::catalog::{self, Region};
@@ -7,6 +8,10 @@ use edgesim::world::catalog::{self, Region};
 /// The flags of `edgesim catalog`.
 #[derive(clap::Args)]
 pub struct CatalogArgs {
+    /// Which embedded catalog: builtin (309 PoPs, the default of scenarios)
+    /// or global (569 PoPs: builtin plus regional metros).
+    #[arg(long, value_enum, default_value = "builtin")]
+    catalog: CatalogName,
     /// Only this region: NA, EU, APAC or ROW.
     #[arg(long)]
     region: Option<String>,
@@ -17,7 +22,23 @@ pub struct CatalogArgs {
 
 /// Runs `edgesim catalog`.
 pub fn execute(a: CatalogArgs) -> Result<u8, Failure> {
-    list_catalog(a.region.as_deref(), a.format)
+    list_catalog(a.catalog, a.region.as_deref(), a.format)
+}
+
+/// The embedded catalogs, by the names scenarios give them.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum CatalogName {
+    Builtin,
+    Global,
+}
+
+impl CatalogName {
+    fn pops(self) -> &'static [catalog::CatalogPop] {
+        match self {
+            CatalogName::Builtin => catalog::builtin(),
+            CatalogName::Global => catalog::global(),
+        }
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -26,14 +47,14 @@ enum CatalogFormat {
     Csv,
 }
 
-fn list_catalog(region: Option<&str>, format: CatalogFormat) -> Result<u8, Failure> {
+fn list_catalog(name: CatalogName, region: Option<&str>, format: CatalogFormat) -> Result<u8, Failure> {
     let wanted = match region {
         Some(r) => Some(Region::parse(r).ok_or_else(|| {
             input_error(format!("--region: unknown region \"{r}\"; expected one of NA, EU, APAC, ROW"))
         })?),
         None => None,
     };
-    let pops = catalog::builtin().iter().filter(|p| wanted.is_none_or(|w| p.region == w));
+    let pops = name.pops().iter().filter(|p| wanted.is_none_or(|w| p.region == w));
     let mut out = String::new();
     match format {
         CatalogFormat::Csv => {

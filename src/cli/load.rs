@@ -137,7 +137,7 @@ pub fn add_scenario_inputs(plan: &mut OutputsPlan, path: &Path, scenario: &edges
     plan.input("the scenario file", path);
     if let Some(c) = &scenario.spec.topology.catalog {
         let c = c.get_ref();
-        if c != "builtin" && c != "none" {
+        if edgesim::world::catalog::named(c).is_none() && c != "none" {
             plan.input("the catalog file", &scenario.dir.join(c));
         }
     }

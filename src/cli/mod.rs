@@ -109,8 +109,8 @@ pub enum Command {
     /// Check scenario files without running them.
     #[command(after_help = "Example:\n  edgesim validate scenarios/*.toml scenarios/validation/*.toml")]
     Validate(validate::ValidateArgs),
-    /// List the built-in PoP catalog.
-    #[command(after_help = "Example:\n  edgesim catalog --region EU --format csv")]
+    /// List a PoP catalog: the built-in one, or `--catalog global`.
+    #[command(after_help = "Example:\n  edgesim catalog --region EU --format csv\n  edgesim catalog --catalog global")]
     Catalog(catalog::CatalogArgs),
 }
 

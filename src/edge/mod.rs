@@ -39,7 +39,8 @@ pub struct PoolConfig {
 }
 
 /// The pool of every PoP of `world`, in the same order. An override for a
-/// PoP that is not in the topology is an error.
+/// PoP that is not in the topology is an error. `servers = { per_krps }`
+/// sizes a PoP from its [`demand_rps`].
 pub fn pool_configs(s: &Scenario, world: &World) -> Result<Vec<PoolConfig>, ScenarioError> {
     let pops = &s.spec.pops;
     for (code, spec) in pops {
@@ -52,19 +53,35 @@ pub fn pool_configs(s: &Scenario, world: &World) -> Result<Vec<PoolConfig>, Scen
         }
     }
     let default = pops.get("default").map(|p| p.get_ref().clone()).unwrap_or_default();
+    let demand = demand_rps(world);
     Ok(world
         .pops
         .iter()
-        .map(|p| {
+        .zip(demand)
+        .map(|(p, rps)| {
             let own = pops.get(&p.code).map(|s| s.get_ref());
-            resolve(own, &default)
+            resolve(own, &default, rps)
         })
         .collect())
 }
 
-fn resolve(own: Option<&PoolSpec>, default: &PoolSpec) -> PoolConfig {
+/// Each PoP's expected demand in requests per second, in [`World::pops`]
+/// order: the rps of the client sites whose nearest PoP it is (its
+/// catchment with every PoP up).
+pub fn demand_rps(world: &World) -> Vec<f64> {
+    let mut demand = vec![0.0; world.pops.len()];
+    for site in &world.sites {
+        if let Some(d) = demand.get_mut(site.nearest_pop) {
+            *d += site.rps;
+        }
+    }
+    demand
+}
+
+fn resolve(own: Option<&PoolSpec>, default: &PoolSpec, demand_rps: f64) -> PoolConfig {
     let pick = |f: fn(&PoolSpec) -> bool| own.filter(|o| f(o)).unwrap_or(default);
-    let servers = pick(|p| p.servers.is_some()).servers.as_ref().map_or(DEFAULT_SERVERS, |s| s.get_ref().get());
+    let servers =
+        pick(|p| p.servers.is_some()).servers.as_ref().map_or(DEFAULT_SERVERS, |s| s.get_ref().servers_for(demand_rps));
     let queue_limit = pick(|p| p.queue_limit.is_some()).queue_limit.map_or(DEFAULT_QUEUE_LIMIT, |q| q.get());
     let service = pick(|p| p.service.is_some())
         .service

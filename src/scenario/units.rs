@@ -6,7 +6,9 @@
 //! finite reals in a range ([`Fraction`], [`Share`], [`Rate`],
 //! [`RateOrZero`], [`Weight`], [`Latitude`], [`Longitude`], [`Speed`],
 //! [`Inflation`], [`Size`], [`Throughput`], [`ZipfExponent`],
-//! [`Percentile`], [`NonNegative`]) and degradation [`Level`]s. The schema
+//! [`Percentile`], [`NonNegative`], [`ServersPerKrps`]), degradation
+//! [`Level`]s and a PoP's [`ServerSizing`] (a number of servers, or a
+//! table sizing them from the PoP's demand). The schema
 //! uses them for every number, so no unchecked number reaches the model.
 
 use crate::engine::time::{NS_PER_MS, NS_PER_S, NS_PER_US};
@@ -394,6 +396,104 @@ real! {
     NonNegative, 0.0, <=, 1e15, "a number"
 }
 
+real! {
+    /// Servers per 1,000 requests per second of a PoP's demand.
+    ServersPerKrps, 0.0, <, 1e5, "servers per 1000 requests per second"
+}
+
+/// Most servers a pool may have, and [`ServerSizing::PerDemand`]'s default `max`.
+pub const MAX_POOL_SERVERS: u32 = 100_000;
+/// [`ServerSizing::PerDemand`]'s default `min`: the seed's minimum per PoP.
+pub const MIN_POOL_SERVERS: u32 = 4;
+
+/// What `servers` in `[pops.default]` / `[pops.<CODE>]` may be.
+const SIZING_HELP: &str =
+    "a whole number from 1 to 100000, or a table { per_krps = <servers per 1000 rps>, min = <n>, max = <n> }";
+
+/// The servers of a PoP's pool as a scenario writes them: a number
+/// (`servers = 16`), or sized from the PoP's demand (`servers = { per_krps =
+/// 2.5, min = 4, max = 100000 }`): `clamp(ceil(per_krps x demand in 1000
+/// rps), min, max)`, resolved once the world is built (`edge::pool_configs`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServerSizing {
+    /// This many servers, 1 to 100,000.
+    Fixed(u32),
+    /// Servers per 1,000 rps of demand, at least `min` and at most `max`.
+    PerDemand {
+        /// Servers per 1,000 requests per second (finite, above 0).
+        per_krps: f64,
+        /// Fewest servers, 1 to 100,000 [4, the seed's minimum].
+        min: u32,
+        /// Most servers, `min` to 100,000 [100,000].
+        max: u32,
+    },
+}
+
+impl ServerSizing {
+    /// The servers of a PoP whose demand is `demand_rps` requests per
+    /// second: the fixed number, or `per_krps x demand_rps / 1000` rounded
+    /// up (a product within 1e-9 of a whole number counts as that number,
+    /// so float noise never adds a server), then clamped to `[min, max]`.
+    pub fn servers_for(self, demand_rps: f64) -> u32 {
+        match self {
+            ServerSizing::Fixed(n) => n,
+            ServerSizing::PerDemand { per_krps, min, max } => {
+                let want = per_krps * demand_rps.max(0.0) / 1000.0;
+                let whole = if (want - want.round()).abs() < 1e-9 { want.round() } else { want.ceil() };
+                // In range after the clamp, so the cast is exact.
+                whole.clamp(f64::from(min), f64::from(max)) as u32
+            }
+        }
+    }
+}
+
+/// The keys of `servers = { ... }`, read before the checks of [`ServerSizing`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PerDemandFields {
+    per_krps: ServersPerKrps,
+    min: Option<Count<1, MAX_POOL_SERVERS>>,
+    max: Option<Count<1, MAX_POOL_SERVERS>>,
+}
+
+impl<'de> Deserialize<'de> for ServerSizing {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ServerSizing;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(SIZING_HELP)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ServerSizing, E> {
+                if (1..=i64::from(MAX_POOL_SERVERS)).contains(&v) {
+                    Ok(ServerSizing::Fixed(v as u32))
+                } else {
+                    Err(E::custom(format!("got {v}; expected {SIZING_HELP}")))
+                }
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ServerSizing, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ServerSizing, E> {
+                Err(E::custom(format!("got {}; expected {SIZING_HELP}", number(v))))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ServerSizing, A::Error> {
+                let f = PerDemandFields::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                let min = f.min.map_or(MIN_POOL_SERVERS, Count::get);
+                let max = f.max.map_or(MAX_POOL_SERVERS, Count::get);
+                if min > max {
+                    return Err(de::Error::custom(format!(
+                        "min = {min} is above max = {max}; expected min <= max (defaults: min {MIN_POOL_SERVERS}, \
+                         max {MAX_POOL_SERVERS})"
+                    )));
+                }
+                Ok(ServerSizing::PerDemand { per_krps: f.per_krps.get(), min, max })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 impl Fraction {
     /// The number.
     pub fn get(self) -> f64 {
@@ -514,6 +614,53 @@ mod tests {
         assert_eq!(read::<Duration>("\"8760h\"").map(|d| d.as_nanos()), Ok(MAX_DURATION_NS));
         let err = read::<Duration>("\"8761h\"").unwrap_err();
         assert!(err.contains("at most 365 days"), "{err}");
+    }
+
+    #[test]
+    fn server_sizing_reads_a_number_or_a_table() {
+        assert_eq!(read::<ServerSizing>("16"), Ok(ServerSizing::Fixed(16)));
+        assert_eq!(
+            read::<ServerSizing>("{ per_krps = 2.5 }"),
+            Ok(ServerSizing::PerDemand { per_krps: 2.5, min: MIN_POOL_SERVERS, max: MAX_POOL_SERVERS })
+        );
+        assert_eq!(
+            read::<ServerSizing>("{ per_krps = 1, min = 2, max = 2 }"),
+            Ok(ServerSizing::PerDemand { per_krps: 1.0, min: 2, max: 2 })
+        );
+        let bad = [
+            ("0", "got 0; expected a whole number from 1 to 100000, or a table"),
+            ("100001", "got 100001"),
+            ("2.5", "got 2.5"),
+            ("\"16\"", "invalid type: string \"16\", expected a whole number from 1 to 100000, or a table"),
+            ("{ per_krps = 0 }", "expected servers per 1000 requests per second, above 0"),
+            ("{ per_krps = -1 }", "got -1"),
+            ("{ per_krps = nan }", "got NaN"),
+            ("{ per_krps = inf }", "got inf"),
+            ("{ min = 4 }", "missing field `per_krps`"),
+            ("{ per_krps = 1, min = 0 }", "a whole number from 1 to 100000"),
+            ("{ per_krps = 1, max = 100001 }", "got 100001"),
+            ("{ per_krps = 1, min = 10, max = 5 }", "min = 10 is above max = 5"),
+            ("{ per_krps = 1, max = 3 }", "min = 4 is above max = 3"),
+            ("{ per_krps = 1, mx = 3 }", "unknown field `mx`"),
+        ];
+        for (text, needle) in bad {
+            let err = read::<ServerSizing>(text).expect_err(text);
+            assert!(err.contains(needle), "{text}: `{err}` lacks `{needle}`");
+        }
+    }
+
+    #[test]
+    fn server_sizing_rounds_up_and_clamps() {
+        let per = |per_krps, min, max| ServerSizing::PerDemand { per_krps, min, max };
+        assert_eq!(ServerSizing::Fixed(7).servers_for(1e6), 7);
+        // 2.5 x 4.1 = 10.25 -> 11; 2.5 x 4 = 10 exactly -> 10.
+        assert_eq!(per(2.5, 1, 1000).servers_for(4100.0), 11);
+        assert_eq!(per(2.5, 1, 1000).servers_for(4000.0), 10);
+        // 0.1 x 30 = 3.0000000000000004 in floats: still 3.
+        assert_eq!(per(0.1, 1, 1000).servers_for(30_000.0), 3);
+        assert_eq!(per(2.5, 4, 1000).servers_for(0.0), 4);
+        assert_eq!(per(2.5, 4, 1000).servers_for(1e6), 1000);
+        assert_eq!(per(2.5, 4, 1000).servers_for(-5.0), 4);
     }
 
     #[test]

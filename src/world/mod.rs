@@ -130,8 +130,11 @@ fn load_catalog(s: &Scenario) -> Result<Vec<CatalogPop>, ScenarioError> {
     let Some(choice) = &s.spec.topology.catalog else {
         return Ok(catalog::builtin().to_vec());
     };
-    match choice.get_ref().as_str() {
-        "builtin" => Ok(catalog::builtin().to_vec()),
+    let name = choice.get_ref().as_str();
+    if let Some(embedded) = catalog::named(name) {
+        return Ok(embedded.to_vec());
+    }
+    match name {
         "none" => Ok(Vec::new()),
         path => {
             let full = s.dir.join(path);

@@ -3,8 +3,8 @@
 //! between clients and PoPs, and each PoP's server pool. The PoP catalog
 //! itself and the geography are the world's; this is only what the file says.
 
-use super::{one, DistSpec, QueueLimit, Servers};
-use crate::scenario::units::{Duration, Inflation, Latitude, Longitude, Speed, Weight};
+use super::{one, DistSpec, QueueLimit};
+use crate::scenario::units::{Duration, Inflation, Latitude, Longitude, ServerSizing, Speed, Weight};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -14,7 +14,9 @@ use toml::Spanned;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopologySpec {
-    /// `"builtin"` (default), `"none"`, or a CSV path relative to the scenario file.
+    /// `"builtin"` (default, 309 PoPs), `"global"` (569 PoPs: the built-in
+    /// ones plus regional metros), `"none"`, or a CSV path relative to the
+    /// scenario file.
     pub catalog: Option<Spanned<String>>,
     /// Region names (`NA`, `EU`, `APAC`, `ROW`) whose catalog PoPs take part.
     pub regions: Option<Vec<Spanned<String>>>,
@@ -89,8 +91,13 @@ impl Default for NetworkSpec {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolSpec {
-    /// Servers in the pool, 1 to 100,000 [4, the seed's minimum].
-    pub servers: Option<Spanned<Servers>>,
+    /// Servers in the pool [4, the seed's minimum]: a number from 1 to
+    /// 100,000, or sized from the PoP's demand, `servers = { per_krps = 2.5,
+    /// min = 4, max = 100000 }`: `clamp(ceil(per_krps x D / 1000), min,
+    /// max)`, where D is the PoP's catchment at full health, the requests
+    /// per second of the client sites nearest to it (`min` defaults to 4,
+    /// `max` to 100,000; `per_krps` must be finite and above 0).
+    pub servers: Option<Spanned<ServerSizing>>,
     /// Service time of one request on one server [exponential, mean 5ms].
     pub service: Option<Spanned<DistSpec>>,
     /// Requests that may wait for a server; more are rejected [1000].
