@@ -2,7 +2,7 @@
 //! per-expectation lines, JUnit XML read back by an XML parser, the JSON
 //! verdict, inconclusive verdicts, and baseline drift.
 
-use crate::util::{crate_path, edgesim, is_stage_scenario, s, temp_dir, text};
+use crate::util::{crate_path, edgesim, s, temp_dir, text};
 
 use std::path::{Path, PathBuf};
 
@@ -43,11 +43,9 @@ fn shipped_scenarios_pass_and_junit_counts_match_the_files() {
     let junit = d.join("reports/junit.xml");
     let verdict = d.join("reports/verdict.json");
     let scenarios = crate_path("scenarios");
-    // Every shipped file but the seed's stages (scenarios/stage-*.toml),
-    // far too big for the request level: the flow fidelity covers them.
+    // Every shipped file, the seed's stages (flow fidelity) included.
     let mut files = Vec::new();
     toml_files(&scenarios, &mut files);
-    files.retain(|f| !is_stage_scenario(f));
     files.sort();
     let mut args = vec!["check".to_string()];
     args.extend(files.iter().map(|f| s(f).to_string()));

@@ -20,6 +20,7 @@ mod check_cli;
 mod determinism;
 mod failover;
 mod fault_kinds;
+mod flow;
 mod fuzz;
 mod layers;
 mod outage;
