@@ -393,3 +393,22 @@ fn what_the_flow_level_cannot_model_is_refused_naming_the_field() {
     assert!(err.contains("typo.toml:") && err.contains("fidelity") && err.contains("request"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn checks_baselines_and_charts_work_the_same_at_flow_level() {
+    let d = temp_dir("cli");
+    let sc = scenario_path("pop-failure.toml");
+    let base = d.join("baselines");
+    let (code, err) = edgesim_code(["baseline", s(&sc), "--fidelity", "flow", "--out", s(&base), "-q"]);
+    assert_eq!(code, 0, "{err}");
+    let stored = crate::util::read_json(&base.join("pop-failure.json"));
+    assert_eq!(stored["fidelity"], "flow");
+    let out = d.join("check");
+    let args = ["check", s(&sc), "--fidelity", "flow", "--baseline", s(&base), "--out", s(&out), "-q"];
+    let (code, err) = edgesim_code(args);
+    assert_eq!(code, 0, "a flow run matches its own baseline: {err}");
+    for f in ["summary.json", "report.html", "latency.png", "traffic.svg", "pops_timeseries.csv"] {
+        assert!(out.join("pop-failure").join(f).is_file(), "{f} written by a flow check");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
