@@ -253,60 +253,9 @@ fn on_a_cpu_threshold_flow_stays_within_its_documented_disagreement_over_seeds()
 
 // ------------------------------------------------------------ transients
 
-/// One PoP of 100 exponential servers (10 ms) at 8,000 rps, a pure queue,
-/// degraded to half its servers for 20 s, with room for `limit` waiting.
+/// The fluid-burst scenario at the flow level with room for `limit` waiting.
 fn burst(limit: u64) -> String {
-    format!(
-        r#"
-[scenario]
-name = "fluid-burst"
-seed = 11
-duration = "130s"
-fidelity = "flow"
-
-[topology]
-catalog = "none"
-
-[[topology.pop]]
-code = "LAB"
-city = "Laboratory"
-region = "NA"
-lat = 0.0
-lon = 0.0
-
-[network]
-last_mile = "0s"
-
-[traffic]
-rps = 8000
-classes = {{ p1 = 1.0 }}
-
-[[traffic.site]]
-name = "lab-clients"
-near = "LAB"
-
-[overload]
-shed_cpu = 1.0
-spillover_threshold = 1.0
-tick = "1s"
-
-[client]
-timeout = "1h"
-retry = {{ policy = "none" }}
-
-[pops.LAB]
-servers = 100
-service = {{ dist = "exponential", mean = "10ms" }}
-queue_limit = {limit}
-
-[[fault]]
-kind = "pop-degraded"
-pop = "LAB"
-capacity = 0.5
-at = "60s"
-for = "20s"
-"#
-    )
+    crate::util::fluid_burst(limit).replace("[scenario]\n", "[scenario]\nfidelity = \"flow\"\n")
 }
 
 /// The fluid model by hand: during the 20 s at 50 servers (5,000/s) the

@@ -106,59 +106,9 @@ fn mm16_at_ninety_percent() {
     check("mmc-c16-rho90.toml");
 }
 
-/// One PoP of 100 exponential servers (10 ms) at 8,000 rps, a pure queue (no
-/// shedding, no timeout, no retry), degraded to half its servers for 20 s.
+/// The fluid-burst scenario with an unlimited queue in practice.
 fn overload_burst() -> String {
-    r#"
-[scenario]
-name = "fluid-burst"
-seed = 11
-duration = "130s"
-warmup = "0s"
-
-[topology]
-catalog = "none"
-
-[[topology.pop]]
-code = "LAB"
-city = "Laboratory"
-region = "NA"
-lat = 0.0
-lon = 0.0
-
-[network]
-last_mile = "0s"
-
-[traffic]
-rps = 8000
-classes = { p1 = 1.0 }
-
-[[traffic.site]]
-name = "lab-clients"
-near = "LAB"
-
-[overload]
-shed_cpu = 1.0
-spillover_threshold = 1.0
-tick = "1s"
-
-[client]
-timeout = "1h"
-retry = { policy = "none" }
-
-[pops.LAB]
-servers = 100
-service = { dist = "exponential", mean = "10ms" }
-queue_limit = 100_000_000
-
-[[fault]]
-kind = "pop-degraded"
-pop = "LAB"
-capacity = 0.5
-at = "60s"
-for = "20s"
-"#
-    .to_string()
+    crate::util::fluid_burst(100_000_000)
 }
 
 /// A PoP pushed past capacity builds and drains its backlog as the fluid

@@ -153,3 +153,60 @@ pub fn run_shipped(file: &str) -> edgesim::Outcome {
 pub fn summary_json(out: &edgesim::Outcome) -> serde_json::Value {
     serde_json::to_value(&out.summary).expect("the summary serialises")
 }
+
+/// One PoP of 100 exponential servers (10 ms) at 8,000 rps, a pure queue (no
+/// shedding, no timeout, no retry), degraded to half its servers from 60 s
+/// to 80 s, with room for `limit` waiting: the fluid model's test case
+/// (tests/queueing_oracle.rs at the request level, tests/flow.rs at the flow level).
+pub fn fluid_burst(limit: u64) -> String {
+    format!(
+        r#"
+[scenario]
+name = "fluid-burst"
+seed = 11
+duration = "130s"
+
+[topology]
+catalog = "none"
+
+[[topology.pop]]
+code = "LAB"
+city = "Laboratory"
+region = "NA"
+lat = 0.0
+lon = 0.0
+
+[network]
+last_mile = "0s"
+
+[traffic]
+rps = 8000
+classes = {{ p1 = 1.0 }}
+
+[[traffic.site]]
+name = "lab-clients"
+near = "LAB"
+
+[overload]
+shed_cpu = 1.0
+spillover_threshold = 1.0
+tick = "1s"
+
+[client]
+timeout = "1h"
+retry = {{ policy = "none" }}
+
+[pops.LAB]
+servers = 100
+service = {{ dist = "exponential", mean = "10ms" }}
+queue_limit = {limit}
+
+[[fault]]
+kind = "pop-degraded"
+pop = "LAB"
+capacity = 0.5
+at = "60s"
+for = "20s"
+"#
+    )
+}

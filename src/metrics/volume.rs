@@ -33,6 +33,13 @@ impl VolumeCounts {
     }
 }
 
+/// Adds the whole counts nearest `v` to `counts`.
+fn settle_into(counts: &mut Counts, v: &VolumeCounts) {
+    let r = v.round();
+    counts.issued += r.issued;
+    counts.succeeded += r.succeeded;
+}
+
 /// A span of send times `[from, to)` over which a volume is spread evenly;
 /// an empty span (`from == to`) puts it all at `from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,9 +233,7 @@ impl Recorder {
     pub fn settle_volumes(&mut self) {
         let Some(v) = self.volumes.take() else { return };
         for (c, vc) in self.by_class.iter_mut().zip(&v.by_class) {
-            let r = vc.round();
-            c.issued += r.issued;
-            c.succeeded += r.succeeded;
+            settle_into(c, vc);
         }
         let issued: u64 = self.by_class.iter().map(|c| c.issued).sum();
         let succeeded: u64 = self.by_class.iter().map(|c| c.succeeded).sum();
@@ -245,19 +250,13 @@ impl Recorder {
         }
         self.attempts += v.attempts.round() as u64;
         for (c, vc) in self.by_pop.iter_mut().zip(&v.by_pop) {
-            let r = vc.round();
-            c.issued += r.issued;
-            c.succeeded += r.succeeded;
+            settle_into(c, vc);
         }
         for (b, vc) in self.buckets.iter_mut().zip(&v.buckets) {
-            let r = vc.round();
-            b.counts.issued += r.issued;
-            b.counts.succeeded += r.succeeded;
+            settle_into(&mut b.counts, vc);
         }
         for (p, vc) in self.probes.iter_mut().zip(&v.probes) {
-            let r = vc.round();
-            p.counts.issued += r.issued;
-            p.counts.succeeded += r.succeeded;
+            settle_into(&mut p.counts, vc);
         }
     }
 }
@@ -339,13 +338,9 @@ impl FaultRecord {
     pub fn settle_volumes(&mut self) {
         let Some(v) = self.volumes.take() else { return };
         for (b, vc) in self.buckets.iter_mut().zip(&v.buckets) {
-            let r = vc.round();
-            b.issued += r.issued;
-            b.succeeded += r.succeeded;
+            settle_into(b, vc);
         }
-        let r = v.during.round();
-        self.during.issued += r.issued;
-        self.during.succeeded += r.succeeded;
+        settle_into(&mut self.during, &v.during);
         self.attempts_during += v.attempts_during.round() as u64;
     }
 }
