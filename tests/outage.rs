@@ -94,7 +94,7 @@ fn a_healthy_run_keeps_its_availability() {
 
 /// One site, one PoP, a request every 100 ms, a constant network and
 /// service: the PoP dies at 5.05 s, between two requests, and stays down.
-const HAND: &str = r#"
+pub(crate) const HAND: &str = r#"
 [scenario]
 name = "hand-count"
 seed = 2

@@ -140,16 +140,9 @@ impl Recorder {
         let v = volume * share;
         let ok = outcome.is_ok();
         let (origin, width) = (SimTime::ZERO, SimDuration(self.bucket_ns));
-        let probe_shares: Vec<(usize, f64)> = self
-            .probes
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.pop.is_none_or(|q| q == pop) && p.class.is_none_or(|c| c == class))
-            .map(|(i, p)| (i, span.share_in(p.from, p.to)))
-            .filter(|(_, s)| *s > 0.0)
-            .collect();
         let last = self.buckets.len().saturating_sub(1);
-        let vols = self.volumes();
+        self.volumes();
+        let Some(vols) = self.volumes.as_deref_mut() else { return };
         vols.total.add(v, ok);
         vols.by_class[class as usize].add(v, ok);
         if let Some(c) = vols.by_pop.get_mut(pop as usize) {
@@ -166,8 +159,12 @@ impl Recorder {
                 bucket.add(v * s, ok);
             }
         }
-        for (i, s) in probe_shares {
-            vols.probes[i].add(v * s, ok);
+        let in_scope = |p: &&super::Probe| p.pop.is_none_or(|q| q == pop) && p.class.is_none_or(|c| c == class);
+        for (p, pv) in self.probes.iter().zip(vols.probes.iter_mut()).filter(|(p, _)| in_scope(p)) {
+            let s = span.share_in(p.from, p.to);
+            if s > 0.0 {
+                pv.add(v * s, ok);
+            }
         }
     }
 

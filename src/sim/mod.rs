@@ -413,7 +413,7 @@ impl<'a> Sim<'a> {
             return;
         }
         // A flow run integrates its flows up to the end first (no-op otherwise).
-        self.flow_settle(self.end, &(0..self.pops.len()).collect::<Vec<_>>());
+        self.flow_settle_all(self.end);
         let issued = self.recorder.issued_so_far();
         let end = self.end.as_nanos();
         let (pools, pop_totals) = self.flow_pool_stats().unwrap_or_else(|| {
@@ -422,8 +422,7 @@ impl<'a> Sim<'a> {
                 self.pops.iter().map(|p| PopTotals { servers_end: p.pool.servers(), ..p.totals.clone() }).collect();
             (pools, totals)
         });
-        // What the flows sent before the end plays out (their drain).
-        self.flow_close();
+        self.flow_close_window();
         self.closed = Some(Closed { pools, pop_totals, issued });
     }
 
@@ -447,6 +446,7 @@ impl<'a> Sim<'a> {
         let closed =
             self.closed.take().unwrap_or_else(|| Closed { pools: Vec::new(), pop_totals: Vec::new(), issued: 0 });
         if self.flow.is_some() {
+            self.flow_drain();
             self.recorder.settle_volumes();
             self.faults.iter_mut().for_each(|f| f.settle_volumes());
             self.sent_measured = self.recorder.total.issued;

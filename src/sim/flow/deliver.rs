@@ -10,6 +10,17 @@ use crate::engine::{SimDuration, SimTime};
 use crate::metrics::FailReason;
 use crate::sim::Sim;
 
+/// Where a span of a flow arrives, and how.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    /// The PoP.
+    pop: u32,
+    /// Network delay both ways (spill hops included).
+    round_trip: SimDuration,
+    /// Already spilled once (never spilled twice).
+    spilled: bool,
+}
+
 impl Sim<'_> {
     /// Delivers flow `f` of network `net` to its route's PoPs: an unstable
     /// network splits it evenly between its two best.
@@ -31,22 +42,14 @@ impl Sim<'_> {
             }
             let site = self.routing.nets[net as usize].site as usize;
             let one_way = self.base[site * self.pops.len() + pop as usize] as u64;
-            self.deliver_pop(plane, net, f, pop, volume, SimDuration(2 * one_way), false);
+            let to = Reach { pop, round_trip: SimDuration(2 * one_way), spilled: false };
+            self.deliver_pop(plane, net, f, to, volume);
         }
     }
 
-    /// `volume` of flow `f` reaches PoP `pop` after `round_trip` / 2.
-    #[allow(clippy::too_many_arguments)]
-    fn deliver_pop(
-        &mut self,
-        plane: &mut FlowPlane,
-        net: u32,
-        f: Flow,
-        pop: u32,
-        mut volume: [f64; 4],
-        round_trip: SimDuration,
-        spilled: bool,
-    ) {
+    /// `volume` of flow `f` of `net` reaches a PoP (`to`).
+    fn deliver_pop(&mut self, plane: &mut FlowPlane, net: u32, f: Flow, to: Reach, mut volume: [f64; 4]) {
+        let Reach { pop, round_trip, spilled } = to;
         let p = pop as usize;
         if !self.pops[p].alive {
             self.flow_timeout(plane, net, f, volume);
@@ -70,7 +73,8 @@ impl Sim<'_> {
             plane.pops[p].spilled_out += total * measured;
             plane.pops[to as usize].spilled_in += total * measured;
             let hop = self.hop[p * self.pops.len() + to as usize] as u64;
-            self.deliver_pop(plane, net, f, to, moved, round_trip + SimDuration(2 * hop), true);
+            let next = Reach { pop: to, round_trip: round_trip + SimDuration(2 * hop), spilled: true };
+            self.deliver_pop(plane, net, f, next, moved);
             volume = std::array::from_fn(|c| volume[c] - moved[c]);
         }
         if volume.iter().any(|v| *v > 0.0) {

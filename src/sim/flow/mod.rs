@@ -22,8 +22,9 @@
 //! Approximations (README, "Fidelity"): a PoP's queueing state is that of
 //! the mean offered rate over its window (a control period at most); Poisson
 //! arrivals; general service by Allen-Cunneen; a PoP that dies keeps what it
-//! had admitted in its last window; retries in the drain after the end
-//! follow the routes at the end.
+//! had admitted in its last window; a retry sooner than a control period
+//! after its attempt starts a period late; in the drain after the end the
+//! routes keep converging, but a PoP's window runs to the last retry.
 
 mod deliver;
 pub mod latency;
@@ -158,6 +159,8 @@ pub(super) struct FlowPlane {
     samples: Vec<super::PopSample>,
     /// Per PoP: the stream of the sampling noise of its measured CPU.
     cpu_noise: Vec<crate::engine::rng::Stream>,
+    /// Room reused by each window's resolution: late shares of its pieces.
+    late: Vec<f64>,
 }
 
 impl FlowPlane {
@@ -201,6 +204,7 @@ impl FlowPlane {
             end: sim.end,
             closed: false,
             samples: Vec::new(),
+            late: Vec::new(),
             cpu_noise: sim
                 .world
                 .pops
@@ -263,13 +267,27 @@ impl Sim<'_> {
     /// their state changes).
     pub(super) fn flow_settle(&mut self, now: SimTime, pops: &[usize]) {
         self.with_flow(|sim, plane| {
-            for net in 0..plane.since.len() as u32 {
-                sim.advance_net(plane, net, now);
-            }
+            sim.advance_all(plane, now);
             for &p in pops {
                 sim.resolve_pop(plane, p, now);
             }
         });
+    }
+
+    /// Integrates every flow up to `now` and resolves every PoP's window.
+    pub(super) fn flow_settle_all(&mut self, now: SimTime) {
+        self.with_flow(|sim, plane| {
+            sim.advance_all(plane, now);
+            for p in 0..sim.pops.len() {
+                sim.resolve_pop(plane, p, now);
+            }
+        });
+    }
+
+    fn advance_all(&mut self, plane: &mut FlowPlane, now: SimTime) {
+        for net in 0..plane.since.len() as u32 {
+            self.advance_net(plane, net, now);
+        }
     }
 
     /// A control tick: integrate everything up to `now`, resolve every PoP,
@@ -277,8 +295,7 @@ impl Sim<'_> {
     /// load for the control loop, its sample for the series) and return
     /// each PoP's busy share over the period.
     pub(super) fn flow_tick(&mut self, now: SimTime) -> Vec<f64> {
-        let all: Vec<usize> = (0..self.pops.len()).collect();
-        self.flow_settle(now, &all);
+        self.flow_settle_all(now);
         let period_s = self.cfg.tick.as_nanos() as f64 / 1e9;
         let Some(plane) = self.flow.as_mut() else { return vec![0.0; self.pops.len()] };
         let whole = |v: f64| v.max(0.0).round().min(u32::MAX as f64) as u32;
@@ -325,17 +342,24 @@ impl Sim<'_> {
         self.flow.as_ref().and_then(|f| f.samples.get(p).copied())
     }
 
-    /// After the end (flows integrated up to it): let the retries of
-    /// requests sent before it play out, on the routes of the end, so that
-    /// every measured request has an outcome.
-    pub(super) fn flow_close(&mut self) {
-        self.with_flow(|sim, plane| {
+    /// At the end of the run (flows integrated up to it): the measured
+    /// window's pool sums are closed.
+    pub(super) fn flow_close_window(&mut self) {
+        if let Some(plane) = self.flow.as_mut() {
             plane.closed = true;
+        }
+    }
+
+    /// After the drain's events (the routes kept converging, each network's
+    /// flows integrated up to each change of its route): the retries of
+    /// requests sent before the end play out to their last attempt, on the
+    /// routes the drain left, so that every measured request has an outcome;
+    /// then every PoP's latency still deferred is recorded.
+    pub(super) fn flow_drain(&mut self) {
+        self.with_flow(|sim, plane| {
             for _round in 0..=u8::MAX {
                 let Some(horizon) = plane.retries.iter().flatten().map(|f| f.to).max() else { break };
-                for net in 0..plane.since.len() as u32 {
-                    sim.advance_net(plane, net, horizon);
-                }
+                sim.advance_all(plane, horizon);
                 for p in 0..sim.pops.len() {
                     sim.resolve_pop(plane, p, horizon);
                 }

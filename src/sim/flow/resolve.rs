@@ -77,8 +77,9 @@ impl Sim<'_> {
         self.update_state(plane, p, offered / dt, dt);
         let Some(state) = plane.pops[p].state.as_ref() else { return };
         let timeout_ns = self.cfg.client_timeout.as_nanos() as f64;
-        let late: Vec<f64> =
-            pieces.iter().map(|x| state.atoms.mass_above(timeout_ns - x.round_trip.as_nanos() as f64)).collect();
+        let mut late = std::mem::take(&mut plane.late);
+        late.clear();
+        late.extend(pieces.iter().map(|x| state.atoms.mass_above(timeout_ns - x.round_trip.as_nanos() as f64)));
         // P0 requests are critical: the queue limit never refuses them (as
         // the pool admits them past it), so the others take the refusals.
         let critical: f64 = pieces.iter().map(|x| x.volume[0]).sum();
@@ -86,7 +87,7 @@ impl Sim<'_> {
             if offered > critical { (state.refused_share * offered / (offered - critical)).min(1.0) } else { 0.0 };
         let mut groups: Vec<Group> = Vec::new();
         let mut refused_total = 0.0;
-        for (piece, late_share) in pieces.iter().zip(late) {
+        for (piece, &late_share) in pieces.iter().zip(&late) {
             let mut late = [0.0; 4];
             let mut ok = [0.0; 4];
             for (class, v) in piece.volume.iter().enumerate() {
@@ -104,6 +105,13 @@ impl Sim<'_> {
         }
         self.record_latency(plane, p, &groups);
         self.tally(plane, p, (from, now), offered, refused_total);
+        // Keep the buffers' room for the next window.
+        plane.late = late;
+        let mut pieces = pieces;
+        pieces.clear();
+        if plane.pops[p].pending.is_empty() {
+            plane.pops[p].pending = pieces;
+        }
     }
 
     fn group(&self, groups: &mut Vec<Group>, piece: &Piece, ok: [f64; 4]) {
