@@ -300,7 +300,12 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
                 let (lower, upper) = number_limits(r.bounds());
                 let text = describe("availability", world, &sc, lower, upper, false);
                 let all = Expectation::unscoped(text, Metric::Availability, (lower, upper));
-                Expectation { pop: sc.pop, probe: add_probe(&sc), ..all }
+                // Availability reads the probe's counts only.
+                let probe = add_probe(&sc);
+                if let Some(p) = probe {
+                    probes[p].records_latency = false;
+                }
+                Expectation { pop: sc.pop, probe, ..all }
             }
             ExpectSpec::Latency(l) => latency_expectation(src, world, l, &mut add_probe)?,
             ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) => {

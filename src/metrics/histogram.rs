@@ -45,15 +45,16 @@ impl<T: Counter> LatencyHistogram<T> {
             return;
         }
         let due = self.carry + volume;
-        let n = due.floor();
-        self.carry = due - n;
-        if n >= 1.0 {
+        // Truncation is the floor of a positive number (saturating above u64).
+        let n = due as u64;
+        self.carry = due - n as f64;
+        if n >= 1 {
             let us = (d.as_nanos() / 1_000).min(MAX_LATENCY_US);
-            let count = T::from_u64(n as u64).or_else(|| T::from_u32(u32::MAX));
+            let count = T::from_u64(n).or_else(|| T::from_u32(u32::MAX));
             if let Some(count) = count {
                 self.h.saturating_record_n(us, count);
             }
-            self.sum_ns += u128::from(d.as_nanos()) * u128::from(n as u64);
+            self.sum_ns += u128::from(d.as_nanos()) * u128::from(n);
         }
     }
 

@@ -106,12 +106,23 @@ pub struct Probe {
     pub counts: Counts,
     /// Latency of the successes in scope.
     pub latency: LatencyHistogram,
+    /// Whether an expectation reads `latency` (else the flow level leaves
+    /// it empty: recording a distribution costs it dozens of values).
+    pub records_latency: bool,
 }
 
 impl Probe {
     /// A probe over a window, optionally narrowed to a PoP and a class.
     pub fn new(from: SimTime, to: SimTime, pop: Option<u32>, class: Option<u8>) -> Self {
-        Probe { from, to, pop, class, counts: Counts::default(), latency: LatencyHistogram::new(3) }
+        Probe {
+            from,
+            to,
+            pop,
+            class,
+            counts: Counts::default(),
+            latency: LatencyHistogram::new(3),
+            records_latency: true,
+        }
     }
 
     #[inline]

@@ -126,6 +126,50 @@ impl Recorder {
         span.share_in(self.measure_from, SimTime(u64::MAX))
     }
 
+    /// `volume` requests (by class) sent over `span` ended at `pop` with
+    /// `outcome` (Ok: success); only the measured part counts.
+    pub fn outcome_volumes(&mut self, span: SentSpan, pop: u32, volume: [f64; 4], outcome: Result<(), FailReason>) {
+        let Some((span, share)) = self.measured(span) else { return };
+        let v = volume.map(|x| x * share);
+        let all: f64 = v.iter().sum();
+        if all <= 0.0 {
+            return;
+        }
+        let ok = outcome.is_ok();
+        let (origin, width) = (SimTime::ZERO, SimDuration(self.bucket_ns));
+        let last = self.buckets.len().saturating_sub(1);
+        self.volumes();
+        let Some(vols) = self.volumes.as_deref_mut() else { return };
+        vols.total.add(all, ok);
+        for (c, x) in v.iter().enumerate() {
+            vols.by_class[c].add(*x, ok);
+        }
+        if let Some(c) = vols.by_pop.get_mut(pop as usize) {
+            c.add(all, ok);
+        }
+        if let Err(reason) = outcome {
+            vols.failed_by_reason[reason as usize] += all;
+            if reason == FailReason::Shed {
+                (0..4).for_each(|c| vols.shed_by_class[c] += v[c]);
+            }
+        }
+        for (b, s) in span.slots(origin, width) {
+            if let Some(bucket) = vols.buckets.get_mut(b.min(last)) {
+                bucket.add(all * s, ok);
+            }
+        }
+        for (p, pv) in self.probes.iter().zip(vols.probes.iter_mut()) {
+            if p.pop.is_some_and(|q| q != pop) {
+                continue;
+            }
+            let in_scope = p.class.map_or(all, |c| v[c as usize]);
+            let s = span.share_in(p.from, p.to);
+            if s > 0.0 && in_scope > 0.0 {
+                pv.add(in_scope * s, ok);
+            }
+        }
+    }
+
     /// `volume` requests of `class` sent over `span` ended at `pop` with
     /// `outcome` (Ok: success); only the measured part counts.
     pub fn outcome_volume(
@@ -136,36 +180,9 @@ impl Recorder {
         volume: f64,
         outcome: Result<(), FailReason>,
     ) {
-        let Some((span, share)) = self.measured(span) else { return };
-        let v = volume * share;
-        let ok = outcome.is_ok();
-        let (origin, width) = (SimTime::ZERO, SimDuration(self.bucket_ns));
-        let last = self.buckets.len().saturating_sub(1);
-        self.volumes();
-        let Some(vols) = self.volumes.as_deref_mut() else { return };
-        vols.total.add(v, ok);
-        vols.by_class[class as usize].add(v, ok);
-        if let Some(c) = vols.by_pop.get_mut(pop as usize) {
-            c.add(v, ok);
-        }
-        if let Err(reason) = outcome {
-            vols.failed_by_reason[reason as usize] += v;
-            if reason == FailReason::Shed {
-                vols.shed_by_class[class as usize] += v;
-            }
-        }
-        for (b, s) in span.slots(origin, width) {
-            if let Some(bucket) = vols.buckets.get_mut(b.min(last)) {
-                bucket.add(v * s, ok);
-            }
-        }
-        let in_scope = |p: &&super::Probe| p.pop.is_none_or(|q| q == pop) && p.class.is_none_or(|c| c == class);
-        for (p, pv) in self.probes.iter().zip(vols.probes.iter_mut()).filter(|(p, _)| in_scope(p)) {
-            let s = span.share_in(p.from, p.to);
-            if s > 0.0 {
-                pv.add(v * s, ok);
-            }
-        }
+        let mut by_class = [0.0; 4];
+        by_class[class as usize & 3] = volume;
+        self.outcome_volumes(span, pop, by_class, outcome);
     }
 
     /// `volume` attempts made by requests sent over `span` (the measured part counts).
@@ -213,7 +230,7 @@ impl Recorder {
             }
         }
         for p in self.probes.iter_mut() {
-            if p.pop.is_some_and(|q| q != pop) {
+            if !p.records_latency || p.pop.is_some_and(|q| q != pop) {
                 continue;
             }
             let in_class = p.class.map_or(volume.iter().sum::<f64>(), |c| volume[c as usize]);

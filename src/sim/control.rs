@@ -65,11 +65,12 @@ impl Sim<'_> {
     }
 
     pub(super) fn learn(&mut self, now: SimTime, net: u32, pop: u32, epoch: u16) {
-        self.flow_advance_net(now, net);
         let n = net as usize;
         let before = self.routing.targets(n);
         self.routing.learn(n, pop as usize, epoch);
-        if self.routing.targets(n) != before {
+        let after = self.routing.targets(n);
+        if after != before {
+            self.flow_reroute(now, net, after);
             self.note_moves(now, n);
         }
     }

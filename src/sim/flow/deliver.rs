@@ -27,7 +27,7 @@ impl Sim<'_> {
     pub(super) fn deliver(&mut self, plane: &mut FlowPlane, net: u32, f: Flow) {
         let total: f64 = f.volumes(1.0).iter().sum();
         self.recorder.attempts_volume(f.sent(), total);
-        let targets = self.routing.targets(net as usize);
+        let targets = plane.route[net as usize];
         let split = if targets[1] == NO_POP { [(targets[0], 1.0), (NO_POP, 0.0)] } else { targets.map(|p| (p, 0.5)) };
         for (pop, share) in split {
             if share == 0.0 {
@@ -35,9 +35,7 @@ impl Sim<'_> {
             }
             let volume = f.volumes(share);
             if pop == NO_POP {
-                for (class, v) in volume.iter().enumerate() {
-                    self.flow_outcome(net, f, NO_POP, class, *v, Err(FailReason::NoRoute));
-                }
+                self.flow_outcome(net, f, NO_POP, volume, Err(FailReason::NoRoute));
                 continue;
             }
             let site = self.routing.nets[net as usize].site as usize;
@@ -57,14 +55,15 @@ impl Sim<'_> {
         }
         let measured = self.recorder.measured_share(f.sent());
         plane.pops[p].period.arrivals += volume.iter().sum::<f64>();
+        let mut shed = [0.0; 4];
         for (class, v) in volume.iter_mut().enumerate() {
             if *v > 0.0 && self.pops[p].shedder.sheds(class as u8) {
                 plane.pops[p].period.shed += *v;
                 plane.pops[p].shed_by_class[class] += *v * measured;
-                self.flow_outcome(net, f, pop, class, *v, Err(FailReason::Shed));
-                *v = 0.0;
+                shed[class] = std::mem::take(v);
             }
         }
+        self.flow_outcome(net, f, pop, shed, Err(FailReason::Shed));
         let (share, to) = (self.pops[p].spill_share, self.pops[p].spill_to);
         if !spilled && share > 0.0 && to != NO_POP {
             let moved = volume.map(|v| v * share);
@@ -100,15 +99,11 @@ impl Sim<'_> {
                     },
                 );
             }
-            _ => {
-                for (class, v) in volume.iter().enumerate() {
-                    self.flow_outcome(net, f, NO_POP, class, *v, Err(FailReason::Timeout));
-                }
-            }
+            _ => self.flow_outcome(net, f, NO_POP, volume, Err(FailReason::Timeout)),
         }
     }
 
-    /// `volume` requests of `class` from flow `f` of `net` end at `pop` with
+    /// `volume` requests (by class) from flow `f` of `net` end at `pop` with
     /// `outcome`: into the recorder and the records of the faults the
     /// network is affected by.
     pub(super) fn flow_outcome(
@@ -116,20 +111,20 @@ impl Sim<'_> {
         net: u32,
         f: Flow,
         pop: u32,
-        class: usize,
-        volume: f64,
+        volume: [f64; 4],
         outcome: Result<(), FailReason>,
     ) {
-        if volume <= 0.0 {
+        let total: f64 = volume.iter().sum();
+        if total <= 0.0 {
             return;
         }
         let sent = f.sent();
-        self.recorder.outcome_volume(sent, pop, class as u8, volume, outcome);
+        self.recorder.outcome_volumes(sent, pop, volume, outcome);
         let mut mask = self.affected[net as usize];
         while mask != 0 {
             let i = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            self.faults[i].outcome_volume(sent, outcome.is_ok(), volume, f.attempt as u32 + 1);
+            self.faults[i].outcome_volume(sent, outcome.is_ok(), total, f.attempt as u32 + 1);
         }
     }
 }

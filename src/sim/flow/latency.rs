@@ -19,10 +19,39 @@ const GRID: [f64; 45] = [
     0.993, 0.996, 0.9989, 0.99899, 0.999, 0.9991, 0.9999, 1.0,
 ];
 
+/// Bin edges in probability of the conditional wait (given one waits).
+const TAIL_GRID: [f64; 17] =
+    [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999, 1.0];
+
 /// A distribution of durations as sorted atoms `(value ns, mass)`, masses
 /// summing to 1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Atoms(Vec<(f64, f64)>);
+
+/// Atoms with the mass above each, for quick tail queries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tail {
+    values: Vec<f64>,
+    /// `above[i]`: the mass of atoms `i..`.
+    above: Vec<f64>,
+}
+
+impl Tail {
+    /// The tail sums of `atoms`.
+    pub fn new(atoms: &Atoms) -> Self {
+        let values = atoms.0.iter().map(|a| a.0).collect();
+        let mut above = vec![0.0; atoms.0.len() + 1];
+        for i in (0..atoms.0.len()).rev() {
+            above[i] = above[i + 1] + atoms.0[i].1;
+        }
+        Tail { values, above }
+    }
+
+    /// The mass above `ns`, as [`Atoms::mass_above`] gives it.
+    pub fn mass_above(&self, ns: f64) -> f64 {
+        self.above[self.values.partition_point(|v| *v <= ns)]
+    }
+}
 
 impl Atoms {
     /// All mass at `ns`.
@@ -45,12 +74,26 @@ impl Atoms {
         }
     }
 
-    /// The wait for a server of an admitted request at a stable station.
+    /// The wait for a server of an admitted request at a stable station: no
+    /// wait with probability `1 - C`, else the conditional wait on a grid
+    /// of 16 bins dense in its tail (a few dozen atoms at most, so that a
+    /// sum with it stays cheap).
     pub fn wait(queue: &Queue) -> Self {
-        if queue.prob_wait < 1e-9 {
+        let c = queue.prob_wait.clamp(0.0, 1.0);
+        if c < 1e-9 {
             return Atoms::point(0.0);
         }
-        Atoms::from_quantiles(|p| queue.wait_quantile(p).unwrap_or(0.0) * 1e9)
+        let mut atoms = Vec::with_capacity(TAIL_GRID.len());
+        if c < 1.0 {
+            atoms.push((0.0, 1.0 - c));
+        }
+        for w in TAIL_GRID.windows(2) {
+            // The conditional quantile q is the unconditional 1 - C + C q.
+            let q = 0.5 * (w[0] + w[1]);
+            let v = queue.wait_quantile((1.0 - c + c * q).min(1.0 - 1e-12)).unwrap_or(0.0) * 1e9;
+            atoms.push((v.max(0.0), c * (w[1] - w[0])));
+        }
+        Atoms(atoms).sorted()
     }
 
     /// Jitter both ways (two independent draws), or nothing.
@@ -64,8 +107,10 @@ impl Atoms {
         }
     }
 
+    /// Sorted by value. Values are never negative, so their bits sort as
+    /// the numbers do (and the sort, though unstable, is deterministic).
     fn sorted(mut self) -> Self {
-        self.0.sort_by(|a, b| a.0.total_cmp(&b.0));
+        self.0.sort_unstable_by_key(|a| a.0.max(0.0).to_bits());
         self
     }
 
@@ -124,6 +169,7 @@ impl Atoms {
     }
 
     /// The mass above `ns`.
+    #[cfg(test)]
     pub fn mass_above(&self, ns: f64) -> f64 {
         let i = self.0.partition_point(|(v, _)| *v <= ns);
         self.0[i..].iter().map(|(_, m)| m).sum()
@@ -187,6 +233,27 @@ mod tests {
         }
         // The median of Erlang-2 is 1.678347 (solves (1 + x) e^-x = 1/2).
         assert!((s.quantile(0.5) / 1.678_347 - 1.0).abs() < 0.02, "median {}", s.quantile(0.5));
+    }
+
+    #[test]
+    fn wait_atoms_keep_the_probability_of_waiting_and_the_mean_wait() {
+        use crate::edge::station::Station;
+        // M/M/4 at rho 0.9 (Erlang C: P(wait) 0.78775, Wq 19.6938 ms).
+        let st = Station::new(4, 100.0, 1.0, None).unwrap().steady(360.0).unwrap();
+        let q = st.queue().expect("stable");
+        let w = Atoms::wait(q);
+        assert!(w.0.len() <= TAIL_GRID.len(), "{} atoms", w.0.len());
+        assert!((1.0 - w.mass_above(0.0) - (1.0 - q.prob_wait)).abs() < 1e-12);
+        assert!((w.mean() / (q.mean_wait_s * 1e9) - 1.0).abs() < 0.01, "mean {} vs {}", w.mean(), q.mean_wait_s * 1e9);
+    }
+
+    #[test]
+    fn tail_sums_agree_with_the_atoms() {
+        let a = exp(1.0).plus(&exp(2.0));
+        let t = Tail::new(&a);
+        for x in [0.0, 0.5, 1.0, 3.0, 7.0, 20.0, 1e9] {
+            assert!((t.mass_above(x) - a.mass_above(x)).abs() < 1e-12, "at {x}");
+        }
     }
 
     #[test]

@@ -111,6 +111,9 @@ struct PoolTally {
 struct StationKey {
     servers: u32,
     offered_per_s: f64,
+    /// Stable: the wait's law the latency atoms were made for (probability
+    /// of waiting, mean wait in ns).
+    load: Option<(f64, f64)>,
     fluid_wait_ns: Option<u64>,
 }
 
@@ -132,7 +135,9 @@ struct PopFlow {
     deferred: Vec<(SimDuration, [f64; 4])>,
     service_rate_per_s: f64,
     service_scv: f64,
-    service: Atoms,
+    /// The service and the jitter both ways: the latency past the network
+    /// delay when nobody waits.
+    base: Atoms,
     queue_limit: u32,
     /// Shed and spilled volumes of measured requests (PoP totals).
     shed_by_class: [f64; 4],
@@ -146,11 +151,12 @@ pub(super) struct FlowPlane {
     rate: Vec<[f64; 4]>,
     /// Per network: the time its flows are integrated up to.
     since: Vec<SimTime>,
+    /// Per network: the PoPs its route sends to since then (its best, and
+    /// its second-best if it is unstable; [`crate::edge::anycast::NO_POP`] for none).
+    route: Vec<[u32; 2]>,
     /// Per network: retry flows still to come.
     retries: Vec<Vec<Flow>>,
     pops: Vec<PopFlow>,
-    /// Jitter both ways.
-    jitter: Atoms,
     /// The end of the run: first attempts stop there.
     end: SimTime,
     /// The measured window's pool sums are closed.
@@ -175,6 +181,7 @@ impl FlowPlane {
                 shares.map(|s| per_net * s)
             })
             .collect();
+        let jitter = Atoms::round_trip_jitter(sim.world.latency.jitter.as_ref());
         let pops = pools
             .iter()
             .map(|c| PopFlow {
@@ -188,7 +195,7 @@ impl FlowPlane {
                 deferred: Vec::new(),
                 service_rate_per_s: 1e9 / c.service.mean_ns().max(1.0),
                 service_scv: c.service.scv(),
-                service: Atoms::service(&c.service),
+                base: Atoms::service(&c.service).plus(&jitter),
                 queue_limit: c.queue_limit,
                 shed_by_class: [0.0; 4],
                 spilled_out: 0.0,
@@ -198,9 +205,9 @@ impl FlowPlane {
         FlowPlane {
             rate,
             since: vec![SimTime::ZERO; networks],
+            route: (0..networks).map(|n| sim.routing.targets(n)).collect(),
             retries: vec![Vec::new(); networks],
             pops,
-            jitter: Atoms::round_trip_jitter(sim.world.latency.jitter.as_ref()),
             end: sim.end,
             closed: false,
             samples: Vec::new(),
@@ -258,9 +265,13 @@ impl Sim<'_> {
         }
     }
 
-    /// Integrates network `net`'s flows up to `now` (before its route changes).
-    pub(super) fn flow_advance_net(&mut self, now: SimTime, net: u32) {
-        self.with_flow(|sim, plane| sim.advance_net(plane, net, now));
+    /// Network `net`'s route now sends to `targets`: its flows are
+    /// integrated up to `now` on the route they had.
+    pub(super) fn flow_reroute(&mut self, now: SimTime, net: u32, targets: [u32; 2]) {
+        self.with_flow(|sim, plane| {
+            sim.advance_net(plane, net, now);
+            plane.route[net as usize] = targets;
+        });
     }
 
     /// Integrates every flow up to `now` and resolves `pops`' windows (before

@@ -11,13 +11,16 @@
 //! run's histograms when the state changes, to the time-series ones at once.
 
 use super::deliver::seconds;
-use super::latency::Atoms;
+use super::latency::{Atoms, Tail};
 use super::{FlowPlane, Piece, StationKey};
 use crate::edge::station::Station;
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::volume::SentSpan;
 use crate::metrics::FailReason;
 use crate::sim::Sim;
+
+/// Latency shifts a PoP defers at most before recording them.
+const MAX_DEFERRED: usize = 32;
 
 /// A PoP's queueing state, per second, and the latency it gives.
 #[derive(Debug, Clone)]
@@ -37,11 +40,14 @@ pub(super) struct StationState {
     atoms: Atoms,
     /// The same as whole-nanosecond durations, for the histograms.
     durations: Vec<(SimDuration, f64)>,
+    /// Their tail sums, for the share of late answers.
+    tail: Tail,
 }
 
 impl StationState {
     fn new(key: StationKey, atoms: Atoms) -> Self {
         let durations = atoms.durations();
+        let tail = Tail::new(&atoms);
         StationState {
             key,
             refused_share: 0.0,
@@ -51,6 +57,7 @@ impl StationState {
             mean_waiting: 0.0,
             atoms,
             durations,
+            tail,
         }
     }
 }
@@ -79,7 +86,7 @@ impl Sim<'_> {
         let timeout_ns = self.cfg.client_timeout.as_nanos() as f64;
         let mut late = std::mem::take(&mut plane.late);
         late.clear();
-        late.extend(pieces.iter().map(|x| state.atoms.mass_above(timeout_ns - x.round_trip.as_nanos() as f64)));
+        late.extend(pieces.iter().map(|x| state.tail.mass_above(timeout_ns - x.round_trip.as_nanos() as f64)));
         // P0 requests are critical: the queue limit never refuses them (as
         // the pool admits them past it), so the others take the refusals.
         let critical: f64 = pieces.iter().map(|x| x.volume[0]).sum();
@@ -90,14 +97,15 @@ impl Sim<'_> {
         for (piece, &late_share) in pieces.iter().zip(&late) {
             let mut late = [0.0; 4];
             let mut ok = [0.0; 4];
+            let mut refused = [0.0; 4];
             for (class, v) in piece.volume.iter().enumerate() {
-                let refused = if class == 0 { 0.0 } else { v * refused_share };
-                refused_total += refused;
-                self.flow_outcome(piece.net, piece.flow, p as u32, class, refused, Err(FailReason::QueueFull));
-                late[class] = (v - refused) * late_share;
-                ok[class] = v - refused - late[class];
-                self.flow_outcome(piece.net, piece.flow, p as u32, class, ok[class], Ok(()));
+                refused[class] = if class == 0 { 0.0 } else { v * refused_share };
+                late[class] = (v - refused[class]) * late_share;
+                ok[class] = v - refused[class] - late[class];
             }
+            refused_total += refused.iter().sum::<f64>();
+            self.flow_outcome(piece.net, piece.flow, p as u32, refused, Err(FailReason::QueueFull));
+            self.flow_outcome(piece.net, piece.flow, p as u32, ok, Ok(()));
             if late.iter().any(|v| *v > 0.0) {
                 self.flow_timeout(plane, piece.net, piece.flow, late);
             }
@@ -145,6 +153,10 @@ impl Sim<'_> {
                 None => pf.deferred.push((g.shift, measured)),
             }
         }
+        // Retries give many shifts: record them now rather than search long lists.
+        if plane.pops[p].deferred.len() > MAX_DEFERRED {
+            self.flush_latency(plane, p);
+        }
     }
 
     /// Records PoP `p`'s deferred successes with its current latency.
@@ -159,7 +171,8 @@ impl Sim<'_> {
     }
 
     /// Brings PoP `p`'s queueing state up to a window of `dt` seconds
-    /// offered `lambda` per second: kept while stable at the same rate.
+    /// offered `lambda` per second: kept while stable at the same rate; its
+    /// latency atoms kept while the wait's law holds to about 1%.
     fn update_state(&mut self, plane: &mut FlowPlane, p: usize, lambda: f64, dt: f64) {
         let servers = self.pops[p].pool.servers();
         let pf = &plane.pops[p];
@@ -168,16 +181,27 @@ impl Sim<'_> {
         let next = match (station.as_ref(), fluid) {
             (None, _) => {
                 // No servers: everything offered is refused.
-                let key = StationKey { servers, offered_per_s: lambda, fluid_wait_ns: None };
+                let key = StationKey { servers, offered_per_s: lambda, load: None, fluid_wait_ns: None };
                 StationState { refused_share: 1.0, ..StationState::new(key, Atoms::point(0.0)) }
             }
-            (Some(_), Some(s)) => fluid_state(plane, p, s, lambda, dt),
+            (Some(_), Some(s)) => match fluid_state(plane, p, s, lambda, dt) {
+                Some(next) => next,
+                None => return,
+            },
             (Some(s), None) => {
-                let key = StationKey { servers, offered_per_s: lambda, fluid_wait_ns: None };
-                if pf.state.as_ref().is_some_and(|st| same_station(&st.key, &key)) {
+                let unchanged = pf.state.as_ref().is_some_and(|st| {
+                    st.key.servers == servers
+                        && st.key.fluid_wait_ns.is_none()
+                        && (st.key.offered_per_s - lambda).abs() <= 1e-9 * lambda.max(st.key.offered_per_s)
+                });
+                if unchanged {
                     return;
                 }
-                stable_state(plane, p, s, key)
+                match stable_state(plane, p, s, lambda) {
+                    Some(next) => next,
+                    // The same latency: only the figures moved.
+                    None => return,
+                }
             }
         };
         let changed = plane.pops[p].state.as_ref().is_none_or(|st| st.atoms != next.atoms);
@@ -218,55 +242,98 @@ impl Sim<'_> {
     }
 }
 
-/// The same queueing state, to the precision that matters for latency.
-fn same_station(a: &StationKey, b: &StationKey) -> bool {
-    a.servers == b.servers
-        && a.fluid_wait_ns == b.fluid_wait_ns
-        && (a.offered_per_s - b.offered_per_s).abs() <= 1e-6 * a.offered_per_s.max(b.offered_per_s)
+/// The law of a stable wait the latency atoms were made for: the
+/// probability of waiting and the mean wait, ns.
+fn wait_law(queue: Option<&crate::edge::station::Queue>) -> (f64, f64) {
+    queue.map_or((0.0, 0.0), |q| (q.prob_wait, q.mean_wait_s * 1e9))
 }
 
-/// A stable station's steady state (M/M/c/K, Allen-Cunneen waits).
-fn stable_state(plane: &FlowPlane, p: usize, station: &Station, key: StationKey) -> StationState {
-    let pf = &plane.pops[p];
-    let lambda = key.offered_per_s;
-    let steady = station.steady(lambda).ok();
-    let queue = steady.as_ref().and_then(|s| s.queue());
-    let wait = queue.map_or(Atoms::point(0.0), Atoms::wait);
-    let atoms = pf.service.plus(&wait).plus(&plane.jitter);
-    StationState {
-        refused_share: steady.as_ref().map_or(0.0, |s| s.blocking),
-        throughput_per_s: steady.as_ref().map_or(lambda, |s| s.throughput_per_s),
-        waited_share: queue.map_or(0.0, |q| q.prob_wait),
-        mean_wait_s: queue.map_or(0.0, |q| q.mean_wait_s),
-        mean_waiting: queue.map_or(0.0, |q| q.mean_waiting),
-        ..StationState::new(key, atoms)
+/// Whether atoms made for wait law `made` serve for `now`: the probability
+/// of waiting within 0.01, the mean wait within 2% or 10 us (the service
+/// and the network dwarf less).
+fn same_wait(made: (f64, f64), now: (f64, f64)) -> bool {
+    (made.0 - now.0).abs() <= 0.01 && (made.1 - now.1).abs() <= (0.02 * made.1).max(10_000.0)
+}
+
+/// The bucket of a fluid wait: 1% steps of its logarithm, and every wait
+/// under 10 us in one (the service and the network dwarf it).
+fn wait_bucket(wait_ns: u64) -> u64 {
+    if wait_ns < 10_000 {
+        0
+    } else {
+        1 + ((wait_ns as f64 / 10_000.0).ln() / 0.01) as u64
     }
 }
 
+/// A stable station's steady state (M/M/c/K, Allen-Cunneen waits), exact.
+/// If the wait's law is the one the last state's atoms were made for
+/// ([`same_wait`]), the last state takes the new figures and keeps its
+/// latency atoms (`None`); else a new state with atoms made again.
+fn stable_state(plane: &mut FlowPlane, p: usize, station: &Station, lambda: f64) -> Option<StationState> {
+    let pf = &mut plane.pops[p];
+    let steady = station.steady(lambda).ok();
+    let queue = steady.as_ref().and_then(|s| s.queue());
+    let law = wait_law(queue);
+    let key = StationKey { servers: station.servers(), offered_per_s: lambda, load: Some(law), fluid_wait_ns: None };
+    let figures = |st: &mut StationState| {
+        st.key.offered_per_s = lambda;
+        st.refused_share = steady.as_ref().map_or(0.0, |s| s.blocking);
+        st.throughput_per_s = steady.as_ref().map_or(lambda, |s| s.throughput_per_s);
+        st.waited_share = queue.map_or(0.0, |q| q.prob_wait);
+        st.mean_wait_s = queue.map_or(0.0, |q| q.mean_wait_s);
+        st.mean_waiting = queue.map_or(0.0, |q| q.mean_waiting);
+    };
+    let same =
+        |st: &&mut StationState| st.key.servers == key.servers && st.key.load.is_some_and(|made| same_wait(made, law));
+    if let Some(st) = pf.state.as_mut().filter(same) {
+        figures(st);
+        return None;
+    }
+    let atoms = match queue {
+        Some(q) if q.prob_wait >= 1e-9 => pf.base.plus(&Atoms::wait(q)),
+        _ => pf.base.clone(),
+    };
+    let mut next = StationState::new(key, atoms);
+    figures(&mut next);
+    Some(next)
+}
+
 /// An overloaded window, or one draining a backlog: the fluid backlog over
-/// the window; every request started waits the window's mean wait.
-fn fluid_state(plane: &mut FlowPlane, p: usize, station: &Station, lambda: f64, dt: f64) -> StationState {
-    let jitter = &plane.jitter;
+/// the window; every request started waits the window's mean wait. The
+/// latency atoms are kept while that wait stays in their bucket
+/// ([`wait_bucket`]: the last state takes the new figures, `None`).
+fn fluid_state(plane: &mut FlowPlane, p: usize, station: &Station, lambda: f64, dt: f64) -> Option<StationState> {
     let pf = &mut plane.pops[p];
     let capacity = station.capacity_per_s();
-    let key = |wait_ns| StationKey { servers: station.servers(), offered_per_s: lambda, fluid_wait_ns: Some(wait_ns) };
+    let key = |wait_ns| StationKey {
+        servers: station.servers(),
+        offered_per_s: lambda,
+        load: None,
+        fluid_wait_ns: Some(wait_ns),
+    };
     let Ok(adv) = pf.backlog.advance(station, lambda, dt) else {
-        return StationState { throughput_per_s: lambda, ..StationState::new(key(0), pf.service.plus(jitter)) };
+        return Some(StationState { throughput_per_s: lambda, ..StationState::new(key(0), pf.base.clone()) });
     };
     let mean_waiting = adv.area_req_s / dt;
     let mean_wait_s = mean_waiting / capacity;
     let wait_ns = (mean_wait_s * 1e9).round() as u64;
     let offered = lambda * dt;
-    let atoms = match pf.state.as_ref() {
-        Some(st) if st.key.fluid_wait_ns == Some(wait_ns) => st.atoms.clone(),
-        _ => pf.service.plus(&Atoms::point(wait_ns as f64)).plus(jitter),
+    let figures = |st: &mut StationState| {
+        st.key.offered_per_s = lambda;
+        st.refused_share = if offered > 0.0 { (adv.lost / offered).min(1.0) } else { 0.0 };
+        st.throughput_per_s = adv.served / dt;
+        st.waited_share = if mean_waiting > 0.0 { 1.0 } else { 0.0 };
+        st.mean_wait_s = mean_wait_s;
+        st.mean_waiting = mean_waiting;
     };
-    StationState {
-        refused_share: if offered > 0.0 { (adv.lost / offered).min(1.0) } else { 0.0 },
-        throughput_per_s: adv.served / dt,
-        waited_share: if mean_waiting > 0.0 { 1.0 } else { 0.0 },
-        mean_wait_s,
-        mean_waiting,
-        ..StationState::new(key(wait_ns), atoms)
+    let same = |st: &&mut StationState| {
+        st.key.servers == station.servers() && st.key.fluid_wait_ns.map(wait_bucket) == Some(wait_bucket(wait_ns))
+    };
+    if let Some(st) = pf.state.as_mut().filter(same) {
+        figures(st);
+        return None;
     }
+    let mut next = StationState::new(key(wait_ns), pf.base.plus(&Atoms::point(wait_ns as f64)));
+    figures(&mut next);
+    Some(next)
 }
