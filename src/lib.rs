@@ -39,7 +39,8 @@
 //!    [`state`] (Durable Objects, KV, rate limiters), [`resilience`]
 //!    (breakers, retries);
 //! 4. [`sim`]: the event vocabulary and the loop that drives the models and
-//!    fills the recorders;
+//!    fills the recorders, with its two data planes (every request, or
+//!    flows of rates through PoPs as queueing stations: `fidelity`);
 //! 5. [`check`]: expectations against what was recorded, JUnit, baseline
 //!    drift;
 //! 6. [`report`]: the typed summary, CSVs, charts, report.html, result

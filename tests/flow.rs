@@ -423,3 +423,22 @@ fn an_outage_to_the_end_counts_in_full_at_flow_level() {
     assert!(out.result.finished_in_drain > 0, "retries end in the drain");
     assert_eq!(r.given_up_at_end, 0);
 }
+
+#[test]
+fn a_sweep_compares_the_fidelities_and_refuses_both_flags() {
+    let d = temp_dir("sweep-both");
+    let sc = scenario_path("two-pop-failure.toml");
+    let out = d.join("both");
+    let args = ["sweep", s(&sc), "--seeds", "2", "--set", "scenario.fidelity=request,flow", "-q", "--out", s(&out)];
+    let (code, err) = edgesim_code(args);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv");
+    for point in ["scenario.fidelity=request", "scenario.fidelity=flow"] {
+        assert!(csv.lines().any(|l| l.starts_with(point) && l.contains(",availability,")), "{point} in {csv}");
+    }
+    let args = ["sweep", s(&sc), "--fidelity", "flow", "--set", "scenario.fidelity=request,flow", "--out", s(&out)];
+    let (code, err) = edgesim_code(args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--fidelity flow") && err.contains("give one"), "{err}");
+    let _ = std::fs::remove_dir_all(&d);
+}

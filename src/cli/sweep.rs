@@ -107,9 +107,17 @@ pub fn execute(args: SweepArgs) -> Result<u8, Failure> {
 }
 
 /// `--fidelity F` as the one-value axis `scenario.fidelity=F`.
-fn fidelity_set(args: &SweepArgs) -> Option<String> {
-    let f: edgesim::scenario::schema::Fidelity = args.fidelity?.into();
-    Some(format!("scenario.fidelity={}", f.as_str()))
+/// An axis `--set scenario.fidelity=...` as well is a usage error.
+fn fidelity_set(args: &SweepArgs) -> Result<Option<String>, Failure> {
+    let Some(f) = args.fidelity else { return Ok(None) };
+    let f: edgesim::scenario::schema::Fidelity = f.into();
+    if let Some(axis) = args.set.iter().find(|s| s.trim_start().starts_with("scenario.fidelity")) {
+        return Err(input_error(format!(
+            "--fidelity {} and --set {axis} both set the fidelity; give one (--set sweeps several)",
+            f.as_str()
+        )));
+    }
+    Ok(Some(format!("scenario.fidelity={}", f.as_str())))
 }
 
 /// Loads the plan (every grid point validated) and refuses it if a point
@@ -118,7 +126,7 @@ fn plan_sweep(args: &SweepArgs) -> Result<Plan, Failure> {
     let limits = edgesim::budget::Limits::from_flags(args.max_events, args.max_memory);
     let settings = Settings {
         seeds: args.seeds,
-        sets: fidelity_set(args).into_iter().chain(args.set.iter().cloned()).collect(),
+        sets: fidelity_set(args)?.into_iter().chain(args.set.iter().cloned()).collect(),
         master_seed: args.seed,
         max_events: Some(limits.max_events),
     };

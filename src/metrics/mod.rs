@@ -2,7 +2,9 @@
 //!
 //! Requests are counted by their send time: a request sent in the measured
 //! window (after warm-up) counts once, by its final outcome. Latency is
-//! client-observed (network both ways, queueing, service).
+//! client-observed (network both ways, queueing, service). A flow-level
+//! run adds fractional volumes instead of single requests (`volume`),
+//! rounded into the same counts at its end.
 
 pub mod faults;
 pub mod histogram;

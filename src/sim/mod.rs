@@ -8,7 +8,11 @@
 //!   ([`drain()`], in `drain`) and the budgets that stop it;
 //! - `result`: what a run measured ([`RunResult`]);
 //! - this file: the run's state and the dispatch of each event to its handler;
-//! - `traffic`: clients send, PoPs queue and serve, clients time out and retry;
+//! - `traffic`: clients send, PoPs queue and serve, clients time out and
+//!   retry (the request-level data plane, `fidelity = "request"`);
+//! - `flow`: the same traffic as flows of rates through PoPs modelled as
+//!   queueing stations (the flow-level data plane, `fidelity = "flow"`),
+//!   driven by the same control events;
 //! - `control`: health checks, route withdrawal and convergence, faults,
 //!   the overload control loop and the autoscaler;
 //! - [`state`], [`origin`], [`levels`]: the state plane, the origin, the
