@@ -170,21 +170,6 @@ impl Recorder {
         }
     }
 
-    /// `volume` requests of `class` sent over `span` ended at `pop` with
-    /// `outcome` (Ok: success); only the measured part counts.
-    pub fn outcome_volume(
-        &mut self,
-        span: SentSpan,
-        pop: u32,
-        class: u8,
-        volume: f64,
-        outcome: Result<(), FailReason>,
-    ) {
-        let mut by_class = [0.0; 4];
-        by_class[class as usize & 3] = volume;
-        self.outcome_volumes(span, pop, by_class, outcome);
-    }
-
     /// `volume` attempts made by requests sent over `span` (the measured part counts).
     pub fn attempts_volume(&mut self, span: SentSpan, volume: f64) {
         if let Some((_, share)) = self.measured(span) {
@@ -393,9 +378,9 @@ mod tests {
         let mut r =
             Recorder::new(2, SimDuration::from_secs(10), SimTime(1_000_000_000), SimDuration::from_secs(1), vec![]);
         // 0-2 s: half before the warm-up end at 1 s.
-        r.outcome_volume(span(0, 2_000), 0, 1, 1_000.0, Ok(()));
-        r.outcome_volume(span(2_000, 3_000), 1, 2, 100.4, Err(FailReason::Shed));
-        r.outcome_volume(span(2_000, 3_000), 1, 3, 50.3, Err(FailReason::Timeout));
+        r.outcome_volumes(span(0, 2_000), 0, [0.0, 1_000.0, 0.0, 0.0], Ok(()));
+        r.outcome_volumes(span(2_000, 3_000), 1, [0.0, 0.0, 100.4, 0.0], Err(FailReason::Shed));
+        r.outcome_volumes(span(2_000, 3_000), 1, [0.0, 0.0, 0.0, 50.3], Err(FailReason::Timeout));
         r.settle_volumes();
         assert_eq!(r.total, Counts { issued: 650, succeeded: 500 });
         assert_eq!(r.total.failed(), r.failed_by_reason.iter().sum::<u64>());

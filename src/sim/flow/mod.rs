@@ -113,7 +113,7 @@ struct StationKey {
     offered_per_s: f64,
     /// Stable: the wait's law the latency atoms were made for (probability
     /// of waiting, mean wait in ns).
-    load: Option<(f64, f64)>,
+    wait_law: Option<(f64, f64)>,
     fluid_wait_ns: Option<u64>,
 }
 
