@@ -20,12 +20,9 @@ pub struct BaselineArgs {
     /// The folder to store the baselines in.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Replace every scenario's master seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Simulate every request or flows of rates, replacing each file's `scenario.fidelity`.
-    #[arg(long, value_enum)]
-    fidelity: Option<super::FidelityArg>,
+    /// The seed and fidelity replaced in every scenario.
+    #[command(flatten)]
+    overrides: super::load::Overrides,
     /// Print only errors (and no progress bar).
     #[arg(long, short)]
     quiet: bool,
@@ -33,7 +30,7 @@ pub struct BaselineArgs {
 
 /// Runs `edgesim baseline`; exit 0 once every baseline is stored.
 pub fn execute(a: BaselineArgs) -> Result<u8, Failure> {
-    make_baselines(&a.scenarios, &a.out, super::load::Overrides { seed: a.seed, fidelity: a.fidelity }, a.quiet)
+    make_baselines(&a.scenarios, &a.out, a.overrides, a.quiet)
 }
 
 fn make_baselines(args: &[PathBuf], out: &Path, overrides: super::load::Overrides, quiet: bool) -> Result<u8, Failure> {

@@ -43,12 +43,9 @@ pub struct CheckArgs {
     /// Largest drift of a latency percentile, a fraction of the baseline [default: 0.1].
     #[arg(long, value_name = "FRACTION", requires = "baseline", value_parser = parse_tolerance_rel)]
     tolerance_rel: Option<f64>,
-    /// Replace every scenario's master seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Simulate every request or flows of rates, replacing each file's `scenario.fidelity`.
-    #[arg(long, value_enum)]
-    fidelity: Option<super::FidelityArg>,
+    /// The seed and fidelity replaced in every scenario.
+    #[command(flatten)]
+    overrides: super::load::Overrides,
     /// Do not draw charts, report.html or index.html.
     #[arg(long)]
     no_charts: bool,
@@ -114,7 +111,7 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
     };
     let n = loaded.len();
     if !a.quiet {
-        let seed = a.seed.map_or("each file's seed".to_string(), |s| format!("seed {s}"));
+        let seed = a.overrides.seed.map_or("each file's seed".to_string(), |s| format!("seed {s}"));
         outln!("edgesim check: {} ({seed}), results in {}/<name>/\n", plural(n, "scenario"), a.out.display());
     }
     let mut verdicts = Vec::new();
@@ -142,7 +139,7 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
 /// Loads every scenario and checks every path before any runs: the work
 /// budget, --junit and --json, the plan; makes the verdict files' folders.
 fn load_checked(a: &CheckArgs) -> Result<Vec<Loaded>, Failure> {
-    let mut loaded = load_all(&a.scenarios, super::load::Overrides { seed: a.seed, fidelity: a.fidelity })?;
+    let mut loaded = load_all(&a.scenarios, a.overrides)?;
     let limits = edgesim::budget::Limits::from_flags(a.budget.max_events, a.budget.max_memory);
     edgesim::budget::admit_all(loaded.iter_mut().map(|l| &mut l.prepared), limits).map_err(input_error)?;
     if let Some(j) = &a.junit {

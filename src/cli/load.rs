@@ -75,12 +75,15 @@ fn collect_toml(dir: &Path, found: &mut Vec<PathBuf>, seen: &mut Vec<PathBuf>) -
     Ok(())
 }
 
-/// What the command line replaces in every scenario it runs.
-#[derive(Debug, Clone, Copy, Default)]
+/// What the command line replaces in every scenario it runs (`--seed`,
+/// `--fidelity`; the same flags for run, check and baseline).
+#[derive(clap::Args, Debug, Clone, Copy, Default)]
 pub struct Overrides {
-    /// `--seed`: the master seed.
+    /// Replace the scenario's master seed.
+    #[arg(long)]
     pub seed: Option<u64>,
-    /// `--fidelity`: how the traffic is simulated.
+    /// Simulate every request or flows of rates, replacing the file's `scenario.fidelity`.
+    #[arg(long, value_enum)]
     pub fidelity: Option<super::FidelityArg>,
 }
 

@@ -19,12 +19,9 @@ use std::path::{Path, PathBuf};
 pub struct RunArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
-    /// Replace the scenario's master seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Simulate every request or flows of rates, replacing the file's `scenario.fidelity`.
-    #[arg(long, value_enum)]
-    fidelity: Option<super::FidelityArg>,
+    /// The seed and fidelity replaced in every scenario.
+    #[command(flatten)]
+    overrides: super::load::Overrides,
     /// Where to write results [default: results/<scenario name>].
     #[arg(long)]
     out: Option<PathBuf>,
@@ -88,7 +85,7 @@ pub fn execute(a: RunArgs) -> Result<u8, Failure> {
 /// under the work budget.
 fn load(a: &RunArgs) -> Result<Prepared, Failure> {
     let mut scenario = edgesim::scenario::load(&a.scenario).map_err(|e| input_error(e.to_string()))?;
-    super::load::Overrides { seed: a.seed, fidelity: a.fidelity }.apply(&mut scenario);
+    a.overrides.apply(&mut scenario);
     let mut prepared = edgesim::prepare(scenario).map_err(|e| input_error(e.to_string()))?;
     let limits = edgesim::budget::Limits::from_flags(a.budget.max_events, a.budget.max_memory);
     edgesim::budget::admit(&mut prepared, limits).map_err(input_error)?;

@@ -112,7 +112,7 @@ impl Recorder {
 
     /// The part of `span` that is measured (sent at or after the warm-up).
     fn measured(&self, span: SentSpan) -> Option<(SentSpan, f64)> {
-        let share = span.share_in(self.measure_from, SimTime(u64::MAX));
+        let share = self.measured_share(span);
         (share > 0.0).then(|| (SentSpan { from: span.from.max(self.measure_from), to: span.to }, share))
     }
 

@@ -6,7 +6,7 @@
 
 use super::{Flow, FlowPlane, Piece};
 use crate::edge::anycast::NO_POP;
-use crate::engine::{SimDuration, SimTime};
+use crate::engine::SimDuration;
 use crate::metrics::FailReason;
 use crate::sim::Sim;
 
@@ -127,9 +127,4 @@ impl Sim<'_> {
             self.faults[i].outcome_volume(sent, outcome.is_ok(), total, f.attempt as u32 + 1);
         }
     }
-}
-
-/// Seconds between two times.
-pub(super) fn seconds(from: SimTime, to: SimTime) -> f64 {
-    (to - from).as_nanos() as f64 / 1e9
 }

@@ -50,7 +50,7 @@ struct Flow {
 
 impl Flow {
     fn seconds(&self) -> f64 {
-        (self.to - self.from).as_nanos() as f64 / 1e9
+        (self.to - self.from).as_secs_f64()
     }
 
     fn volumes(&self, share: f64) -> [f64; 4] {
@@ -167,6 +167,8 @@ pub(super) struct FlowPlane {
     cpu_noise: Vec<crate::engine::rng::Stream>,
     /// Room reused by each window's resolution: late shares of its pieces.
     late: Vec<f64>,
+    /// ... and its successes grouped for their latency.
+    groups: Vec<resolve::Group>,
 }
 
 impl FlowPlane {
@@ -212,6 +214,7 @@ impl FlowPlane {
             closed: false,
             samples: Vec::new(),
             late: Vec::new(),
+            groups: Vec::new(),
             cpu_noise: sim
                 .world
                 .pops
@@ -436,18 +439,16 @@ impl Sim<'_> {
         if plane.retries[n].is_empty() {
             return;
         }
-        let waiting = std::mem::take(&mut plane.retries[n]);
-        let mut keep = Vec::with_capacity(waiting.len());
-        for f in waiting {
-            if f.from < now {
-                let part = Flow { to: f.to.min(now), ..f };
-                self.deliver(plane, net, part);
-            }
-            if f.to > now {
-                keep.push(Flow { from: f.from.max(now), ..f });
-            }
+        // Taken out while its parts are delivered (which may add retries).
+        let mut waiting = std::mem::take(&mut plane.retries[n]);
+        for f in waiting.iter().filter(|f| f.from < now) {
+            self.deliver(plane, net, Flow { to: f.to.min(now), ..*f });
         }
-        keep.append(&mut plane.retries[n]);
-        plane.retries[n] = keep;
+        waiting.retain_mut(|f| {
+            f.from = f.from.max(now);
+            f.to > now
+        });
+        waiting.append(&mut plane.retries[n]);
+        plane.retries[n] = waiting;
     }
 }

@@ -12,7 +12,6 @@
 //! by 2% or 10 us). Its successes' latencies go to the time-series
 //! histograms at once, to the run's when the atoms change (or at the end).
 
-use super::deliver::seconds;
 use super::latency::{Atoms, Tail};
 use super::{FlowPlane, Piece, StationKey};
 use crate::edge::station::Station;
@@ -65,7 +64,8 @@ impl StationState {
 }
 
 /// Successes of one network delay, send span and fault mask, by class.
-struct Group {
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Group {
     shift: SimDuration,
     sent: SentSpan,
     mask: u32,
@@ -81,7 +81,7 @@ impl Sim<'_> {
         }
         plane.pops[p].window_from = now;
         let pieces = std::mem::take(&mut plane.pops[p].pending);
-        let dt = seconds(from, now);
+        let dt = (now - from).as_secs_f64();
         let offered: f64 = pieces.iter().flat_map(|x| x.volume).sum();
         self.update_state(plane, p, offered / dt, dt);
         let Some(state) = plane.pops[p].state.as_ref() else { return };
@@ -94,7 +94,8 @@ impl Sim<'_> {
         let critical: f64 = pieces.iter().map(|x| x.volume[0]).sum();
         let refused_share =
             if offered > critical { (state.refused_share * offered / (offered - critical)).min(1.0) } else { 0.0 };
-        let mut groups: Vec<Group> = Vec::new();
+        let mut groups = std::mem::take(&mut plane.groups);
+        groups.clear();
         let mut refused_total = 0.0;
         for (piece, &late_share) in pieces.iter().zip(&late) {
             let mut late = [0.0; 4];
@@ -117,6 +118,7 @@ impl Sim<'_> {
         self.tally(plane, p, (from, now), offered, refused_total);
         // Keep the buffers' room for the next window.
         plane.late = late;
+        plane.groups = groups;
         let mut pieces = pieces;
         pieces.clear();
         if plane.pops[p].pending.is_empty() {
@@ -215,7 +217,7 @@ impl Sim<'_> {
 
     /// Adds the window `(from, now)` to PoP `p`'s period and measured sums.
     fn tally(&mut self, plane: &mut FlowPlane, p: usize, (from, now): (SimTime, SimTime), offered: f64, refused: f64) {
-        let dt = seconds(from, now);
+        let dt = (now - from).as_secs_f64();
         let servers = self.pops[p].pool.servers() as f64;
         let pf = &mut plane.pops[p];
         let Some(st) = pf.state.as_ref() else { return };
