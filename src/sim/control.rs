@@ -103,6 +103,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn fault_start(&mut self, now: SimTime, f: u32) {
+        self.snapshot_catchment(now, f, true);
         let fault = &self.fault_plan[f as usize];
         self.flow_settle(now, &fault.pops);
         let mut affected = 0;
@@ -156,6 +157,7 @@ impl Sim<'_> {
     }
 
     pub(super) fn fault_end(&mut self, now: SimTime, f: u32) {
+        self.snapshot_catchment(now, f, false);
         let fault = &self.fault_plan[f as usize];
         self.flow_settle(now, &fault.pops);
         self.faults[f as usize].ended = Some(now);

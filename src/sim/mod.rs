@@ -46,7 +46,7 @@ use crate::world::World;
 pub use config::ModelConfig;
 pub use drain::{drain, lifetime};
 pub use events::{Event, Request};
-pub use result::{PopSample, PopSeries, PopTotals, RunResult, MAX_POP_BUCKETS};
+pub use result::{Catchment, PopSample, PopSeries, PopTotals, RunResult, MAX_POP_BUCKETS};
 pub use run::{
     budget_exceeded, run, run_observed, Budget, BudgetExceeded, Observer, RunInputs, PROGRESS_EVERY, QUEUED_EVENT_BYTES,
 };
@@ -160,6 +160,8 @@ struct Sim<'a> {
     /// Time of the health checker's first probe.
     health_phase: SimDuration,
     faults: Vec<FaultRecord>,
+    /// Catchment snapshots around faults.
+    catchments: Vec<result::Catchment>,
     recorder: Recorder,
     series: PopSeries,
     sent_measured: u64,
@@ -315,6 +317,7 @@ impl<'a> Sim<'a> {
             active_faults: 0,
             health_phase: cfg.health.resolve_phase(&mut rng::stream(inputs.seed, "health/phase")),
             faults: inputs.faults.iter().map(|f| FaultRecord::new(f.at, end)).collect(),
+            catchments: Vec::new(),
             recorder,
             series: PopSeries::new(npops, inputs.duration, inputs.bucket, cfg.tick),
             sent_measured: 0,
@@ -418,6 +421,12 @@ impl<'a> Sim<'a> {
         }
         // A flow run integrates its flows up to the end first (no-op otherwise).
         self.flow_settle_all(self.end);
+        let mut lasting = self.active_faults;
+        while lasting != 0 {
+            let f = lasting.trailing_zeros();
+            lasting &= lasting - 1;
+            self.snapshot_catchment(self.end, f, false);
+        }
         let issued = self.recorder.issued_so_far();
         let end = self.end.as_nanos();
         let (pools, pop_totals) = self.flow_pool_stats().unwrap_or_else(|| {
@@ -479,6 +488,21 @@ impl<'a> Sim<'a> {
             levels: self.levels.finish(end),
             rate_limited: self.rate_limited,
             health_phase: self.health_phase,
+            net_sites: (0..self.routing.networks()).map(|n| self.routing.nets[n].site).collect(),
+            catchments: self.catchments,
         }
+    }
+
+    /// Records where every network sends now, for fault `fault`.
+    fn snapshot_catchment(&mut self, now: SimTime, fault: u32, before: bool) {
+        let snap = result::Catchment {
+            fault,
+            before,
+            at: now,
+            pop_of_net: (0..self.routing.networks()).map(|n| self.routing.best(n)).collect(),
+            pop_alive: self.pops.iter().map(|p| p.alive).collect(),
+            pop_withdrawn: (0..self.pops.len()).map(|p| self.routing.is_withdrawn(p)).collect(),
+        };
+        self.catchments.push(snap);
     }
 }

@@ -107,6 +107,29 @@ pub struct RunResult {
     pub given_up_at_end: u64,
     /// Time of the health checker's first probe after the start (the fixed or drawn phase).
     pub health_phase: SimDuration,
+    /// The client site of each network, by network index.
+    pub net_sites: Vec<u32>,
+    /// Where every network sent its traffic just before each fault struck
+    /// and while it lasted (for maps of catchments), in time order.
+    pub catchments: Vec<Catchment>,
+}
+
+/// Where every client network sent its traffic at one moment of a fault.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catchment {
+    /// The fault's index (file order).
+    pub fault: u32,
+    /// True for the moment just before the fault struck; false for the
+    /// moment just before it ended (or the run's end, if it lasts).
+    pub before: bool,
+    /// When the snapshot was taken.
+    pub at: SimTime,
+    /// Per network: the PoP it sends to ([`crate::edge::anycast::NO_POP`] if none).
+    pub pop_of_net: Vec<u32>,
+    /// Per PoP: serving (not struck down).
+    pub pop_alive: Vec<bool>,
+    /// Per PoP: its route is withdrawn at its origin.
+    pub pop_withdrawn: Vec<bool>,
 }
 
 /// Per-PoP control-period samples, summed into buckets of a bounded width
