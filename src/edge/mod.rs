@@ -6,6 +6,7 @@
 //! owns the clock and the events; none of them schedules anything itself.
 
 pub mod anycast;
+pub mod bgp;
 pub mod autoscale;
 pub mod faults;
 pub mod health;
