@@ -128,10 +128,13 @@ pub struct Outcome {
 /// error (unknown PoP, unknown class...) is found here, before any run.
 pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
     let world = world::build(&scenario)?;
-    let pools = edge::pool_configs(&scenario, &world)?;
+    let config = ModelConfig::from_scenario(&scenario, &world)?;
+    let pools = match &config.routes {
+        sim::config::RouteModel::PathVector(bgp) => edge::pool_configs_for(&scenario, &world, bgp.demand_rps.clone())?,
+        sim::config::RouteModel::Drawn(_) => edge::pool_configs(&scenario, &world)?,
+    };
     let faults = edge::faults::resolve(&scenario, &world)?;
     let (expectations, probes) = check::resolve(&scenario, &world)?;
-    let config = ModelConfig::from_scenario(&scenario, &world)?;
     Ok(Prepared { scenario, world, pools, faults, config, expectations, probes, max_events: None, max_memory: None })
 }
 

@@ -178,6 +178,15 @@ impl Routing {
         self.best[net] = found;
     }
 
+    /// Sets the PoP network `net` sends to, as a routing protocol decided it
+    /// (path-vector convergence: no second-best, no drawn learning); returns
+    /// true if it changed.
+    pub fn set_route(&mut self, net: usize, pop: u32) -> bool {
+        let before = self.best[net][0];
+        self.best[net] = [pop, NO_POP];
+        before != pop
+    }
+
     /// Starts withdrawing `pop`'s route; returns the new epoch to spread.
     pub fn withdraw(&mut self, pop: usize) -> u16 {
         if self.epoch[pop] % 2 == 0 {

@@ -35,6 +35,11 @@ pub struct Fault {
     pub latency: SimDuration,
     /// For `origin-errors`: the share of error answers.
     pub error_rate: f64,
+    /// For faults that change routes (`session-down`, `ixp-down`,
+    /// `prepend`): the PoP they concern (it keeps serving).
+    pub route_pop: Option<usize>,
+    /// For `session-down` and `transit-down`: the neighbour AS's name.
+    pub peer: Option<String>,
 }
 
 impl Fault {
@@ -43,6 +48,15 @@ impl Fault {
         match (self.region, self.pops.first()) {
             (Some(r), _) => STATE_REGIONS[r].to_string(),
             (None, Some(&p)) if self.kind.strikes_pop() => world.pops[p].code.clone(),
+            _ if self.kind.changes_routes() => {
+                let pop = self.route_pop.map(|p| world.pops[p].code.as_str());
+                match (pop, self.peer.as_deref()) {
+                    (Some(p), Some(peer)) => format!("{p}~{peer}"),
+                    (Some(p), None) => p.to_string(),
+                    (None, Some(peer)) => peer.to_string(),
+                    (None, None) => "bgp".to_string(),
+                }
+            }
             _ => match self.kind {
                 FaultKind::OriginDown | FaultKind::OriginSlow | FaultKind::OriginErrors => "origin".to_string(),
                 FaultKind::ControlPlaneDown => "control-plane".to_string(),
@@ -63,6 +77,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<Vec<Fault>, ScenarioError>
         .map(|(i, f)| {
             let spec = f.get_ref();
             let mut pops = Vec::new();
+            let mut route_pop = None;
             if let Some(pop) = &spec.pop {
                 let code = pop.get_ref();
                 let index = world.pop_index(code).ok_or_else(|| {
@@ -70,7 +85,11 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<Vec<Fault>, ScenarioError>
                     let field = format!("fault[{}].pop (not in this topology)", i + 1);
                     s.source.error_at(pop.span(), unknown_pop_message(&field, code, known))
                 })?;
-                pops.push(index);
+                if spec.kind.changes_routes() {
+                    route_pop = Some(index);
+                } else {
+                    pops.push(index);
+                }
             }
             let region = spec.region.as_ref().and_then(|r| state_region(r.get_ref()));
             if spec.kind == FaultKind::RegionDown {
@@ -90,6 +109,8 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<Vec<Fault>, ScenarioError>
                 lag: spec.lag.map_or(SimDuration::ZERO, |l| l.sim()),
                 latency: spec.latency.map_or(SimDuration::ZERO, |l| l.sim()),
                 error_rate: spec.error_rate.map_or(0.0, |e| e.get()),
+                route_pop,
+                peer: spec.peer.as_ref().map(|p| p.get_ref().clone()),
             })
         })
         .collect()

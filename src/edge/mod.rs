@@ -6,8 +6,8 @@
 //! owns the clock and the events; none of them schedules anything itself.
 
 pub mod anycast;
-pub mod bgp;
 pub mod autoscale;
+pub mod bgp;
 pub mod faults;
 pub mod health;
 pub mod limits;
@@ -43,6 +43,12 @@ pub struct PoolConfig {
 /// PoP that is not in the topology is an error. `servers = { per_krps }`
 /// sizes a PoP from its [`demand_rps`].
 pub fn pool_configs(s: &Scenario, world: &World) -> Result<Vec<PoolConfig>, ScenarioError> {
+    pool_configs_for(s, world, demand_rps(world))
+}
+
+/// [`pool_configs`] with each PoP's expected demand (rps, in
+/// [`World::pops`] order) given: a routing model's steady-state catchments.
+pub fn pool_configs_for(s: &Scenario, world: &World, demand: Vec<f64>) -> Result<Vec<PoolConfig>, ScenarioError> {
     let pops = &s.spec.pops;
     for (code, spec) in pops {
         if code != "default" && world.pop_index(code).is_none() {
@@ -54,7 +60,6 @@ pub fn pool_configs(s: &Scenario, world: &World) -> Result<Vec<PoolConfig>, Scen
         }
     }
     let default = pops.get("default").map(|p| p.get_ref().clone()).unwrap_or_default();
-    let demand = demand_rps(world);
     Ok(world
         .pops
         .iter()

@@ -51,6 +51,14 @@ pub struct FaultRecord {
     /// serving and not struck by this fault. Dropping a route to fall back
     /// on another dead PoP is not a move.
     pub moved: Vec<SimTime>,
+    /// Client networks' route changes while this fault lasted and was the
+    /// latest (path-vector convergence; 0 otherwise).
+    pub route_changes: u32,
+    /// The last of those route changes.
+    pub last_route_change: Option<SimTime>,
+    /// When the last BGP update was processed anywhere while this fault
+    /// lasted and was the latest (path-vector convergence only).
+    pub bgp_quiet: Option<SimTime>,
     /// Affected requests by send time, one bucket per [`RTO_BUCKET`] from `at`.
     pub buckets: Vec<Counts>,
     /// Affected requests sent while the fault lasted.
@@ -80,6 +88,9 @@ impl FaultRecord {
             reannounced: None,
             affected_networks: 0,
             moved: Vec::new(),
+            route_changes: 0,
+            last_route_change: None,
+            bgp_quiet: None,
             buckets: vec![Counts::default(); buckets],
             during: Counts::default(),
             attempts_during: 0,

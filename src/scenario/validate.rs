@@ -6,7 +6,7 @@
 
 use super::error::{ScenarioError, Source};
 use super::regions::state_region;
-use super::schema::{DistSpec, ExpectSpec, FaultKind, FaultNumber, ScenarioSpec};
+use super::schema::{ConvergenceSpec, DistSpec, ExpectSpec, FaultKind, FaultNumber, ScenarioSpec};
 use toml::Spanned;
 
 /// Most time-series buckets a default bucket width may give.
@@ -335,6 +335,18 @@ fn check_origin_faults(spec: &ScenarioSpec, src: &Source) -> Check {
         if origin && spec.origin.is_none() {
             return Err(at(src, f, format!("fault[{}]: {} needs an [origin] table", i + 1, kind.as_str())));
         }
+        let path_vector = matches!(spec.anycast.convergence.get_ref(), ConvergenceSpec::PathVector { .. });
+        if kind.changes_routes() && !path_vector {
+            return Err(at(
+                src,
+                f,
+                format!(
+                    "fault[{}]: {} changes BGP sessions, so it needs anycast.convergence = {{ model = \"path-vector\" }}",
+                    i + 1,
+                    kind.as_str()
+                ),
+            ));
+        }
         let missing = match kind {
             FaultKind::ControlPlaneDown if spec.control_plane.is_none() => Some("[control_plane]"),
             FaultKind::KvPrimaryDown | FaultKind::KvReplicationLag if spec.kv.is_none() => Some("[kv]"),
@@ -366,8 +378,30 @@ fn check_origin_faults(spec: &ScenarioSpec, src: &Source) -> Check {
     Ok(())
 }
 
+/// Under `path-vector`, catchments come from the AS graph: the drawn
+/// models' catchment knobs do not apply.
+fn check_path_vector(spec: &ScenarioSpec, src: &Source) -> Check {
+    let a = &spec.anycast;
+    if !matches!(a.convergence.get_ref(), ConvergenceSpec::PathVector { .. }) {
+        return Ok(());
+    }
+    let drawn =
+        [("off_nearest_share", a.off_nearest_share.0), ("unstable_share", a.unstable_share.map_or(0.0, |u| u.0))];
+    for (key, share) in drawn {
+        if share > 0.0 {
+            return Err(at(
+                src,
+                &a.convergence,
+                format!("anycast.{key}: path-vector draws catchments from the AS graph; remove {key} (or use model = \"fixed\")"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_faults(spec: &ScenarioSpec, src: &Source) -> Check {
     check_origin_faults(spec, src)?;
+    check_path_vector(spec, src)?;
     let run_end = spec.scenario.duration.get_ref().sim();
     if spec.faults.len() > MAX_FAULTS {
         return Err(at(
@@ -420,7 +454,8 @@ fn check_faults(spec: &ScenarioSpec, src: &Source) -> Check {
 fn check_fault_target(src: &Source, f: &Spanned<super::schema::FaultSpec>, here: &str) -> Check {
     let fault = f.get_ref();
     let kind = fault.kind.as_str();
-    match (fault.kind.strikes_pop(), &fault.pop) {
+    check_route_fault(src, f, here)?;
+    match (fault.kind.names_pop(), &fault.pop) {
         (true, None) => return Err(at(src, f, format!("{here}: {kind} needs pop = \"CODE\""))),
         (false, Some(p)) => return Err(at(src, p, format!("{here}.pop: {kind} strikes no single PoP; remove pop"))),
         _ => {}
@@ -471,8 +506,27 @@ fn check_fault_target(src: &Source, f: &Spanned<super::schema::FaultSpec>, here:
     }
 }
 
+/// Checks the keys of the faults that change routes (`peer`, `times`).
+fn check_route_fault(src: &Source, f: &Spanned<super::schema::FaultSpec>, here: &str) -> Check {
+    let fault = f.get_ref();
+    let kind = fault.kind.as_str();
+    match (fault.kind.names_peer(), &fault.peer) {
+        (true, None) => return Err(at(src, f, format!("{here}: {kind} needs peer = \"AS\" (e.g. \"T1-2\")"))),
+        (false, Some(p)) => return Err(at(src, p, format!("{here}.peer: {kind} names no neighbour AS; remove peer"))),
+        _ => {}
+    }
+    match (fault.kind == FaultKind::Prepend, &fault.times) {
+        (true, None) => Err(at(src, f, format!("{here}: prepend needs times = <extra copies of the edge AS, 0..16>"))),
+        (false, Some(t)) => Err(at(src, t, format!("{here}.times: times applies to prepend only, not {kind}"))),
+        _ => Ok(()),
+    }
+}
+
 fn same_target(a: &super::schema::FaultSpec, b: &super::schema::FaultSpec) -> bool {
     let name = |s: &Option<Spanned<String>>| s.as_ref().map(|v| v.get_ref().to_ascii_uppercase());
+    if a.kind.changes_routes() || b.kind.changes_routes() {
+        return a.kind == b.kind && name(&a.pop) == name(&b.pop) && name(&a.peer) == name(&b.peer);
+    }
     match (a.kind.strikes_pop() || a.kind.strikes_region(), b.kind.strikes_pop() || b.kind.strikes_region()) {
         (true, true) => name(&a.pop) == name(&b.pop) && name(&a.region) == name(&b.region),
         (false, false) => a.kind == b.kind,

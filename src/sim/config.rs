@@ -35,8 +35,8 @@ pub struct ModelConfig {
     pub health: HealthConfig,
     /// From detection to withdrawal (and from recovery to re-announcement).
     pub withdrawal_delay: SimDuration,
-    /// How long networks take to learn route changes.
-    pub convergence: Arc<dyn Convergence>,
+    /// How networks learn route changes.
+    pub routes: RouteModel,
     /// Client per-attempt timeout.
     pub client_timeout: SimDuration,
     /// Client retry policy.
@@ -316,9 +316,22 @@ pub fn measured_convergence() -> FixedConvergence {
 /// Heidemann, TNSM 2018: about 1% of clients).
 pub const MEASURED_UNSTABLE_SHARE: f64 = 0.01;
 
-fn convergence(spec: &ConvergenceSpec) -> FixedConvergence {
-    match *spec {
-        ConvergenceSpec::Measured => measured_convergence(),
+/// How client networks learn route changes.
+#[derive(Debug, Clone)]
+pub enum RouteModel {
+    /// Each network learns each change after a drawn delay.
+    Drawn(Arc<dyn Convergence>),
+    /// BGP as a protocol over the generated Internet.
+    PathVector(Arc<super::bgp::BgpSetup>),
+}
+
+fn route_model(s: &Scenario, world: &World, networks_per_site: u32) -> Result<RouteModel, ScenarioError> {
+    let drawn = |c: FixedConvergence| Ok(RouteModel::Drawn(Arc::new(c)));
+    match *s.spec.anycast.convergence.get_ref() {
+        ConvergenceSpec::Measured => drawn(measured_convergence()),
+        ConvergenceSpec::PathVector { .. } => {
+            Ok(RouteModel::PathVector(Arc::new(super::bgp::BgpSetup::from_scenario(s, world, networks_per_site)?)))
+        }
         ConvergenceSpec::Fixed { first, last, shape } => {
             let (first, last) = (first.sim(), last.sim());
             let dist = match shape {
@@ -332,7 +345,7 @@ fn convergence(spec: &ConvergenceSpec) -> FixedConvergence {
                     DurationDist::lognormal_from_p50_p99(p50, SimDuration(hi as u64))
                 }
             };
-            FixedConvergence { dist, first, last }
+            drawn(FixedConvergence { dist, first, last })
         }
     }
 }
@@ -366,7 +379,7 @@ impl ModelConfig {
                 phase: hc.phase.as_ref().map(|p| p.get_ref().sim()),
             },
             withdrawal_delay: a.withdrawal_delay.sim(),
-            convergence: Arc::new(convergence(conv)),
+            routes: route_model(s, world, a.networks_per_site.get_ref().get())?,
             client_timeout: spec.client.timeout.get_ref().sim(),
             retry: RetryPolicy::from_spec(spec.client.retry.get_ref()),
             spill_threshold: o.spillover_threshold.0,

@@ -4,6 +4,7 @@
 //! the models' (`edge`); this file schedules them and records the fault
 //! timelines.
 
+use super::config::RouteModel;
 use super::{Event, PopSample, Sim, SlotState};
 use crate::edge::anycast::NO_POP;
 use crate::edge::autoscale::ScaleAction;
@@ -58,8 +59,12 @@ impl Sim<'_> {
                 rec.reannounced = Some(now);
             }
         }
+        let RouteModel::Drawn(convergence) = &self.cfg.routes else {
+            self.bgp_origin(now, pop, !withdraw);
+            return;
+        };
         for net in 0..self.routing.networks() {
-            let delay = self.cfg.convergence.delay(net, &mut self.route_rng);
+            let delay = convergence.delay(net, &mut self.route_rng);
             self.queue.schedule_at(now + delay, Event::Learn { net: net as u32, pop, epoch });
         }
     }
@@ -83,7 +88,7 @@ impl Sim<'_> {
 
     /// Records network `net` as moved, at `now`, for each pending fault for
     /// which every PoP its route may send to is live.
-    fn note_moves(&mut self, now: SimTime, net: usize) {
+    pub(super) fn note_moves(&mut self, now: SimTime, net: usize) {
         let mut mask = self.pending_moves(net);
         while mask != 0 {
             let f = mask.trailing_zeros() as usize;
@@ -94,6 +99,16 @@ impl Sim<'_> {
                 self.settled[net] |= 1 << f;
                 self.faults[f].moved.push(now);
             }
+        }
+    }
+
+    /// Counts a network's route change against the fault that started last,
+    /// while it lasts.
+    pub(super) fn note_route_change(&mut self, now: SimTime) {
+        if let Some(f) = self.last_fault.filter(|&f| self.active_faults & (1 << f) != 0) {
+            let rec = &mut self.faults[f as usize];
+            rec.route_changes += 1;
+            rec.last_route_change = Some(now);
         }
     }
 
@@ -124,6 +139,11 @@ impl Sim<'_> {
             self.pop_fault_start(now, p, fault.kind, fault.capacity);
         }
         self.state_fault(now, f as usize, true);
+        self.last_fault = Some(f);
+        if fault.kind.changes_routes() {
+            self.bgp_fault(now, f as usize, true);
+        }
+        let fault = &self.fault_plan[f as usize];
         if let Some(end) = fault.end {
             self.queue.schedule_at(end, Event::FaultEnd { fault: f });
         }
@@ -173,6 +193,9 @@ impl Sim<'_> {
             }
         }
         self.state_fault(now, f as usize, false);
+        if fault.kind.changes_routes() {
+            self.bgp_fault(now, f as usize, false);
+        }
         self.active_faults &= !(1 << f);
         // PoPs restored: networks routed to them may have moved for faults that last.
         for net in 0..self.routing.networks() {

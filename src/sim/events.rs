@@ -91,6 +91,8 @@ pub enum Event {
         /// Route epoch (odd: withdrawn).
         epoch: u16,
     },
+    /// The BGP protocol has events due (path-vector convergence).
+    BgpWake,
     /// Fault `fault` strikes.
     FaultStart {
         /// Fault index.

@@ -18,6 +18,7 @@
 //! - [`state`], [`origin`], [`levels`]: the state plane, the origin, the
 //!   degradation levels; [`config`]: the model parameters from the file.
 
+mod bgp;
 pub mod config;
 mod control;
 mod drain;
@@ -43,6 +44,7 @@ use crate::metrics::faults::FaultRecord;
 use crate::metrics::Recorder;
 use crate::world::catalog::great_circle_km;
 use crate::world::World;
+pub use bgp::{BgpResult, BgpSetup, RouteAction};
 pub use config::ModelConfig;
 pub use drain::{drain, lifetime};
 pub use events::{Event, Request};
@@ -173,6 +175,16 @@ struct Sim<'a> {
     rate_limited: [u64; 3],
     /// The flow data plane, in a flow run (`None`: every request is an event).
     flow: Option<Box<flow::FlowPlane>>,
+    /// The BGP protocol, under path-vector convergence.
+    bgp: Option<Box<crate::edge::bgp::PathVector>>,
+    /// Times a `BgpWake` is scheduled for.
+    bgp_wakes: Vec<SimTime>,
+    /// Route changes read from the protocol (a reused buffer).
+    bgp_changes: Vec<crate::edge::bgp::RouteChange>,
+    /// The fault that started last (route changes are counted against it).
+    last_fault: Option<u32>,
+    /// Shares of networks routed to their nearest PoP, and unrouted, at the start.
+    bgp_shares: (f64, f64),
 }
 
 /// Time-based measures closed at the end of the run, before the drain.
@@ -330,7 +342,13 @@ impl<'a> Sim<'a> {
             levels: levels::LevelPlane::new(world.pops.len(), inputs.seed, cfg),
             rate_limited: [0; 3],
             flow: None,
+            bgp: None,
+            bgp_wakes: Vec::new(),
+            bgp_changes: Vec::new(),
+            last_fault: None,
+            bgp_shares: (0.0, 0.0),
         };
+        sim.bgp_start(inputs.seed);
         if cfg.fidelity == crate::scenario::schema::Fidelity::Flow {
             sim.flow = Some(Box::new(flow::FlowPlane::new(&sim, inputs.pools, inputs.seed)));
         }
@@ -381,6 +399,7 @@ impl<'a> Sim<'a> {
             Event::ProbeMiss { pop } => self.health_result(now, pop, false),
             Event::RouteChange { pop, withdraw } => self.route_change(now, pop, withdraw),
             Event::Learn { net, pop, epoch } => self.learn(now, net, pop, epoch),
+            Event::BgpWake => self.bgp_wake(now),
             Event::FaultStart { fault } => self.fault_start(now, fault),
             Event::FaultEnd { fault } => self.fault_end(now, fault),
             Event::Tick => self.tick(now),
@@ -450,6 +469,11 @@ impl<'a> Sim<'a> {
                 }
             }
             f.moved.retain(|t| *t < end);
+            for step in [&mut f.last_route_change, &mut f.bgp_quiet] {
+                if step.is_some_and(|t| t >= end) {
+                    *step = None;
+                }
+            }
         }
     }
 
@@ -468,6 +492,7 @@ impl<'a> Sim<'a> {
         let given_up_at_end = self.sent_measured.saturating_sub(self.recorder.total.issued);
         self.recorder.give_up(given_up_at_end);
         self.clip_fault_timelines();
+        let bgp = self.bgp_result();
         RunResult {
             events_handled: handled,
             trace_hash,
@@ -490,6 +515,7 @@ impl<'a> Sim<'a> {
             health_phase: self.health_phase,
             net_sites: (0..self.routing.networks()).map(|n| self.routing.nets[n].site).collect(),
             catchments: self.catchments,
+            bgp,
         }
     }
 

@@ -112,6 +112,8 @@ pub struct RunResult {
     /// Where every network sent its traffic just before each fault struck
     /// and while it lasted (for maps of catchments), in time order.
     pub catchments: Vec<Catchment>,
+    /// What BGP did, under path-vector convergence.
+    pub bgp: Option<super::bgp::BgpResult>,
 }
 
 /// Where every client network sent its traffic at one moment of a fault.

@@ -10,11 +10,13 @@
 //!   tier-1s and peering with other regionals at shared metros (IXPs) with
 //!   probability `regional_peering`.
 //! - **Client networks**: one stub AS per client network, at its site,
-//!   multihomed to 1-3 of the nearest regional ASes (sometimes a tier-1).
+//!   multihomed to 1-3 of the nearest regional ASes (sometimes a tier-1);
+//!   a share `client_peering` of them also peers with the edge network at
+//!   the IXP of a PoP in its metro (within 50 km).
 //! - **The edge network**: one AS with a router at every PoP. It peers at
 //!   the PoP's IXP with every regional router in the metro, buys transit
-//!   from the tier-1s present at hub PoPs, and a PoP with neither buys
-//!   transit from the nearest regional router.
+//!   from the tier-1s present at hub PoPs, and a PoP with neither peers
+//!   privately with the nearest regional router (an embedded cache).
 //!
 //! Routers of one transit AS talk iBGP (full mesh). Session delays come
 //! from geography (the caller's latency model).
@@ -61,6 +63,9 @@ pub struct InternetSpec {
     pub ixp_peering: f64,
     /// Tier-1s an edge hub PoP buys transit from, at most [2].
     pub edge_transits: u32,
+    /// Share of client networks that peer with the edge network at a PoP
+    /// in their metro [0.5].
+    pub client_peering: f64,
     /// Seed of the graph (the same Internet across a run's seeds) [1].
     pub seed: u64,
 }
@@ -72,11 +77,12 @@ impl Default for InternetSpec {
             hubs: 30,
             tier1_presence: 0.7,
             regionals: 6,
-            regional_metros: 5,
+            regional_metros: 8,
             regional_providers: 2,
             regional_peering: 0.5,
             ixp_peering: 1.0,
             edge_transits: 2,
+            client_peering: 0.5,
             seed: 1,
         }
     }
@@ -155,7 +161,7 @@ pub fn generate(
     let (tier1s, t1_routers) = tier1_clique(&mut b, spec, pops, &hubs);
     let (regionals, reg_routers) = regional_transit(&mut b, spec, pops, &hubs, &t1_routers);
     connect_edge(&mut b, spec, pops, &pop_router, &hubs, &t1_routers, &reg_routers);
-    connect_clients(&mut b, sites, nets_per_site, &t1_routers, &reg_routers);
+    connect_clients(&mut b, spec, sites, nets_per_site, &t1_routers, &reg_routers, &pop_router);
     b.g.finish();
     Internet { graph: b.g, edge_as, tier1s, regionals, pop_router }
 }
@@ -329,7 +335,8 @@ fn connect_edge<F: Fn(&Place, &Place) -> SimDuration>(
             }
         }
         if hubs.contains(&p) {
-            let mut here: Vec<u32> = t1.iter().filter_map(|rs| rs.iter().find(|&&(m, _)| m == p).map(|&(_, r)| r)).collect();
+            let mut here: Vec<u32> =
+                t1.iter().filter_map(|rs| rs.iter().find(|&&(m, _)| m == p).map(|&(_, r)| r)).collect();
             here.shuffle(&mut b.rng);
             for &r in here.iter().take(spec.edge_transits as usize) {
                 b.connect(pr, r, Relation::Provider);
@@ -338,18 +345,23 @@ fn connect_edge<F: Fn(&Place, &Place) -> SimDuration>(
         }
         if sessions == 0 {
             if let Some(r) = b.nearest(&all_regional, &pops[p]) {
-                b.connect(pr, r, Relation::Provider);
+                b.connect(pr, r, Relation::Peer);
             }
         }
     }
 }
 
+/// Client networks within this distance of a PoP are in its metro.
+const METRO_KM: f64 = 50.0;
+
 fn connect_clients<F: Fn(&Place, &Place) -> SimDuration>(
     b: &mut Builder<F>,
+    spec: &InternetSpec,
     sites: &[Place],
     nets_per_site: u32,
     t1: &Presence,
     regionals: &[Vec<(usize, u32)>],
+    pop_router: &[u32],
 ) {
     let t1_routers: Vec<u32> = t1.iter().flatten().map(|&(_, r)| r).collect();
     let mut net = 0u32;
@@ -381,6 +393,10 @@ fn connect_clients<F: Fn(&Place, &Place) -> SimDuration>(
             }
             for r in picks {
                 b.connect(me, r, Relation::Provider);
+            }
+            let local = b.nearest(pop_router, site).filter(|&p| b.km(p, site) <= METRO_KM);
+            if let Some(p) = local.filter(|_| b.rng.random::<f64>() < spec.client_peering) {
+                b.connect(me, p, Relation::Peer);
             }
         }
     }

@@ -13,6 +13,7 @@ pub mod protocol;
 
 pub use damping::Damping;
 pub use graph::{AsGraph, LinkId, Relation, Role};
+pub use protocol::MraiClock;
 pub use protocol::{BgpStats, PathVector, RouteChange};
 
 use crate::engine::SimDuration;
@@ -40,6 +41,19 @@ impl Policy {
     }
 }
 
+/// How the MRAI timer spaces a session's announcements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MraiMode {
+    /// RFC 4271's minimum spacing: an announcement after a quiet interval
+    /// leaves at once and starts the timer; later ones wait for it.
+    #[default]
+    AfterSend,
+    /// Batching on a free-running timer (as Cisco IOS does): announcements
+    /// to a neighbour leave at its timer's ticks, every MRAI (x the jitter,
+    /// drawn once per session) from a random phase.
+    Periodic,
+}
+
 /// The protocol's timers and options.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BgpConfig {
@@ -49,6 +63,8 @@ pub struct BgpConfig {
     pub ibgp_mrai: SimDuration,
     /// RFC 4271's jitter: each timer runs MRAI x U(0.75, 1) [on].
     pub jitter: bool,
+    /// How the timer spaces announcements [after-send].
+    pub mrai_mode: MraiMode,
     /// Withdrawals wait for the MRAI timer too (WRATE) [off].
     pub wrate: bool,
     /// Time to process one update, uniform in `[min, max]` [1-10 ms].
@@ -69,6 +85,7 @@ impl Default for BgpConfig {
             mrai: SimDuration::from_secs(30),
             ibgp_mrai: SimDuration::ZERO,
             jitter: true,
+            mrai_mode: MraiMode::AfterSend,
             wrate: false,
             processing: (SimDuration::from_millis(1), SimDuration::from_millis(10)),
             sender_loop_check: false,

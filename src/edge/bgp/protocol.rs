@@ -13,7 +13,7 @@
 use super::damping::Penalty;
 use super::graph::{AsGraph, LinkId, Relation, Role};
 use super::path::{PathRef, Paths, NO_PATH};
-use super::{BgpConfig, Policy};
+use super::{BgpConfig, MraiMode, Policy};
 use crate::engine::rng::{stream, Stream};
 use crate::engine::{EventQueue, SimDuration, SimTime};
 use rand::Rng;
@@ -128,6 +128,8 @@ pub struct PathVector {
     sent: Vec<Route>,
     mrai_until: Vec<SimTime>,
     mrai_armed: Vec<bool>,
+    /// Per link, in periodic mode: its timer's ticks.
+    clocks: Vec<MraiClock>,
     penalty: Vec<Penalty>,
     reuse_armed: Vec<bool>,
     /// Per client network: its router.
@@ -186,6 +188,7 @@ impl PathVector {
             sent: vec![NO_ROUTE; links],
             mrai_until: vec![SimTime::ZERO; links],
             mrai_armed: vec![false; links],
+            clocks: Vec::new(),
             penalty: vec![Penalty::default(); if cfg.damping.is_some() { links } else { 0 }],
             reuse_armed: vec![false; if cfg.damping.is_some() { links } else { 0 }],
             client_router: clients.iter().map(|&(_, r)| r).collect(),
@@ -210,9 +213,27 @@ impl PathVector {
         pv.queue = EventQueue::default();
         pv.busy_until.fill(SimTime::ZERO);
         pv.mrai_until.fill(SimTime::ZERO);
+        pv.clocks = pv.periodic_clocks();
         pv.changes.clear();
         pv.stats = BgpStats::default();
         pv
+    }
+
+    /// In periodic mode, each link's free-running timer: period MRAI (x a
+    /// jitter drawn once) and a phase uniform over the period.
+    fn periodic_clocks(&mut self) -> Vec<MraiClock> {
+        if self.cfg.mrai_mode != MraiMode::Periodic {
+            return Vec::new();
+        }
+        let mut clocks = Vec::with_capacity(self.graph.links.len());
+        for l in 0..self.graph.links.len() {
+            let internal = self.graph.links[l].rel == Relation::Internal;
+            let mrai = if internal { self.cfg.ibgp_mrai } else { self.cfg.mrai };
+            let period = self.jittered(mrai).as_nanos();
+            let phase = if period > 0 { self.jitter_rng.random_range(0..period) } else { 0 };
+            clocks.push(MraiClock { phase_ns: phase, period_ns: period });
+        }
+        clocks
     }
 
     /// The graph.
@@ -544,7 +565,9 @@ impl PathVector {
             Offer::External { originated: true, origin, copies, .. } => {
                 Route { path: self.paths.origin(asn, origin, copies), pref: 0, class: 0 }
             }
-            Offer::External { rest, copies, .. } => Route { path: self.paths.prepend(asn, copies, rest), pref: 0, class: 0 },
+            Offer::External { rest, copies, .. } => {
+                Route { path: self.paths.prepend(asn, copies, rest), pref: 0, class: 0 }
+            }
         }
     }
 
@@ -562,6 +585,15 @@ impl PathVector {
         let withdrawal = matches!(offer, Offer::Nothing);
         if withdrawal && !self.cfg.wrate {
             self.send(link, offer, now);
+        } else if let Some(clock) = self.clocks.get(link as usize).copied().filter(|c| c.period_ns > 0) {
+            let tick = clock.next_tick(now.max(self.mrai_until[link as usize]));
+            if tick == now {
+                self.send(link, offer, now);
+                self.mrai_until[link as usize] = SimTime(now.as_nanos() + 1);
+            } else if !self.mrai_armed[link as usize] {
+                self.mrai_armed[link as usize] = true;
+                self.queue.schedule_at(tick, Event::Mrai { link });
+            }
         } else if now >= self.mrai_until[link as usize] {
             self.send(link, offer, now);
             if mrai.as_nanos() > 0 {
@@ -593,6 +625,27 @@ impl PathVector {
         let delay = self.graph.links[link as usize].delay;
         let epoch = self.epoch[(link / 2) as usize];
         self.queue.schedule_at(now + delay, Event::Arrive { link: link ^ 1, epoch, route });
+    }
+}
+
+/// A free-running MRAI timer: it ticks at `phase + k x period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MraiClock {
+    /// First tick, ns.
+    pub phase_ns: u64,
+    /// Time between ticks, ns (> 0).
+    pub period_ns: u64,
+}
+
+impl MraiClock {
+    /// The first tick at or after `t`.
+    pub fn next_tick(&self, t: SimTime) -> SimTime {
+        let t = t.as_nanos();
+        if t <= self.phase_ns {
+            return SimTime(self.phase_ns);
+        }
+        let k = (t - self.phase_ns).div_ceil(self.period_ns);
+        SimTime(self.phase_ns.saturating_add(k.saturating_mul(self.period_ns)))
     }
 }
 

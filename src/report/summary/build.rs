@@ -6,8 +6,8 @@ use super::sections::{
     LevelsSummary, LimiterAdmissions, OriginSummary, RateLimiterSummary, StateSummary,
 };
 use super::{
-    ClassRequests, DoFailoverSummary, FaultSummary, Latency, Percentiles, PopSummary, Quantiles, Requests, Summary,
-    ACCOUNTING, SCHEMA_VERSION,
+    BgpSummary, ClassRequests, ConvergenceSummary, DoFailoverSummary, FaultSummary, Latency, Percentiles, PopSummary,
+    Quantiles, Requests, Summary, ACCOUNTING, SCHEMA_VERSION,
 };
 use crate::check::{pop_measure, Metric, Verdict};
 use crate::edge::faults::Fault;
@@ -226,6 +226,8 @@ fn fault_summary(world: &World, f: &Fault, r: &RunResult, i: usize) -> FaultSumm
         ("pop_restored", rec.ended),
         ("declared_up", rec.declared_up),
         ("reannounced", rec.reannounced),
+        ("routes_settled", rec.last_route_change),
+        ("bgp_converged", rec.bgp_quiet),
     ];
     timeline.insert("fault".to_string(), 0.0);
     for (name, t) in steps {
@@ -251,7 +253,42 @@ fn fault_summary(world: &World, f: &Fault, r: &RunResult, i: usize) -> FaultSumm
             .map(|(n, h)| (n.to_string(), percentiles(h)))
             .collect(),
         durable_objects: do_failover(r, i),
+        convergence_s: convergence(rec),
+        route_changes: r.bgp.as_ref().map(|_| rec.route_changes),
     }
+}
+
+/// Per-network convergence after the withdrawal started.
+fn convergence(rec: &FaultRecord) -> Option<ConvergenceSummary> {
+    let start = rec.withdrawn?;
+    let times: Vec<f64> = rec.moved.iter().filter(|&&t| t >= start).map(|&t| (t - start).as_secs_f64()).collect();
+    if times.is_empty() {
+        return None;
+    }
+    let q = |p| crate::check::quantile(times.clone(), p).unwrap_or(0.0);
+    Some(ConvergenceSummary {
+        networks: times.len(),
+        within_10s: times.iter().filter(|&&t| t <= 10.0).count() as f64 / times.len() as f64,
+        p50: q(0.5),
+        p80: q(0.8),
+        p99: q(0.99),
+        max: q(1.0),
+    })
+}
+
+fn bgp_summary(r: &RunResult) -> Option<BgpSummary> {
+    let b = r.bgp.as_ref()?;
+    Some(BgpSummary {
+        ases: b.ases,
+        routers: b.routers,
+        sessions: b.sessions,
+        nearest_pop_share: b.nearest_share,
+        unrouted_share: b.unrouted_share,
+        announcements: b.stats.announcements,
+        withdrawals: b.stats.withdrawals,
+        best_route_changes: b.stats.best_changes,
+        suppressions: b.stats.suppressions,
+    })
 }
 
 /// Builds the summary of a run of `scenario` on `world` with these server
@@ -317,6 +354,7 @@ pub fn build(
         faults: faults.iter().enumerate().map(|(i, f)| fault_summary(world, f, r, i)).collect(),
         pops: (0..world.pops.len()).map(|i| pop_summary(world, pools, r, i)).collect(),
         state: state_summary(r),
+        bgp: bgp_summary(r),
         origin: origin_summary(world, r),
         levels: levels_summary(world, r),
         expectations: verdicts.to_vec(),

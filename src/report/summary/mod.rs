@@ -78,6 +78,9 @@ pub struct Summary {
     /// Durable Objects, KV and rate limiters (absent when not simulated).
     #[serde(default, skip_serializing_if = "StateSummary::is_empty")]
     pub state: StateSummary,
+    /// What BGP did (path-vector convergence only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bgp: Option<BgpSummary>,
     /// Verdicts, in file order.
     pub expectations: Vec<Verdict>,
     /// True when every expectation holds.
@@ -152,10 +155,59 @@ pub struct FaultSummary {
     pub affected_networks: u32,
     /// Latency of affected successes: the minute before, during, after.
     pub latency_ms: BTreeMap<String, Percentiles>,
+    /// Per affected network, from the start of the withdrawal to its move
+    /// to a live PoP (absent if none moved after a withdrawal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub convergence_s: Option<ConvergenceSummary>,
+    /// Client networks whose route changed while this was the latest
+    /// fault (path-vector convergence only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_changes: Option<u32>,
     /// For region failures with Durable Objects: what was lost and how the
     /// objects came back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub durable_objects: Option<DoFailoverSummary>,
+}
+
+/// The distribution of per-network convergence after a withdrawal, s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConvergenceSummary {
+    /// Networks that moved.
+    pub networks: usize,
+    /// Share of them that moved within 10 s.
+    pub within_10s: f64,
+    /// Median.
+    pub p50: f64,
+    /// 80th percentile.
+    pub p80: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Last.
+    pub max: f64,
+}
+
+/// The generated Internet and what BGP did over the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BgpSummary {
+    /// ASes.
+    pub ases: usize,
+    /// Routers (BGP speakers).
+    pub routers: usize,
+    /// Sessions.
+    pub sessions: usize,
+    /// Share of client networks routed to their geographically nearest
+    /// PoP at the start (steady state).
+    pub nearest_pop_share: f64,
+    /// Share of client networks with no route at the start.
+    pub unrouted_share: f64,
+    /// Announcements sent over the run.
+    pub announcements: u64,
+    /// Withdrawals sent over the run.
+    pub withdrawals: u64,
+    /// Times a router's best route changed.
+    pub best_route_changes: u64,
+    /// Routes suppressed by damping.
+    pub suppressions: u64,
 }
 
 /// A region failure's effect on Durable Objects.

@@ -30,6 +30,10 @@ pub struct FaultSpec {
     pub latency: Option<PositiveDuration>,
     /// For `origin-errors`: the share of origin answers that are errors.
     pub error_rate: Option<Share>,
+    /// For `session-down` and `transit-down`: the neighbour AS (e.g. "T1-2").
+    pub peer: Option<Spanned<String>>,
+    /// For `prepend`: extra copies of the edge AS the PoP sends (0 removes).
+    pub times: Option<Spanned<crate::scenario::units::Count<0, 16>>>,
 }
 
 /// What kind of fault.
@@ -58,6 +62,15 @@ pub enum FaultKind {
     OriginErrors,
     /// The control plane is unreachable: deployments fail, serving goes on.
     ControlPlaneDown,
+    /// The BGP sessions between a PoP (`pop`) and a neighbour AS (`peer`) go down.
+    SessionDown,
+    /// The edge network loses a transit provider (`peer`): every session with it goes down.
+    TransitDown,
+    /// The IXP at a PoP's metro (`pop`) fails: every peering session there goes down.
+    IxpDown,
+    /// A PoP (`pop`) prepends its AS `times` extra times on every session
+    /// (a maintenance drill that drains it gently).
+    Prepend,
 }
 
 impl FaultKind {
@@ -75,12 +88,32 @@ impl FaultKind {
             FaultKind::OriginSlow => "origin-slow",
             FaultKind::OriginErrors => "origin-errors",
             FaultKind::ControlPlaneDown => "control-plane-down",
+            FaultKind::SessionDown => "session-down",
+            FaultKind::TransitDown => "transit-down",
+            FaultKind::IxpDown => "ixp-down",
+            FaultKind::Prepend => "prepend",
         }
     }
 
     /// True for faults that strike one PoP (`pop = "CODE"`).
     pub fn strikes_pop(self) -> bool {
         matches!(self, FaultKind::PopDown | FaultKind::PopDegraded | FaultKind::HealthCheckFlap)
+    }
+
+    /// True for faults that change BGP sessions or announcements (they need
+    /// `path-vector` convergence).
+    pub fn changes_routes(self) -> bool {
+        matches!(self, FaultKind::SessionDown | FaultKind::TransitDown | FaultKind::IxpDown | FaultKind::Prepend)
+    }
+
+    /// True for faults written with `pop = "CODE"`.
+    pub fn names_pop(self) -> bool {
+        self.strikes_pop() || matches!(self, FaultKind::SessionDown | FaultKind::IxpDown | FaultKind::Prepend)
+    }
+
+    /// True for faults written with `peer = "AS"`.
+    pub fn names_peer(self) -> bool {
+        matches!(self, FaultKind::SessionDown | FaultKind::TransitDown)
     }
 
     /// True for faults that strike a region (`region = "EU"`).
