@@ -5,7 +5,7 @@
 //! faults, and each client network's route change moves its traffic.
 
 use super::{Event, Sim};
-use crate::edge::bgp::internet::{generate, Internet, InternetSpec, Place};
+use crate::edge::bgp::internet::{generate, Internet, InternetSpec, Place, REGION_NAMES};
 use crate::edge::bgp::{AsGraph, BgpConfig, Damping, LinkId, MraiMode, PathVector, Policy, Relation, RouteChange};
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::schema::{ConvergenceSpec, FaultKind, MraiModeSpec, RoutingPolicy};
@@ -58,7 +58,7 @@ impl BgpSetup {
     pub fn from_scenario(s: &Scenario, world: &World, networks_per_site: u32) -> Result<Self, ScenarioError> {
         let cfg = bgp_config(s);
         let spec = internet_spec(s);
-        let region = |r: Region| Region::ALL.iter().position(|&x| x == r).unwrap_or(0) as u8;
+        let region = |r: Region| REGION_NAMES.iter().position(|&x| x == r.as_str()).unwrap_or(3) as u8;
         let pops: Vec<Place> = world
             .pops
             .iter()

@@ -28,6 +28,10 @@ use crate::world::catalog::great_circle_km;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
+/// Names of the continental regions, by [`Place::region`] index (regional
+/// ASes are named after them: `EU-2` is the second in region `EU`).
+pub const REGION_NAMES: [&str; 4] = ["NA", "EU", "APAC", "ROW"];
+
 /// A place in the generated Internet: a PoP metro or a client site.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Place {
@@ -35,7 +39,7 @@ pub struct Place {
     pub lat_deg: f64,
     /// Longitude, degrees east.
     pub lon_deg: f64,
-    /// Continental region (index; PoPs and sites of one region share it).
+    /// Continental region (index into [`REGION_NAMES`]).
     pub region: u8,
     /// Relative demand weight (PoPs: the catalog's weight).
     pub weight: f64,
@@ -234,7 +238,8 @@ fn regional_transit<F: Fn(&Place, &Place) -> SimDuration>(
     for &region in &regions {
         let metros: Vec<usize> = (0..pops.len()).filter(|&p| pops[p].region == region).collect();
         for k in 0..spec.regionals {
-            let asn = b.g.add_as(format!("R{}-{}", region, k + 1));
+            let name = REGION_NAMES.get(region as usize).copied().unwrap_or("R");
+            let asn = b.g.add_as(format!("{name}-{}", k + 1));
             let chosen = weighted_sample(&mut b.rng, &metros, pops, spec.regional_metros as usize, hubs);
             let routers: Vec<(usize, u32)> =
                 chosen.iter().map(|&m| (m, b.router(asn, pops[m], Role::Transit))).collect();
@@ -398,6 +403,68 @@ fn connect_clients<F: Fn(&Place, &Place) -> SimDuration>(
             if let Some(p) = local.filter(|_| b.rng.random::<f64>() < spec.client_peering) {
                 b.connect(me, p, Relation::Peer);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edge::bgp::{BgpConfig, PathVector, Role};
+    use std::sync::Arc;
+
+    fn place(lat: f64, lon: f64, region: u8, weight: f64) -> Place {
+        Place { lat_deg: lat, lon_deg: lon, region, weight }
+    }
+
+    /// Six PoPs in two regions, a client site at each.
+    fn small() -> (Vec<Place>, Internet) {
+        let pops = vec![
+            place(40.7, -74.0, 0, 3.0),
+            place(41.9, -87.6, 0, 2.0),
+            place(34.0, -118.2, 0, 1.0),
+            place(51.5, -0.1, 1, 3.0),
+            place(50.1, 8.7, 1, 2.0),
+            place(48.9, 2.4, 1, 1.0),
+        ];
+        let spec = InternetSpec { tier1s: 3, hubs: 2, regionals: 2, regional_metros: 2, ..InternetSpec::default() };
+        let delay = |_: &Place, _: &Place| SimDuration::from_millis(1);
+        let net = generate(&spec, &pops, &pops, 4, &delay);
+        (pops, net)
+    }
+
+    #[test]
+    fn the_graph_has_the_ases_the_spec_asks_for() {
+        let (pops, net) = small();
+        let g = &net.graph;
+        // The edge, 3 tier-1s, 2 regionals in each of 2 regions, 6 x 4 clients.
+        assert_eq!(g.as_names.len(), 1 + 3 + 2 * 2 + 6 * 4);
+        assert_eq!(net.pop_router.len(), pops.len());
+        let clients: Vec<u32> =
+            (0..g.routers.len() as u32).filter(|&r| matches!(g.routers[r as usize].role, Role::Client { .. })).collect();
+        assert_eq!(clients.len(), 24);
+        for &c in &clients {
+            let providers = g.links_of(c).iter().filter(|&&l| g.links[l as usize].rel == Relation::Provider).count();
+            assert!((1..=4).contains(&providers), "client {c} has {providers} providers");
+        }
+        for &p in &net.pop_router {
+            assert!(!g.links_of(p).is_empty(), "every PoP has a session");
+        }
+        for (i, &a) in net.tier1s.iter().enumerate() {
+            for &b in &net.tier1s[i + 1..] {
+                assert!(!g.sessions_between(a, b).is_empty(), "tier-1s form a clique");
+            }
+        }
+    }
+
+    #[test]
+    fn every_client_reaches_a_pop_and_the_same_spec_gives_the_same_graph() {
+        let (_, net) = small();
+        let (_, again) = small();
+        assert_eq!(net.graph.links, again.graph.links);
+        let pv = PathVector::new(Arc::new(net.graph), BgpConfig::default(), 1, |_| true);
+        for c in 0..pv.clients() {
+            assert!((pv.client_origin(c) as usize) < 6, "client {c} has no route");
         }
     }
 }
