@@ -1,8 +1,8 @@
 //! Reports of a run: summary.json, the CSV files ([`csv_files`], and the
 //! map's in [`map_csv`]), charts, report.html, the terminal table, and safe
-//! writing of result files. Built
-//! from plain data; it never imports `sweep`, which sits above it and uses
-//! its chart, HTML and CSV helpers for a sweep's own files.
+//! writing of result files. Built from plain data; it never imports
+//! `sweep`, which sits above it and uses its chart, HTML and CSV helpers
+//! for a sweep's own files.
 
 pub mod charts;
 pub mod csv_files;
