@@ -77,7 +77,7 @@ impl GeoBox {
                 t1 = t1.min(q / p);
             }
         }
-        (t0 <= t1).then(|| ((a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)))
+        (t0 <= t1).then_some(((a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)))
     }
 
     /// The pieces of `line` inside the box, each a polyline of two or

@@ -44,6 +44,19 @@ fn round_down(x: f64) -> f64 {
     [5.0, 2.0, 1.0].into_iter().map(|m| m * p).find(|v| *v <= x).unwrap_or(p)
 }
 
+/// A whole number with thousands separators: 1234567 -> "1,234,567".
+fn grouped(v: f64) -> String {
+    let digits = format!("{:.0}", v.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl WorldMap<'_> {
     fn max_requests(&self) -> f64 {
         self.pops.iter().map(|p| p.requests).fold(0.0, f64::max)
@@ -81,7 +94,7 @@ impl WorldMap<'_> {
         let big = round_down(max);
         if big > 0.0 {
             for v in [big, round_down(big / 4.0)] {
-                rows.push((format!("{v:.0} requests"), Key::Disc(radius(v, max), RGBColor(150, 150, 150))));
+                rows.push((format!("{} requests", grouped(v)), Key::Disc(radius(v, max), RGBColor(150, 150, 150))));
             }
         }
         rows.push(("worst state over the run;".into(), Key::Note));
@@ -133,5 +146,8 @@ mod tests {
         assert_eq!(round_down(1_234_567.0), 1_000_000.0);
         assert_eq!(round_down(2_600.0), 2_000.0);
         assert_eq!(round_down(74.0), 50.0);
+        assert_eq!(grouped(1_000_000.0), "1,000,000");
+        assert_eq!(grouped(50_000.0), "50,000");
+        assert_eq!(grouped(999.0), "999");
     }
 }
