@@ -169,11 +169,15 @@ fn a_bad_catchments_csv_is_named_with_its_line() {
     let out = dir.join("out");
     run_into(&scenario, &out);
     let path = out.join("catchments.csv");
-    let text = fs::read_to_string(&path).expect("catchments.csv").replacen(",during,", ",after,", 1);
-    fs::write(&path, text).expect("write");
-    let e = render_all(&out).expect_err("an unknown moment");
-    assert_eq!(e.file, path);
-    assert!(e.message.contains("line 3") && e.message.contains("\"after\""), "{e}");
+    let good = fs::read_to_string(&path).expect("catchments.csv");
+    for (from, to, line, what) in
+        [(",during,", ",after,", "line 3", "\"after\""), ("\n1,before,", "\n0,before,", "line 2", "fault 0")]
+    {
+        fs::write(&path, good.replacen(from, to, 1)).expect("write");
+        let e = render_all(&out).expect_err("a bad row");
+        assert_eq!(e.file, path);
+        assert!(e.message.contains(line) && e.message.contains(what), "{e}");
+    }
     fs::remove_dir_all(&dir).expect("cleanup");
 }
 

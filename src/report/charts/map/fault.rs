@@ -48,8 +48,7 @@ pub(super) struct FaultMap<'a> {
     coast: &'a [Vec<LonLat>],
     /// Every other PoP in view, as a grey dot.
     others: Vec<LonLat>,
-    /// (name, place, networks, reaches no PoP while the fault lasts).
-    sites: Vec<(String, LonLat, f64, bool)>,
+    sites: Vec<Site>,
     before: Vec<Link>,
     during: Vec<Link>,
     struck: Vec<Marked>,
@@ -72,6 +71,70 @@ fn pops_by_networks<'r>(rows: impl Iterator<Item = &'r CatchRow>) -> Vec<(String
     out
 }
 
+/// A site on the fault map: name, place, networks, and whether they reach
+/// no PoP while the fault lasts.
+type Site = (String, LonLat, f64, bool);
+
+/// The PoPs of a fault's map: the new ones (coloured, the most networks
+/// first), the struck ones and the ones left that kept serving.
+fn marked_pops(rows: &[&CatchRow]) -> (Vec<Marked>, Vec<Marked>, Vec<Marked>) {
+    let new_pops: Vec<Marked> = pops_by_networks(rows.iter().copied().filter(|r| !r.before))
+        .into_iter()
+        .enumerate()
+        .map(|(i, (code, at, _))| Marked { code, at, color: *SERIES_COLORS.get(i).unwrap_or(&OTHER_COLOR) })
+        .collect();
+    let state_of = |code: &str| {
+        let row = rows.iter().find(|r| r.pop.as_ref().is_some_and(|p| p.0 == code));
+        row.and_then(|r| r.state_during).unwrap_or(PopState::Serving)
+    };
+    let (mut struck, mut left) = (Vec::new(), Vec::new());
+    for (code, at, _) in pops_by_networks(rows.iter().copied().filter(|r| r.before)) {
+        let state = state_of(&code);
+        if state > PopState::Degraded {
+            struck.push(Marked { code, at, color: state_color(state) });
+        } else if new_pops.iter().all(|p| p.code != code) {
+            left.push(Marked { code, at, color: GREY });
+        }
+    }
+    (new_pops, struck, left)
+}
+
+/// The sites of a fault's map, the most networks first.
+fn site_list(rows: &[&CatchRow]) -> Vec<Site> {
+    let mut sites: Vec<Site> = Vec::new();
+    for r in rows.iter().filter(|r| r.before) {
+        match sites.iter_mut().find(|s| s.0 == r.site) {
+            Some(s) => s.2 += r.networks,
+            None => sites.push((r.site.clone(), r.site_at, r.networks, false)),
+        }
+    }
+    for r in rows.iter().filter(|r| !r.before && r.pop.is_none()) {
+        if let Some(s) = sites.iter_mut().find(|s| s.0 == r.site) {
+            s.3 = true;
+        }
+    }
+    sites.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    sites
+}
+
+/// The title and subtitle of fault `n`'s map.
+fn headings(run: &RunInfo, n: u32, rows: &[&CatchRow], sites: &[Site]) -> (String, String) {
+    let fault = n.checked_sub(1).and_then(|i| run.faults.get(i as usize));
+    let name = fault.map_or(String::new(), |f| format!(" {} at {}", f.name(), secs(f.at_s)));
+    let t = |b: bool| rows.iter().find(|r| r.before == b).map_or(String::new(), |r| secs(r.t));
+    let networks: f64 = sites.iter().map(|s| s.2).sum();
+    let title = format!("F{n}{name}: where the sites it moved sent their traffic");
+    let subtitle = format!(
+        "{}; {} site{}, {networks} networks; dashed: just before it struck ({}), solid: while it lasted ({})",
+        run.context(),
+        sites.len(),
+        if sites.len() == 1 { "" } else { "s" },
+        t(true),
+        t(false)
+    );
+    (title, subtitle)
+}
+
 impl<'a> FaultMap<'a> {
     /// The map of fault `n` (from 1) from its catchments.csv rows.
     pub(super) fn new(
@@ -81,46 +144,16 @@ impl<'a> FaultMap<'a> {
         pops: &[MapPop],
         coast: &'a [Vec<LonLat>],
     ) -> FaultMap<'a> {
-        let before_rows = || rows.iter().copied().filter(|r| r.before);
-        let during_rows = || rows.iter().copied().filter(|r| !r.before);
-        let new_pops: Vec<Marked> = pops_by_networks(during_rows())
-            .into_iter()
-            .enumerate()
-            .map(|(i, (code, at, _))| Marked { code, at, color: *SERIES_COLORS.get(i).unwrap_or(&OTHER_COLOR) })
-            .collect();
+        let (new_pops, struck, left) = marked_pops(rows);
         let color_of = |code: &str| new_pops.iter().find(|p| p.code == code).map_or(OTHER_COLOR, |p| p.color);
-        let state_of = |code: &str| {
-            let row = rows.iter().find(|r| r.pop.as_ref().is_some_and(|p| p.0 == code));
-            row.and_then(|r| r.state_during).unwrap_or(PopState::Serving)
+        let link = |r: &CatchRow| {
+            let (code, to) = r.pop.as_ref()?;
+            let color = if r.before { GREY } else { color_of(code) };
+            Some(Link { from: r.site_at, to: *to, networks: r.networks, color })
         };
-        let (mut struck, mut left) = (Vec::new(), Vec::new());
-        for (code, at, _) in pops_by_networks(before_rows()) {
-            let state = state_of(&code);
-            if state > PopState::Degraded {
-                struck.push(Marked { code, at, color: state_color(state) });
-            } else if new_pops.iter().all(|p| p.code != code) {
-                left.push(Marked { code, at, color: GREY });
-            }
-        }
-        let link = |r: &CatchRow, color: RGBColor| {
-            r.pop.as_ref().map(|(_, to)| Link { from: r.site_at, to: *to, networks: r.networks, color })
-        };
-        let before: Vec<Link> = before_rows().filter_map(|r| link(r, GREY)).collect();
-        let during: Vec<Link> =
-            during_rows().filter_map(|r| link(r, color_of(r.pop.as_ref().map_or("", |p| p.0.as_str())))).collect();
-        let mut sites: Vec<(String, LonLat, f64, bool)> = Vec::new();
-        for r in before_rows() {
-            match sites.iter_mut().find(|s| s.0 == r.site) {
-                Some(s) => s.2 += r.networks,
-                None => sites.push((r.site.clone(), r.site_at, r.networks, false)),
-            }
-        }
-        for r in during_rows().filter(|r| r.pop.is_none()) {
-            if let Some(s) = sites.iter_mut().find(|s| s.0 == r.site) {
-                s.3 = true;
-            }
-        }
-        sites.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+        let before: Vec<Link> = rows.iter().filter(|r| r.before).filter_map(|r| link(r)).collect();
+        let during: Vec<Link> = rows.iter().filter(|r| !r.before).filter_map(|r| link(r)).collect();
+        let sites = site_list(rows);
         let mut points: Vec<LonLat> = rows.iter().map(|r| r.site_at).collect();
         points.extend(rows.iter().filter_map(|r| r.pop.as_ref().map(|p| p.1)));
         let view = View::around(&points);
@@ -131,31 +164,8 @@ impl<'a> FaultMap<'a> {
             .map(|p| p.at)
             .collect();
         let max_networks = before.iter().chain(&during).map(|l| l.networks).fold(1.0, f64::max);
-        let fault = run.faults.get(n as usize - 1);
-        let name = fault.map_or(String::new(), |f| format!(" {} at {}", f.name(), secs(f.at_s)));
-        let t = |b: bool| rows.iter().find(|r| r.before == b).map_or(String::new(), |r| secs(r.t));
-        let networks: f64 = sites.iter().map(|s| s.2).sum();
-        FaultMap {
-            title: format!("F{n}{name}: where the sites it moved sent their traffic"),
-            subtitle: format!(
-                "{}; {} site{}, {networks} networks; dashed: just before it struck ({}), solid: while it lasted ({})",
-                run.context(),
-                sites.len(),
-                if sites.len() == 1 { "" } else { "s" },
-                t(true),
-                t(false)
-            ),
-            view,
-            coast,
-            others,
-            sites,
-            before,
-            during,
-            struck,
-            left,
-            new_pops,
-            max_networks,
-        }
+        let (title, subtitle) = headings(run, n, rows, &sites);
+        FaultMap { title, subtitle, view, coast, others, sites, before, during, struck, left, new_pops, max_networks }
     }
 
     fn width(&self, networks: f64) -> u32 {
@@ -184,8 +194,8 @@ impl<'a> FaultMap<'a> {
         let first = self.new_pops.first().map_or(SERIES_COLORS[0], |p| p.color);
         let mut rows = vec![
             ("client site".to_string(), Key::Disc(3, BLACK)),
-            ("before: its PoP".to_string(), Key::Dashed(2, GREY)),
-            ("during: its new PoP".to_string(), Key::Line(3, first)),
+            ("before: to its PoP".to_string(), Key::Dashed(2, GREY)),
+            ("during: to its new PoP".to_string(), Key::Line(3, first)),
             ("new PoP".to_string(), Key::Disc(6, first)),
         ];
         for s in [PopState::Down, PopState::Withdrawn] {
@@ -207,6 +217,62 @@ impl<'a> FaultMap<'a> {
     }
 }
 
+impl FaultMap<'_> {
+    /// The sites inside the view.
+    fn inside(&self) -> impl Iterator<Item = &Site> {
+        self.sites.iter().filter(|s| self.view.area.contains(s.1))
+    }
+
+    /// Sites (ringed in red when they reach no PoP), PoPs and crosses.
+    fn draw_marks<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        for s in self.inside() {
+            let at = self.view.px(s.1);
+            if s.3 {
+                root.draw(&Circle::new(at, 7, state_color(PopState::Down).stroke_width(2)))?;
+            }
+            root.draw(&Circle::new(at, 3, BLACK.filled()))?;
+        }
+        let visible = |m: &&Marked| self.view.area.contains(m.at);
+        for m in self.left.iter().chain(&self.new_pops).filter(visible) {
+            disc(root, self.view.px(m.at), 6, m.color)?;
+        }
+        let r = if self.struck.len() > POP_LABELS { 5 } else { 8 };
+        for m in self.struck.iter().filter(visible) {
+            cross(root, self.view.px(m.at), r, m.color)?;
+        }
+        Ok(())
+    }
+
+    /// Names of the busiest sites and PoPs: new PoPs above right, struck
+    /// and left ones below right, sites below; a site named and placed as
+    /// a PoP (the default sites) is named once.
+    fn draw_labels<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
+    where
+        DB::ErrorType: 'static,
+    {
+        let marked = |s: &&Site| {
+            self.struck.iter().chain(&self.left).chain(&self.new_pops).any(|m| m.code == s.0 && m.at == s.1)
+        };
+        for s in self.inside().take(SITE_LABELS).filter(|s| !marked(s)) {
+            let (x, y) = self.view.px(s.1);
+            label(root, &s.0, (x + 5, y + 11), GREY)?;
+        }
+        let visible = |m: &&Marked| self.view.area.contains(m.at);
+        for m in self.new_pops.iter().filter(visible).take(POP_LABELS) {
+            let (x, y) = self.view.px(m.at);
+            label(root, &m.code, (x + 9, y - 9), m.color)?;
+        }
+        for m in self.struck.iter().chain(&self.left).filter(visible).take(POP_LABELS) {
+            let (x, y) = self.view.px(m.at);
+            label(root, &m.code, (x + 10, y + 10), m.color)?;
+        }
+        Ok(())
+    }
+}
+
 impl Chart for FaultMap<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn
     where
@@ -223,40 +289,8 @@ impl Chart for FaultMap<'_> {
         for l in &self.during {
             self.draw_link(root, l, false)?;
         }
-        let inside: Vec<&(String, LonLat, f64, bool)> =
-            self.sites.iter().filter(|s| self.view.area.contains(s.1)).collect();
-        for s in &inside {
-            let at = self.view.px(s.1);
-            if s.3 {
-                root.draw(&Circle::new(at, 7, state_color(PopState::Down).stroke_width(2)))?;
-            }
-            root.draw(&Circle::new(at, 3, BLACK.filled()))?;
-        }
-        let visible = |m: &&Marked| self.view.area.contains(m.at);
-        for m in self.left.iter().chain(&self.new_pops).filter(visible) {
-            disc(root, self.view.px(m.at), 6, m.color)?;
-        }
-        let r = if self.struck.len() > POP_LABELS { 5 } else { 8 };
-        for m in self.struck.iter().filter(visible) {
-            cross(root, self.view.px(m.at), r, m.color)?;
-        }
-        let marked = |s: &&&(String, LonLat, f64, bool)| {
-            self.struck.iter().chain(&self.left).chain(&self.new_pops).any(|m| m.code == s.0 && m.at == s.1)
-        };
-        // A site named and placed as a PoP (the default sites) is named once.
-        for s in inside.iter().take(SITE_LABELS).filter(|s| !marked(s)) {
-            let (x, y) = self.view.px(s.1);
-            label(root, &s.0, (x + 5, y + 11), GREY)?;
-        }
-        // New PoPs named above right, the struck and left ones below right.
-        for m in self.new_pops.iter().filter(visible).take(POP_LABELS) {
-            let (x, y) = self.view.px(m.at);
-            label(root, &m.code, (x + 9, y - 9), m.color)?;
-        }
-        for m in self.struck.iter().chain(&self.left).filter(visible).take(POP_LABELS) {
-            let (x, y) = self.view.px(m.at);
-            label(root, &m.code, (x + 10, y + 10), m.color)?;
-        }
+        self.draw_marks(root)?;
+        self.draw_labels(root)?;
         legend(root, &self.legend_rows())
     }
 }

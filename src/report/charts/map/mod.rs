@@ -104,8 +104,15 @@ fn read_catchments(path: &Path) -> Result<Vec<CatchRow>, ChartError> {
         };
         let code = r.text(pop);
         let pop = if code.is_empty() { None } else { Some((code, (r.required(plon)?, r.required(plat)?))) };
+        let number = r.required(fault)?;
+        if !(number >= 1.0 && number.fract() == 0.0 && number <= f64::from(u32::MAX)) {
+            return Err(ChartError::new(
+                path,
+                format!("line {}: fault {number} is no fault number (1, 2, ...)", r.line),
+            ));
+        }
         Ok(CatchRow {
-            fault: r.required(fault)? as u32,
+            fault: number as u32,
             before,
             t: r.required(t)?,
             site: r.text(site),
