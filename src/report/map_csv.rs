@@ -2,7 +2,7 @@
 //! CSV files so that `edgesim plot` can redraw the maps from the folder
 //! alone: `map_pops.csv` (each PoP: where it stands, its load, the worst
 //! state it was in) and `catchments.csv` (for each fault, where the
-//! networks of every site it moved sent their traffic just before it
+//! networks of every site it affected sent their traffic just before it
 //! struck and while it lasted).
 //!
 //! Both are built from the run's catchment snapshots
@@ -121,10 +121,17 @@ fn snapshot_pair(catchments: &[Catchment], fault: u32) -> Option<(&Catchment, &C
     Some((before, during))
 }
 
-/// The sites (by index) with a network whose PoP differs between `a` and `b`.
-pub fn moved_sites(net_sites: &[u32], a: &Catchment, b: &Catchment) -> BTreeSet<u32> {
-    let moved = |n: usize| a.pop_of_net.get(n) != b.pop_of_net.get(n);
-    net_sites.iter().enumerate().filter(|&(n, _)| moved(n)).map(|(_, &s)| s).collect()
+/// The sites (by index) a fault affected, from its snapshots `before` it
+/// struck and `during` it: those with a network that sends to another PoP
+/// during it than before, or that sent before to a PoP that is down or
+/// withdrawn during it (whether or not the network has moved).
+pub fn affected_sites(net_sites: &[u32], before: &Catchment, during: &Catchment) -> BTreeSet<u32> {
+    let affected = |n: usize| {
+        let was = before.pop_of_net.get(n).copied().unwrap_or(NO_POP);
+        let struck = was != NO_POP && PopState::in_snapshot(during, was as usize) != PopState::Serving;
+        struck || during.pop_of_net.get(n).copied().unwrap_or(NO_POP) != was
+    };
+    net_sites.iter().enumerate().filter(|&(n, _)| affected(n)).map(|(_, &s)| s).collect()
 }
 
 /// Networks per (site, PoP) of the sites `sites` in one snapshot.
@@ -137,10 +144,10 @@ fn site_pops(net_sites: &[u32], snap: &Catchment, sites: &BTreeSet<u32>) -> BTre
     counts
 }
 
-/// `catchments.csv`: for each fault (`fault`, from 1 in file order) whose
-/// snapshots moved at least one network, the sites it moved (a site is in
-/// when any of its networks sends to another PoP while the fault lasts
-/// than just before it struck), at two moments: `before` (just before it
+/// `catchments.csv`: for each fault (`fault`, from 1 in file order) that
+/// affected a site ([`affected_sites`]: one of its networks moved, or sent
+/// to a PoP that the fault left down or withdrawn), those sites at two
+/// moments: `before` (just before it
 /// struck) and `during` (just before it ended, or at the run's end if it
 /// lasts), `t_s` when the snapshot was taken (s). One row per site and PoP
 /// its networks send to: `site`, `site_lat`, `site_lon`, `pop` (its code;
@@ -167,7 +174,7 @@ pub fn catchments_csv(result: &RunResult, world: &World) -> String {
     faults.dedup();
     for fault in faults {
         let Some((before, during)) = snapshot_pair(&result.catchments, fault) else { continue };
-        let sites = moved_sites(&result.net_sites, before, during);
+        let sites = affected_sites(&result.net_sites, before, during);
         for (moment, snap) in [("before", before), ("during", during)] {
             for ((site, pop), networks) in site_pops(&result.net_sites, snap, &sites) {
                 let s = world.sites.get(site as usize);
@@ -202,12 +209,17 @@ mod tests {
     }
 
     #[test]
-    fn only_sites_with_a_moved_network_are_kept() {
-        // Sites 0, 0, 1, 2: network 1 (site 0) moves from PoP 0 to PoP 1.
+    fn only_sites_with_a_moved_or_stranded_network_are_kept() {
+        // Sites 0, 0, 1, 2: network 1 (site 0) moves from PoP 0 to PoP 1;
+        // network 0 (site 0) stays on PoP 0, which is down.
         let a = snap(0, true, vec![0, 0, 1, 1], vec![true, true]);
         let b = snap(0, false, vec![0, 1, 1, 1], vec![false, true]);
-        let sites = moved_sites(&[0, 0, 1, 2], &a, &b);
+        let sites = affected_sites(&[0, 0, 1, 2], &a, &b);
         assert_eq!(sites.into_iter().collect::<Vec<_>>(), vec![0]);
+        // Site 1's network stranded on PoP 1, now down, without moving.
+        let c = snap(0, false, vec![0, 0, 1, 0], vec![true, false]);
+        let sites = affected_sites(&[0, 0, 1, 2], &a, &c);
+        assert_eq!(sites.into_iter().collect::<Vec<_>>(), vec![1, 2]);
         let counts = site_pops(&[0, 0, 1, 2], &b, &BTreeSet::from([0]));
         assert_eq!(counts.into_iter().collect::<Vec<_>>(), vec![((0, 0), 1), ((0, 1), 1)]);
         assert_eq!(PopState::in_snapshot(&b, 0), PopState::Down);

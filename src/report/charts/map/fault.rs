@@ -31,6 +31,8 @@ struct Link {
     to: LonLat,
     networks: f64,
     color: RGBColor,
+    /// To a PoP that is down or withdrawn while the fault lasts.
+    stranded: bool,
 }
 
 /// A PoP on the fault map.
@@ -75,27 +77,40 @@ fn pops_by_networks<'r>(rows: impl Iterator<Item = &'r CatchRow>) -> Vec<(String
 /// no PoP while the fault lasts.
 type Site = (String, LonLat, f64, bool);
 
-/// The PoPs of a fault's map: the new ones (coloured, the most networks
-/// first), the struck ones and the ones left that kept serving.
+/// The colour of the `i`th new PoP (the most networks first): the series
+/// colours but the withdrawn state's, then grey.
+fn new_pop_color(i: usize) -> RGBColor {
+    let withdrawn = state_color(PopState::Withdrawn);
+    SERIES_COLORS.into_iter().filter(|c| *c != withdrawn).nth(i).unwrap_or(OTHER_COLOR)
+}
+
+/// Whether a row's PoP is down or withdrawn while the fault lasts.
+fn struck_row(r: &CatchRow) -> bool {
+    r.state_during.is_some_and(|s| s > PopState::Degraded)
+}
+
+/// The PoPs of a fault's map: the new ones (serving, coloured, the most
+/// networks first), the struck ones (down or withdrawn while it lasts)
+/// and the ones left that kept serving.
 fn marked_pops(rows: &[&CatchRow]) -> (Vec<Marked>, Vec<Marked>, Vec<Marked>) {
-    let new_pops: Vec<Marked> = pops_by_networks(rows.iter().copied().filter(|r| !r.before))
+    let new_pops: Vec<Marked> = pops_by_networks(rows.iter().copied().filter(|r| !r.before && !struck_row(r)))
         .into_iter()
         .enumerate()
-        .map(|(i, (code, at, _))| Marked { code, at, color: *SERIES_COLORS.get(i).unwrap_or(&OTHER_COLOR) })
+        .map(|(i, (code, at, _))| Marked { code, at, color: new_pop_color(i) })
         .collect();
     let state_of = |code: &str| {
         let row = rows.iter().find(|r| r.pop.as_ref().is_some_and(|p| p.0 == code));
         row.and_then(|r| r.state_during).unwrap_or(PopState::Serving)
     };
-    let (mut struck, mut left) = (Vec::new(), Vec::new());
-    for (code, at, _) in pops_by_networks(rows.iter().copied().filter(|r| r.before)) {
-        let state = state_of(&code);
-        if state > PopState::Degraded {
-            struck.push(Marked { code, at, color: state_color(state) });
-        } else if new_pops.iter().all(|p| p.code != code) {
-            left.push(Marked { code, at, color: GREY });
-        }
-    }
+    let struck: Vec<Marked> = pops_by_networks(rows.iter().copied().filter(|r| struck_row(r)))
+        .into_iter()
+        .map(|(code, at, _)| Marked { color: state_color(state_of(&code)), code, at })
+        .collect();
+    let left: Vec<Marked> = pops_by_networks(rows.iter().copied().filter(|r| r.before && !struck_row(r)))
+        .into_iter()
+        .filter(|(code, _, _)| new_pops.iter().all(|p| &p.code != code))
+        .map(|(code, at, _)| Marked { code, at, color: GREY })
+        .collect();
     (new_pops, struck, left)
 }
 
@@ -148,8 +163,12 @@ impl<'a> FaultMap<'a> {
         let color_of = |code: &str| new_pops.iter().find(|p| p.code == code).map_or(OTHER_COLOR, |p| p.color);
         let link = |r: &CatchRow| {
             let (code, to) = r.pop.as_ref()?;
-            let color = if r.before { GREY } else { color_of(code) };
-            Some(Link { from: r.site_at, to: *to, networks: r.networks, color })
+            let color = match r.state_during {
+                _ if r.before => GREY,
+                Some(state) if struck_row(r) => state_color(state),
+                _ => color_of(code),
+            };
+            Some(Link { from: r.site_at, to: *to, networks: r.networks, color, stranded: !r.before && struck_row(r) })
         };
         let before: Vec<Link> = rows.iter().filter(|r| r.before).filter_map(|r| link(r)).collect();
         let during: Vec<Link> = rows.iter().filter(|r| !r.before).filter_map(|r| link(r)).collect();
@@ -191,7 +210,7 @@ impl<'a> FaultMap<'a> {
     }
 
     fn legend_rows(&self) -> Vec<(String, Key)> {
-        let first = self.new_pops.first().map_or(SERIES_COLORS[0], |p| p.color);
+        let first = self.new_pops.first().map_or(new_pop_color(0), |p| p.color);
         let mut rows = vec![
             ("client site".to_string(), Key::Disc(3, BLACK)),
             ("before: to its PoP".to_string(), Key::Dashed(2, GREY)),
@@ -203,6 +222,9 @@ impl<'a> FaultMap<'a> {
             if self.struck.iter().any(|m| m.color == c) {
                 rows.push((format!("struck PoP ({})", s.as_str()), Key::Cross(c)));
             }
+        }
+        if let Some(l) = self.during.iter().find(|l| l.stranded) {
+            rows.push(("during: still to a struck PoP".to_string(), Key::Line(3, l.color)));
         }
         if !self.left.is_empty() {
             rows.push(("PoP left, still serving".to_string(), Key::Disc(6, GREY)));
