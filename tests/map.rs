@@ -13,11 +13,12 @@ use std::path::Path;
 /// Networks of each client site.
 const NETS_PER_SITE: usize = 4;
 
-/// Two PoPs (SJC, LAX), one site each; SJC is struck down from 10 s to
-/// 25 s. Detection within 1 + 0.5 s, withdrawal 1 s later, every network
-/// has the withdrawal 2 s after that: SJC's networks are on LAX by about
-/// 5 s into the fault, long before its end.
-fn two_pops(fault: bool) -> String {
+/// Two PoPs (SJC, LAX), one site each; with `down_for`, SJC is struck
+/// down at 10 s for that long. Detection within 1 + 0.5 s, withdrawal 1 s
+/// later, every network has the withdrawal 2 s after that: SJC's networks
+/// are on LAX by 4.5 s into the fault, and still on SJC 1.5 s into it
+/// (no probe has timed out before 10.5 s, no withdrawal comes before 11.5 s).
+fn two_pops(down_for: Option<&str>) -> String {
     let mut t = format!(
         "[scenario]\nname = \"map-two\"\nseed = 3\nduration = \"30s\"\nwarmup = \"2s\"\n\n\
          [topology]\npops = [\"SJC\", \"LAX\"]\n\n\
@@ -27,8 +28,8 @@ fn two_pops(fault: bool) -> String {
          health_check = {{ interval = \"1s\", timeout = \"500ms\", failures = 1, successes = 1 }}\n\
          withdrawal_delay = \"1s\"\nconvergence = {{ model = \"fixed\", first = \"0s\", last = \"2s\" }}\n"
     );
-    if fault {
-        t.push_str("\n[[fault]]\nat = \"10s\"\nkind = \"pop-down\"\npop = \"SJC\"\nfor = \"15s\"\n");
+    if let Some(d) = down_for {
+        t.push_str(&format!("\n[[fault]]\nat = \"10s\"\nkind = \"pop-down\"\npop = \"SJC\"\nfor = \"{d}\"\n"));
     }
     t
 }
@@ -39,6 +40,15 @@ fn rows(text: &str) -> Vec<Vec<String>> {
     r.records().map(|x| x.expect("a CSV record").iter().map(str::to_string).collect()).collect()
 }
 
+/// The (fault, moment, site, pop, networks, pop_state_during) of each row
+/// of a catchments.csv text.
+fn short_rows(text: &str) -> Vec<Vec<String>> {
+    let table = rows(text);
+    let (header, body) = table.split_first().expect("a header");
+    let columns = ["fault", "moment", "site", "pop", "networks", "pop_state_during"];
+    body.iter().map(|row| columns.iter().map(|c| cell(header, row, c).to_string()).collect()).collect()
+}
+
 /// The cell of `row` in column `name`.
 fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
     let i = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"));
@@ -47,7 +57,7 @@ fn cell<'a>(header: &[String], row: &'a [String], name: &str) -> &'a str {
 
 #[test]
 fn catchments_csv_says_what_the_snapshots_say() {
-    let p = prepare_text(&two_pops(true));
+    let p = prepare_text(&two_pops(Some("15s")));
     let out = simulate(&p);
     let r = &out.result;
     let table = rows(&catchments_csv(r, &p.world));
@@ -71,20 +81,9 @@ fn catchments_csv_says_what_the_snapshots_say() {
     }
     // From the parameters: SJC's site, and only it, moved; all its networks
     // sent to SJC just before the fault and to LAX while it lasted.
-    let short: Vec<Vec<&str>> = body
-        .iter()
-        .map(|row| {
-            ["fault", "moment", "site", "pop", "networks", "pop_state_during"].map(|c| cell(header, row, c)).to_vec()
-        })
-        .collect();
     let n = NETS_PER_SITE.to_string();
-    assert_eq!(
-        short,
-        vec![
-            vec!["1", "before", "SJC", "SJC", n.as_str(), "down"],
-            vec!["1", "during", "SJC", "LAX", n.as_str(), "serving"]
-        ]
-    );
+    let expected = [["1", "before", "SJC", "SJC", &n, "down"], ["1", "during", "SJC", "LAX", &n, "serving"]];
+    assert_eq!(short_rows(&catchments_csv(r, &p.world)), expected.map(|r| r.map(str::to_string).to_vec()));
     assert_eq!(cell(header, &body[0], "t_s"), "10", "the before snapshot is taken as the fault strikes");
     assert!(cell(header, &body[1], "t_s").parse::<f64>().expect("t_s") <= 25.0);
     // map_pops.csv: SJC was struck down, LAX kept serving; requests as in the summary.
@@ -96,6 +95,17 @@ fn catchments_csv_says_what_the_snapshots_say() {
         assert_eq!(cell(ph, &pb[i], "state"), state);
         assert_eq!(cell(ph, &pb[i], "requests"), out.summary.pops[i].requests.to_string());
     }
+}
+
+#[test]
+fn networks_left_on_the_struck_pop_are_shown_as_they_are() {
+    // SJC down for 1 s: it ends before anyone can withdraw its route, so
+    // while it lasts every SJC network still sends to SJC, which is down.
+    let p = prepare_text(&two_pops(Some("1s")));
+    let out = simulate(&p);
+    let n = NETS_PER_SITE.to_string();
+    let expected = [["1", "before", "SJC", "SJC", &n, "down"], ["1", "during", "SJC", "SJC", &n, "down"]];
+    assert_eq!(short_rows(&catchments_csv(&out.result, &p.world)), expected.map(|r| r.map(str::to_string).to_vec()));
 }
 
 /// The map files of a results folder with their bytes, by name.
@@ -121,7 +131,7 @@ fn run_into(scenario: &Path, out: &Path) {
 #[test]
 fn a_run_writes_its_maps_and_plot_redraws_the_same_bytes() {
     let dir = temp_dir("cli");
-    let scenario = write_scenario(&dir, "two", &two_pops(true));
+    let scenario = write_scenario(&dir, "two", &two_pops(Some("15s")));
     let (a, b) = (dir.join("a"), dir.join("b"));
     run_into(&scenario, &a);
     run_into(&scenario, &b);
@@ -152,7 +162,7 @@ fn a_run_writes_its_maps_and_plot_redraws_the_same_bytes() {
 #[test]
 fn a_run_without_faults_has_only_the_world_map() {
     let dir = temp_dir("calm");
-    let scenario = write_scenario(&dir, "calm", &two_pops(false));
+    let scenario = write_scenario(&dir, "calm", &two_pops(None));
     let out = dir.join("out");
     run_into(&scenario, &out);
     let names: Vec<String> = map_files(&out).into_iter().map(|f| f.0).collect();
@@ -165,7 +175,7 @@ fn a_run_without_faults_has_only_the_world_map() {
 #[test]
 fn a_bad_catchments_csv_is_named_with_its_line() {
     let dir = temp_dir("bad");
-    let scenario = write_scenario(&dir, "two", &two_pops(true));
+    let scenario = write_scenario(&dir, "two", &two_pops(Some("15s")));
     let out = dir.join("out");
     run_into(&scenario, &out);
     let path = out.join("catchments.csv");

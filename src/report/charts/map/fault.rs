@@ -73,8 +73,8 @@ fn pops_by_networks<'r>(rows: impl Iterator<Item = &'r CatchRow>) -> Vec<(String
     out
 }
 
-/// A site on the fault map: name, place, networks, and whether they reach
-/// no PoP while the fault lasts.
+/// A site on the fault map: name, place, networks, and whether some of
+/// them reach no PoP or a struck one while the fault lasts (stranded).
 type Site = (String, LonLat, f64, bool);
 
 /// The colour of the `i`th new PoP (the most networks first): the series
@@ -123,7 +123,7 @@ fn site_list(rows: &[&CatchRow]) -> Vec<Site> {
             None => sites.push((r.site.clone(), r.site_at, r.networks, false)),
         }
     }
-    for r in rows.iter().filter(|r| !r.before && r.pop.is_none()) {
+    for r in rows.iter().filter(|r| !r.before && (r.pop.is_none() || struck_row(r))) {
         if let Some(s) = sites.iter_mut().find(|s| s.0 == r.site) {
             s.3 = true;
         }
@@ -138,9 +138,12 @@ fn headings(run: &RunInfo, n: u32, rows: &[&CatchRow], sites: &[Site]) -> (Strin
     let name = fault.map_or(String::new(), |f| format!(" {} at {}", f.name(), secs(f.at_s)));
     let t = |b: bool| rows.iter().find(|r| r.before == b).map_or(String::new(), |r| secs(r.t));
     let networks: f64 = sites.iter().map(|s| s.2).sum();
-    let title = format!("F{n}{name}: where the sites it moved sent their traffic");
+    let stranded: f64 =
+        rows.iter().filter(|r| !r.before && (r.pop.is_none() || struck_row(r))).map(|r| r.networks).sum();
+    let stranded = if stranded > 0.0 { format!(" ({stranded} left on a struck PoP or none)") } else { String::new() };
+    let title = format!("F{n}{name}: where the traffic of the sites it hit went");
     let subtitle = format!(
-        "{}; {} site{}, {networks} networks; dashed: just before it struck ({}), solid: while it lasted ({})",
+        "{}; {} site{}, {networks} networks{stranded}; dashed: just before it struck ({}), solid: while it lasted ({})",
         run.context(),
         sites.len(),
         if sites.len() == 1 { "" } else { "s" },
@@ -214,9 +217,11 @@ impl<'a> FaultMap<'a> {
         let mut rows = vec![
             ("client site".to_string(), Key::Disc(3, BLACK)),
             ("before: to its PoP".to_string(), Key::Dashed(2, GREY)),
-            ("during: to its new PoP".to_string(), Key::Line(3, first)),
-            ("new PoP".to_string(), Key::Disc(6, first)),
         ];
+        if !self.new_pops.is_empty() {
+            rows.push(("during: to its new PoP".to_string(), Key::Line(3, first)));
+            rows.push(("new PoP".to_string(), Key::Disc(6, first)));
+        }
         for s in [PopState::Down, PopState::Withdrawn] {
             let c = state_color(s);
             if self.struck.iter().any(|m| m.color == c) {
@@ -230,7 +235,7 @@ impl<'a> FaultMap<'a> {
             rows.push(("PoP left, still serving".to_string(), Key::Disc(6, GREY)));
         }
         if self.sites.iter().any(|s| s.3) {
-            rows.push(("site reaching no PoP".to_string(), Key::Disc(7, state_color(PopState::Down))));
+            rows.push(("site left stranded".to_string(), Key::Ring(7, state_color(PopState::Down))));
         }
         rows.push(("other PoP".to_string(), Key::Disc(2, OTHER_COLOR)));
         rows.push((format!("line width ~ networks (max {})", self.max_networks), Key::Note));

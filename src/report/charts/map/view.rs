@@ -175,6 +175,8 @@ where
 pub(super) enum Key {
     /// A disc of this radius and colour.
     Disc(i32, RGBColor),
+    /// A ring of this radius and colour.
+    Ring(i32, RGBColor),
     /// A struck PoP's X.
     Cross(RGBColor),
     /// A solid line this wide.
@@ -194,13 +196,14 @@ where
     let mut y = HEADER_H + 10;
     for (text, key) in rows {
         let half = match key {
-            Key::Disc(r, _) => (*r).max(8),
+            Key::Disc(r, _) | Key::Ring(r, _) => (*r).max(8),
             _ => 8,
         };
         let cy = y + half;
         let sx = x + 16;
         match *key {
             Key::Disc(r, c) => disc(root, (sx, cy), r, c)?,
+            Key::Ring(r, c) => root.draw(&Circle::new((sx, cy), r, c.stroke_width(2)))?,
             Key::Cross(c) => cross(root, (sx, cy), 6, c)?,
             Key::Line(w, c) => root.draw(&PathElement::new(vec![(x, cy), (x + 32, cy)], c.stroke_width(w)))?,
             Key::Dashed(w, c) => dashed(root, (x, cy), (x + 32, cy), c.stroke_width(w))?,
