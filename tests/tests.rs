@@ -24,6 +24,7 @@ mod fault_kinds;
 mod flow;
 mod fuzz;
 mod layers;
+mod map;
 mod outage;
 mod outputs;
 mod overload;

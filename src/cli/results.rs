@@ -11,7 +11,8 @@ use edgesim::{Outcome, Prepared};
 use std::path::{Path, PathBuf};
 
 /// Writes one run's result files into its set: scenario.toml (a copy of
-/// the file, for `plot`), the CSVs (timeseries, pops_timeseries, levels),
+/// the file, for `plot`), the CSVs (timeseries, pops_timeseries, levels,
+/// map_pops, catchments),
 /// run.json and summary.json. The set is swapped in whole later.
 pub fn write_results(set: &ResultsSet, p: &Prepared, outcome: &Outcome, wall_s: f64) -> Result<(), Failure> {
     let summary = &outcome.summary;
@@ -23,6 +24,8 @@ pub fn write_results(set: &ResultsSet, p: &Prepared, outcome: &Outcome, wall_s: 
     let codes: Vec<String> = p.world.pops.iter().map(|pop| pop.code.clone()).collect();
     set.write("pops_timeseries.csv", report::pop_series_csv(&outcome.result.pop_series, &codes).as_bytes())?;
     set.write("levels.csv", report::levels_csv(&outcome.result.levels, &codes).as_bytes())?;
+    set.write(report::MAP_POPS_CSV, report::map_pops_csv(&outcome.result, &p.world).as_bytes())?;
+    set.write(report::CATCHMENTS_CSV, report::catchments_csv(&outcome.result, &p.world).as_bytes())?;
     set.write("run.json", run_json(summary, wall_s).as_bytes())?;
     set.write("summary.json", json.as_bytes())?;
     Ok(())
@@ -30,11 +33,19 @@ pub fn write_results(set: &ResultsSet, p: &Prepared, outcome: &Outcome, wall_s: 
 
 /// The names a run writes in its results folder (charts included).
 pub fn run_file_names() -> Vec<String> {
-    let mut names: Vec<String> =
-        ["scenario.toml", "timeseries.csv", "pops_timeseries.csv", "levels.csv", "run.json", "summary.json"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+    let mut names: Vec<String> = [
+        "scenario.toml",
+        "timeseries.csv",
+        "pops_timeseries.csv",
+        "levels.csv",
+        report::MAP_POPS_CSV,
+        report::CATCHMENTS_CSV,
+        "run.json",
+        "summary.json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     names.push("report.html".into());
     names.push(outputs::MARKER.into());
     for (stem, _) in report::html::CHARTS {

@@ -7,7 +7,9 @@
 //! bytes.
 
 use crate::check::{Status, Verdict};
-use crate::report::charts::{ordered_steps, secs, step_label, DO_STEPS, FAULT_STEPS, LEVEL_NAMES};
+use crate::report::charts::{
+    fault_map_number, fault_map_stem, ordered_steps, secs, step_label, DO_STEPS, FAULT_STEPS, LEVEL_NAMES,
+};
 use crate::report::files::write_atomic;
 use crate::report::summary::{self, FaultSummary, PopSummary, Summary, SummaryError};
 use std::collections::BTreeMap;
@@ -17,13 +19,35 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 /// The charts a report shows, in order: (file stem, caption).
-pub const CHARTS: [(&str, &str); 5] = [
+pub const CHARTS: [(&str, &str); 6] = [
     ("latency", "Latency p50 and p99 over time, faults shaded, failover steps marked"),
     ("success", "Success ratio over time"),
     ("traffic", "Arrivals per second per PoP"),
     ("levels", "Degradation / shed level over time"),
     ("object_rto", "Durable Object migration steps"),
+    ("map", "World map: PoPs sized by requests, coloured by the worst state they were in"),
 ];
+
+/// The caption of a fault's map (`map-fault-N`, after `map` in a report).
+pub const FAULT_MAP_CAPTION: &str =
+    "The sites a fault moved: their PoP just before it struck (dashed) and while it lasted (solid)";
+
+/// The charts of `dir` a report shows: [`CHARTS`], each fault's map after
+/// `map` (fault order).
+fn chart_list(dir: &Path) -> Vec<(String, String)> {
+    let mut faults: Vec<u32> = fs::read_dir(dir)
+        .map(|d| d.filter_map(Result::ok).filter_map(|e| fault_map_number(&e.file_name().to_string_lossy())).collect())
+        .unwrap_or_default();
+    faults.sort_unstable();
+    let mut list = Vec::new();
+    for (stem, caption) in CHARTS {
+        list.push((stem.to_string(), caption.to_string()));
+        if stem == "map" {
+            list.extend(faults.iter().map(|&n| (fault_map_stem(n), format!("Fault {n}. {FAULT_MAP_CAPTION}"))));
+        }
+    }
+    list
+}
 
 /// How many PoPs the report's table lists (the busiest first).
 pub const REPORT_POPS: usize = 10;
@@ -521,20 +545,20 @@ fn pop_row(p: &PopSummary) -> Vec<String> {
 
 fn charts_section(page: &mut String, dir: &Path) -> io::Result<()> {
     let mut figures = String::new();
-    for (stem, caption) in CHARTS {
+    for (stem, caption) in chart_list(dir) {
         let path = dir.join(format!("{stem}.svg"));
         let svg = match fs::read_to_string(&path) {
             Ok(svg) => svg,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(io::Error::new(e.kind(), format!("{}: cannot read: {e}", path.display()))),
         };
-        let Some(inline) = inline_svg(&svg, caption) else {
+        let Some(inline) = inline_svg(&svg, &caption) else {
             return Err(io::Error::new(io::ErrorKind::InvalidData, format!("{}: not an SVG image", path.display())));
         };
         let _ = writeln!(
             figures,
             "<figure id=\"chart-{stem}\">{inline}<figcaption>{} ({stem}.svg and {stem}.png in this folder)</figcaption></figure>",
-            escape(caption)
+            escape(&caption)
         );
     }
     if !figures.is_empty() {

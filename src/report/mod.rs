@@ -1,16 +1,19 @@
-//! Reports of a run: summary.json, the CSV files ([`csv_files`]), charts,
-//! report.html, the terminal table, and safe writing of result files. Built
-//! from plain data; it never imports `sweep`, which sits above it and uses
-//! its chart, HTML and CSV helpers for a sweep's own files.
+//! Reports of a run: summary.json, the CSV files ([`csv_files`], and the
+//! map's in [`map_csv`]), charts, report.html, the terminal table, and safe
+//! writing of result files. Built from plain data; it never imports
+//! `sweep`, which sits above it and uses its chart, HTML and CSV helpers
+//! for a sweep's own files.
 
 pub mod charts;
 pub mod csv_files;
 pub mod files;
 pub mod html;
+pub mod map_csv;
 pub mod outputs;
 pub mod summary;
 
 pub use csv_files::{levels_csv, pop_series_csv, timeseries_csv, CsvText};
+pub use map_csv::{catchments_csv, map_pops_csv, CATCHMENTS_CSV, MAP_POPS_CSV};
 use std::fmt::Write as _;
 pub use summary::Summary;
 

@@ -102,15 +102,15 @@ impl FaultInfo {
 
 /// A CSV file read record by record into typed rows (a long run's per-PoP
 /// series has millions of cells: they are never all held as text).
-struct Csv {
+pub(super) struct Csv {
     path: PathBuf,
     header: Vec<String>,
 }
 
 /// One record of a [`Csv`], with its line number.
-struct Record<'a> {
+pub(super) struct Record<'a> {
     csv: &'a Csv,
-    line: u64,
+    pub(super) line: u64,
     fields: csv::StringRecord,
 }
 
@@ -118,7 +118,7 @@ impl Csv {
     /// Reads the file with the `csv` crate (fields trimmed, blank lines
     /// skipped, every row as wide as the header), making each record a `T`
     /// with `make`, which finds its columns by name first with `columns`.
-    fn read<T, C>(
+    pub(super) fn read<T, C>(
         path: &Path,
         columns: impl FnOnce(&Csv) -> Result<C, ChartError>,
         make: impl Fn(&Record<'_>, &C) -> Result<T, ChartError>,
@@ -145,7 +145,7 @@ impl Csv {
         Ok(out)
     }
 
-    fn column(&self, name: &str) -> Result<usize, ChartError> {
+    pub(super) fn column(&self, name: &str) -> Result<usize, ChartError> {
         self.header
             .iter()
             .position(|h| h == name)
@@ -155,12 +155,12 @@ impl Csv {
 
 impl Record<'_> {
     /// The text in column `c`.
-    fn text(&self, c: usize) -> String {
+    pub(super) fn text(&self, c: usize) -> String {
         self.fields.get(c).unwrap_or_default().to_string()
     }
 
     /// The number in column `c`; `None` for an empty cell.
-    fn number(&self, c: usize) -> Result<Option<f64>, ChartError> {
+    pub(super) fn number(&self, c: usize) -> Result<Option<f64>, ChartError> {
         let cell = self.fields.get(c).unwrap_or_default();
         if cell.is_empty() {
             return Ok(None);
@@ -175,7 +175,7 @@ impl Record<'_> {
     }
 
     /// Like `number`, but an empty cell is an error.
-    fn required(&self, c: usize) -> Result<f64, ChartError> {
+    pub(super) fn required(&self, c: usize) -> Result<f64, ChartError> {
         self.number(c)?.ok_or_else(|| {
             ChartError::new(&self.csv.path, format!("line {}, column {}: empty", self.line, self.csv.header[c]))
         })

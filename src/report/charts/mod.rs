@@ -1,7 +1,7 @@
 //! Charts of a results folder, each as SVG and PNG: latency and success
 //! ratio over time with every fault and its failover steps marked, arrivals
-//! per PoP, the degradation (or shed) level, and Durable Object migration
-//! steps.
+//! per PoP, the degradation (or shed) level, Durable Object migration
+//! steps, and world maps of the PoPs and of each fault's moved catchment.
 //!
 //! Every text uses the DejaVu Sans font embedded in the binary, so a PNG
 //! looks the same on any machine and needs no system font. Same inputs give
@@ -10,6 +10,7 @@
 mod draw;
 mod input;
 mod levels;
+mod map;
 mod migration;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ pub(crate) use draw::{
 pub(crate) use draw::{secs, step_label};
 pub(crate) use input::ordered_steps;
 pub use levels::LEVEL_NAMES;
+pub use map::{fault_map_number, fault_map_stem};
 pub use traffic::TRAFFIC_TOP;
 
 use input::{read_buckets, read_levels, read_pop_ticks, RunInfo};
@@ -86,7 +88,9 @@ impl std::error::Error for ChartError {}
 /// Reads the results folder and writes every chart it can draw, each as
 /// `NAME.svg` and `NAME.png`: `latency`, `success`, `traffic` (when
 /// `pops_timeseries.csv` exists), `levels` (from `levels.csv`, else from the
-/// PoPs' shed levels) and `object_rto` (when a fault moved Durable Objects).
+/// PoPs' shed levels), `object_rto` (when a fault moved Durable Objects),
+/// `map` (when `map_pops.csv` exists) and `map-fault-N` (per fault with
+/// rows in `catchments.csv`).
 /// Returns the files written, in that order.
 pub fn render_all(results_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     register_font()?;
@@ -108,6 +112,7 @@ pub fn render_all(results_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     if run.faults.iter().any(|f| f.durable.is_some()) {
         render(results_dir, "object_rto", &MigrationChart { run: &run }, &mut written)?;
     }
+    map::render_maps(results_dir, &run, &mut written)?;
     Ok(written)
 }
 
