@@ -5,6 +5,8 @@
 
 use crate::util::{edgesim_code, prepare_text, simulate, temp_dir, write_scenario};
 use edgesim::edge::anycast::NO_POP;
+use edgesim::edge::bgp::Role;
+use edgesim::sim::config::RouteModel;
 use edgesim::world::catalog::Region;
 
 /// NA and EU from the built-in catalog under path-vector, one fault.
@@ -113,4 +115,133 @@ fn europe_goes_where_policy_sends_it_not_to_the_nearest_pop_across_the_atlantic(
     let by_policy = eu_share_at(&p_bgp, &simulate(&p_bgp), "YHZ");
     assert!(by_distance > 0.5, "nearest-PoP routing sends most of Europe to Halifax: {by_distance}");
     assert!(by_policy < 0.1, "BGP sends little of Europe to Halifax (no transit there): {by_policy}");
+}
+
+/// Networks whose PoP differs between the snapshot before fault 1 and the
+/// one while it lasts.
+fn networks_moved(out: &edgesim::Outcome) -> usize {
+    let before = out.result.catchments.iter().find(|c| c.before).expect("before");
+    let during = out.result.catchments.iter().find(|c| !c.before).expect("during");
+    before.pop_of_net.iter().zip(&during.pop_of_net).filter(|(a, b)| a != b).count()
+}
+
+#[test]
+fn routing_faults_move_networks_without_striking_a_pop_and_are_undone_when_they_end() {
+    let faults = [
+        "kind = \"transit-down\"\npeer = \"T1-1\"",
+        "kind = \"ixp-down\"\npop = \"LHR\"",
+        "kind = \"prepend\"\npop = \"LHR\"\ntimes = 3",
+    ];
+    for fault in faults {
+        let p = prepare_text(&scenario("flow", PATH_VECTOR_30S, fault));
+        let out = simulate(&p);
+        let f = &out.result.faults[0];
+        assert!(f.route_changes > 0, "{fault}: some network's route changed");
+        assert!(networks_moved(&out) > 0, "{fault}: the catchments differ during the fault");
+        assert_eq!(f.affected_networks, 0, "{fault}: no PoP was struck");
+        // After the fault the protocol restores the old state: every network
+        // is back where it was before (the graph's stable state is unique
+        // under Gao-Rexford).
+        let bgp = out.result.bgp.as_ref().unwrap();
+        assert!(bgp.stats.messages() > 0);
+        assert!(out.summary.availability.unwrap() > 0.999, "{fault}: no PoP lost, little traffic lost");
+    }
+}
+
+#[test]
+fn a_prepend_drill_drains_only_what_path_length_decides() {
+    let p = prepare_text(&scenario("flow", PATH_VECTOR_30S, "kind = \"prepend\"\npop = \"FRA\"\ntimes = 3"));
+    let out = simulate(&p);
+    let fra = p.world.pop_index("FRA").unwrap() as u32;
+    let RouteModel::PathVector(setup) = &p.config.routes else { panic!("path-vector") };
+    let g = &setup.graph;
+    let fra_router = g.origin_router(fra).unwrap();
+    // Client networks with a session straight to FRA: a peer route, which
+    // local preference ranks above every provider route however long.
+    let direct: Vec<u32> = g
+        .links_of(fra_router)
+        .iter()
+        .filter_map(|&l| match g.routers[g.links[l as usize].to as usize].role {
+            Role::Client { net } => Some(net),
+            _ => None,
+        })
+        .collect();
+    let before = out.result.catchments.iter().find(|c| c.before).unwrap();
+    let during = out.result.catchments.iter().find(|c| !c.before).unwrap();
+    let count = |c: &edgesim::sim::Catchment| c.pop_of_net.iter().filter(|&&x| x == fra).count();
+    let (b, d) = (count(before), count(during));
+    assert!(d < b, "prepending drains some of FRA's catchment: {b} -> {d}");
+    assert!(!direct.is_empty(), "some client network peers with FRA in this graph");
+    for &net in &direct {
+        assert_eq!(before.pop_of_net[net as usize], fra, "network {net} peers with FRA");
+        assert_eq!(during.pop_of_net[net as usize], fra, "network {net} keeps its peer route despite the prepend");
+    }
+    assert!(d >= direct.len(), "{d} networks stay, {} of them peering directly", direct.len());
+}
+
+#[test]
+fn same_seed_same_bytes_and_the_seed_moves_the_mrai_phases() {
+    let text = scenario("flow", PATH_VECTOR_30S, FRA_DOWN);
+    let a = simulate(&prepare_text(&text));
+    let b = simulate(&prepare_text(&text));
+    assert_eq!(a.result.trace_hash, b.result.trace_hash);
+    assert_eq!(crate::util::summary_json(&a), crate::util::summary_json(&b));
+    let other = simulate(&prepare_text(&text.replace("seed = 4", "seed = 5")));
+    assert_ne!(moved_after_withdrawal(&a), moved_after_withdrawal(&other), "MRAI phases are drawn per run seed");
+    // The Internet itself is the same for every run seed (its own seed).
+    assert_eq!(a.summary.bgp.as_ref().unwrap().sessions, other.summary.bgp.as_ref().unwrap().sessions);
+}
+
+#[test]
+fn the_nearest_pop_share_is_what_the_catchment_before_the_fault_shows() {
+    let p = prepare_text(&scenario("flow", PATH_VECTOR_30S, FRA_DOWN));
+    let out = simulate(&p);
+    let before = out.result.catchments.iter().find(|c| c.before).unwrap();
+    let nearest = before
+        .pop_of_net
+        .iter()
+        .enumerate()
+        .filter(|&(n, &pop)| pop as usize == p.world.sites[out.result.net_sites[n] as usize].nearest_pop)
+        .count();
+    let share = out.summary.bgp.as_ref().unwrap().nearest_pop_share;
+    assert!((share - nearest as f64 / before.pop_of_net.len() as f64).abs() < 1e-12);
+    assert!(share > 0.2 && share < 1.0, "policy, not distance: {share}");
+}
+
+#[test]
+fn routing_mistakes_are_exit_2_naming_the_field() {
+    let dir = temp_dir("bgp-errors");
+    let cases = [
+        (scenario("flow", PATH_VECTOR_30S, "kind = \"transit-down\"\npeer = \"T9-9\""), "fault[1].peer"),
+        (
+            scenario("flow", PATH_VECTOR_30S, "kind = \"session-down\"\npop = \"FRA\"\npeer = \"NA-1\""),
+            "has no session",
+        ),
+        (scenario("flow", PATH_VECTOR_30S, "kind = \"prepend\"\npop = \"FRA\""), "needs times"),
+        (
+            scenario("flow", PATH_VECTOR_30S, "kind = \"pop-down\"\npop = \"FRA\"\ntimes = 2"),
+            "times applies to prepend",
+        ),
+        (
+            scenario("flow", r#"{ model = "fixed", last = "20s" }"#, "kind = \"transit-down\"\npeer = \"T1-1\""),
+            "path-vector",
+        ),
+        (scenario("flow", r#"{ model = "path-vector", mria = "30s" }"#, FRA_DOWN), "unknown field `mria`"),
+        (
+            scenario("flow", r#"{ model = "path-vector", processing_min = "20ms", processing_max = "1ms" }"#, FRA_DOWN),
+            "processing_min",
+        ),
+        (
+            scenario("flow", PATH_VECTOR_30S, FRA_DOWN)
+                .replace("networks_per_site = 4", "networks_per_site = 4\noff_nearest_share = 0.2"),
+            "off_nearest_share",
+        ),
+    ];
+    for (i, (text, want)) in cases.iter().enumerate() {
+        let path = write_scenario(&dir, &format!("case{i}"), text);
+        let (code, err) = edgesim_code(["validate", path.to_str().unwrap()]);
+        assert_eq!(code, 2, "case {i}: {err}");
+        assert!(err.contains(want), "case {i}: expected {want:?} in: {err}");
+        assert!(!err.contains("panicked"), "case {i}: {err}");
+    }
 }

@@ -440,8 +440,9 @@ mod tests {
         // The edge, 3 tier-1s, 2 regionals in each of 2 regions, 6 x 4 clients.
         assert_eq!(g.as_names.len(), 1 + 3 + 2 * 2 + 6 * 4);
         assert_eq!(net.pop_router.len(), pops.len());
-        let clients: Vec<u32> =
-            (0..g.routers.len() as u32).filter(|&r| matches!(g.routers[r as usize].role, Role::Client { .. })).collect();
+        let clients: Vec<u32> = (0..g.routers.len() as u32)
+            .filter(|&r| matches!(g.routers[r as usize].role, Role::Client { .. }))
+            .collect();
         assert_eq!(clients.len(), 24);
         for &c in &clients {
             let providers = g.links_of(c).iter().filter(|&&l| g.links[l as usize].rel == Relation::Provider).count();
