@@ -148,14 +148,16 @@ mod tests {
         let o = paths.origin(7, 3, 2);
         assert_eq!(paths.ases(o), vec![7, 7]);
         let a = paths.prepend(5, 1, o);
-        let b = paths.prepend(5, 1, paths.origin(7, 3, 2));
+        let o2 = paths.origin(7, 3, 2);
+        let b = paths.prepend(5, 1, o2);
         assert_ne!(a, b);
         assert!(paths.same(a, b), "same ASes, same origin");
         assert_eq!((paths.len(a), paths.origin_of(a), paths.first_as(a)), (3, 3, Some(5)));
         assert!(paths.contains(a, 7) && !paths.contains(a, 6));
         assert!(paths.same_prepended(a, 5, 1, o));
         assert!(!paths.same_prepended(a, 5, 2, o));
-        let other_origin = paths.prepend(5, 1, paths.origin(7, 4, 2));
+        let o4 = paths.origin(7, 4, 2);
+        let other_origin = paths.prepend(5, 1, o4);
         assert!(!paths.same(a, other_origin));
         assert!(!paths.same(a, NO_PATH) && paths.same(NO_PATH, NO_PATH));
     }
