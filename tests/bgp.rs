@@ -66,6 +66,34 @@ fn clique_tdown_without_jitter_is_the_labovitz_bound() {
     }
 }
 
+/// With a fixed processing time p <= d per update (each router a FIFO), the
+/// last chain adds 4p. 4-clique (see `clique_of_4_exact` for the paths):
+///
+/// | t              | events                                              |
+/// |----------------|-----------------------------------------------------|
+/// | d + p          | 1, 2, 3 processed 0's withdrawal: announce, timers  |
+/// |                | run to d + p + M                                    |
+/// | 2d + 2p, 2d+3p | each processes the two paths of the others in turn; |
+/// |                | 1 ends with no route and withdraws at once          |
+/// | d + p + M      | timers: 2 and 3 send each other their looped paths  |
+/// | 2d + 2p + M    | 2 and 3 process them: no route, withdraw to all     |
+/// | 3d + 2p + M    | 0 and 1 get two withdrawals each (queue idle as     |
+/// |                | d >= p): processed at 3d + 3p + M and 3d + 4p + M   |
+///
+/// Tdown = M + 3d + 4p; every larger clique ends its last round the same
+/// way (two routers holding paths through each other), so
+/// Tdown = (n - 3) M + 3d + 4p.
+#[test]
+fn clique_tdown_with_processing_adds_the_last_chain() {
+    for (d, p) in [(2, 1), (5, 2), (3, 3)].map(|(d, p)| (SimDuration::from_millis(d), SimDuration::from_millis(p))) {
+        for n in [4, 5, 6, 8, 10] {
+            let cfg = BgpConfig { processing: (p, p), ..plain(M30, false) };
+            let got = tdown(&clique(n, d), &cfg, 1).time;
+            assert_eq!(got, clique_bound(n, M30, d) + times(4, p), "n={n} d={d} p={p}");
+        }
+    }
+}
+
 /// With jitter every timer runs M x U(0.75, 1): no round is longer than M,
 /// so Tdown stays strictly below the bound; at least one round is jittered
 /// (on any clique of 4 or more some router must announce a second path,
