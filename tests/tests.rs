@@ -13,6 +13,7 @@
 mod util;
 
 mod bad_input;
+mod bgp;
 mod bgp_sim;
 mod budget;
 mod catalog_global;
