@@ -79,11 +79,22 @@ impl BgpSetup {
             let km = great_circle_km(a.lat_deg, a.lon_deg, b.lat_deg, b.lon_deg);
             SimDuration::from_secs_f64(km / km_per_ms * inflation / 1e3).max(SimDuration(100_000))
         };
+        check_size(s, &spec, &pops, sites.len(), networks_per_site)?;
         let mut net = generate(&spec, &pops, &sites, networks_per_site, &delay);
         apply_knobs(s, world, &mut net)?;
         let actions = resolve_faults(s, world, &net)?;
         let graph = Arc::new(net.graph);
         let steady = PathVector::new(Arc::clone(&graph), cfg.clone(), 0, |_| true);
+        if !steady.converged_at_start() {
+            return Err(s.source.error_at(
+                s.spec.anycast.convergence.span(),
+                format!(
+                    "anycast.convergence: BGP did not settle on the generated Internet within {} updates \
+                     (policy shortest-path explores many paths); use policy = \"gao-rexford\" or a smaller [anycast.internet]",
+                    crate::edge::bgp::protocol::START_EVENT_CAP
+                ),
+            ));
+        }
         let mut demand_rps = vec![0.0; world.pops.len()];
         let per_net = f64::from(networks_per_site.max(1));
         for (site, c) in world.sites.iter().enumerate() {
@@ -104,6 +115,38 @@ impl BgpSetup {
             actions,
         })
     }
+}
+
+/// Most routers the generated Internet may have.
+pub const MAX_ROUTERS: u64 = 1_000_000;
+/// Most sessions it may have.
+pub const MAX_SESSIONS: u64 = 5_000_000;
+
+/// Refuses an Internet too big to build: client networks, tier-1 and
+/// regional routers, and the iBGP full meshes and peerings between them,
+/// counted from the spec before anything is built.
+fn check_size(s: &Scenario, spec: &InternetSpec, pops: &[Place], sites: usize, per_site: u32) -> Result<(), ScenarioError> {
+    let clients = sites as u64 * u64::from(per_site);
+    let hubs = u64::from(spec.hubs).min(pops.len() as u64);
+    let t1 = u64::from(spec.tier1s);
+    let regions = REGION_NAMES.len() as u64;
+    let metros = u64::from(spec.regional_metros).min(pops.len() as u64);
+    let regional_routers = regions * u64::from(spec.regionals) * metros;
+    let routers = clients + pops.len() as u64 + t1 * hubs + regional_routers;
+    let sessions = clients * 5
+        + t1 * hubs * hubs / 2
+        + t1 * t1 * hubs / 2
+        + regions * u64::from(spec.regionals) * metros * metros / 2
+        + regional_routers * regional_routers / (2 * pops.len().max(1) as u64)
+        + pops.len() as u64 * (regional_routers + t1);
+    if routers > MAX_ROUTERS || sessions > MAX_SESSIONS {
+        return Err(s.source.error(format!(
+            "anycast: the generated Internet would have about {routers} routers and {sessions} sessions, over the \
+             limits ({MAX_ROUTERS} routers, {MAX_SESSIONS} sessions); lower anycast.networks_per_site or \
+             [anycast.internet] (tier1s, hubs, regionals, regional_metros)"
+        )));
+    }
+    Ok(())
 }
 
 fn bgp_config(s: &Scenario) -> BgpConfig {
@@ -347,6 +390,11 @@ impl Sim<'_> {
         let nets = self.routing.networks().max(1) as f64;
         self.bgp_shares = (nearest as f64 / nets, unrouted as f64 / nets);
         self.bgp = Some(Box::new(pv));
+    }
+
+    /// Protocol events handled so far (they count against the run's event budget).
+    pub(super) fn bgp_events(&self) -> u64 {
+        self.bgp.as_ref().map_or(0, |pv| pv.events_handled())
     }
 
     /// What the protocol did, for the result.

@@ -137,7 +137,7 @@ pub fn run_observed(
             w.write(s.time, s.seq, &s.event)?;
         }
         handled += 1;
-        if let Some(max_events) = inputs.max_events.filter(|m| handled > *m) {
+        if let Some(max_events) = inputs.max_events.filter(|m| handled + sim.bgp_events() > *m) {
             let e = BudgetExceeded { budget: Budget::Events(max_events), reached: s.time, duration: inputs.duration };
             return Err(io::Error::other(e));
         }

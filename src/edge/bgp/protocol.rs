@@ -139,7 +139,16 @@ pub struct PathVector {
     processing_rng: Stream,
     changes: Vec<RouteChange>,
     stats: BgpStats,
+    /// Events handled since the start (after the initial convergence).
+    handled: u64,
+    /// The initial convergence finished within [`START_EVENT_CAP`] events.
+    started: bool,
 }
+
+/// Most protocol events the convergence from scratch may take before the
+/// graph is declared unconvergeable (a run's later events count against
+/// the run's own event budget).
+pub const START_EVENT_CAP: u64 = 50_000_000;
 
 impl std::fmt::Debug for PathVector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -197,6 +206,8 @@ impl PathVector {
             processing_rng: stream(seed, "bgp/processing"),
             changes: Vec::new(),
             stats: BgpStats::default(),
+            handled: 0,
+            started: false,
             graph,
         };
         for r in 0..routers as u32 {
@@ -207,7 +218,13 @@ impl PathVector {
                 }
             }
         }
-        pv.advance(SimTime(u64::MAX));
+        while pv.handled < START_EVENT_CAP {
+            let Some(ev) = pv.queue.pop() else { break };
+            pv.handled += 1;
+            pv.handle(ev.time, ev.event);
+        }
+        pv.started = pv.queue.is_empty();
+        pv.handled = 0;
         pv.cfg = cfg;
         pv.damping_on = pv.cfg.damping.is_some();
         pv.queue = EventQueue::default();
@@ -236,6 +253,17 @@ impl PathVector {
         clocks
     }
 
+    /// False if the convergence from scratch did not end within
+    /// [`START_EVENT_CAP`] events (the state is then not a stable one).
+    pub fn converged_at_start(&self) -> bool {
+        self.started
+    }
+
+    /// Protocol events handled since the start.
+    pub fn events_handled(&self) -> u64 {
+        self.handled
+    }
+
     /// The graph.
     pub fn graph(&self) -> &AsGraph {
         &self.graph
@@ -260,6 +288,7 @@ impl PathVector {
     pub fn advance(&mut self, until: SimTime) {
         while self.queue.peek_time().is_some_and(|t| t <= until) {
             let Some(ev) = self.queue.pop() else { break };
+            self.handled += 1;
             self.handle(ev.time, ev.event);
         }
     }
