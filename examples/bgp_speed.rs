@@ -85,8 +85,11 @@ fn main() {
         }
     }
     println!("\nrequest level, pop failure on the built-in NA+EU at 100k rps for 2 minutes:");
-    for (name, conv) in [("fixed", r#"{ model = "fixed", last = "20s" }"#), ("path-vector", r#"{ model = "path-vector" }"#)] {
-        let text = scenario("builtin", conv, "request", 100_000).replace("catalog = \"builtin\"", "regions = [\"NA\", \"EU\"]");
+    for (name, conv) in
+        [("fixed", r#"{ model = "fixed", last = "20s" }"#), ("path-vector", r#"{ model = "path-vector" }"#)]
+    {
+        let text = scenario("builtin", conv, "request", 100_000)
+            .replace("catalog = \"builtin\"", "regions = [\"NA\", \"EU\"]");
         let p = prepare(&text);
         let t = Instant::now();
         let out = edgesim::simulate(&p, None).expect("run");

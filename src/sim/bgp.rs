@@ -125,7 +125,13 @@ pub const MAX_SESSIONS: u64 = 5_000_000;
 /// Refuses an Internet too big to build: client networks, tier-1 and
 /// regional routers, and the iBGP full meshes and peerings between them,
 /// counted from the spec before anything is built.
-fn check_size(s: &Scenario, spec: &InternetSpec, pops: &[Place], sites: usize, per_site: u32) -> Result<(), ScenarioError> {
+fn check_size(
+    s: &Scenario,
+    spec: &InternetSpec,
+    pops: &[Place],
+    sites: usize,
+    per_site: u32,
+) -> Result<(), ScenarioError> {
     let clients = sites as u64 * u64::from(per_site);
     let hubs = u64::from(spec.hubs).min(pops.len() as u64);
     let t1 = u64::from(spec.tier1s);
