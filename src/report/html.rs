@@ -84,6 +84,7 @@ pub fn write_report(results_dir: &Path, scenario_toml: &str) -> io::Result<PathB
     meta_section(&mut page, &s);
     verdicts_section(&mut page, &s);
     faults_section(&mut page, &s);
+    bgp_section(&mut page, &s);
     durable_section(&mut page, &s);
     levels_section(&mut page, &s);
     pops_section(&mut page, &s);
@@ -425,6 +426,45 @@ fn fault_latency(page: &mut String, f: &FaultSummary) {
         })
         .collect();
     table(page, &["affected latency (ms)", "#p50", "#p99", "#p99.9", "#max"], &rows);
+}
+
+/// BGP under path-vector convergence: the generated Internet, the updates,
+/// and each fault's per-network convergence.
+fn bgp_section(page: &mut String, s: &Summary) {
+    let Some(b) = &s.bgp else { return };
+    let _ = writeln!(page, "<section><h2>BGP</h2>");
+    let _ = writeln!(
+        page,
+        "<p class=\"facts\">{} ASes, {} routers, {} sessions; {} of client networks served by their \
+         geographically nearest PoP in steady state; {} announcements and {} withdrawals over the run, \
+         {} routes suppressed by damping.</p>",
+        count(n(b.ases as u64)),
+        count(n(b.routers as u64)),
+        count(n(b.sessions as u64)),
+        escape(&format!("{:.1}%", b.nearest_pop_share * 100.0)),
+        count(n(b.announcements)),
+        count(n(b.withdrawals)),
+        count(n(b.suppressions))
+    );
+    let rows: Vec<Vec<String>> = s
+        .faults
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let c = f.convergence_s.as_ref();
+            vec![
+                escape(&fault_title(i, f)),
+                count(f.route_changes.map(f64::from)),
+                c.map_or("-".to_string(), |c| escape(&format!("{:.0}%", c.within_10s * 100.0))),
+                c.map_or("-".to_string(), |c| escape(&secs(c.p50))),
+                c.map_or("-".to_string(), |c| escape(&secs(c.p80))),
+                c.map_or("-".to_string(), |c| escape(&secs(c.max))),
+            ]
+        })
+        .collect();
+    let headers = ["fault", "#route changes", "#moved within 10 s", "#p50", "#p80", "#last"];
+    table(page, &headers, &rows);
+    let _ = writeln!(page, "</section>");
 }
 
 fn durable_section(page: &mut String, s: &Summary) {
