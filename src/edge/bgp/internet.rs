@@ -170,6 +170,71 @@ pub fn generate(
     Internet { graph: b.g, edge_as, tier1s, regionals, pop_router }
 }
 
+/// One session of a transit core given in a file: between the router of
+/// AS `from.0` at PoP metro `from.1` and that of `to.0` at `to.1`, where
+/// `to` is `rel` to `from`. The AS [`EDGE_AS`] at a metro is that PoP's
+/// speaker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoreSession {
+    /// The first router: AS name and PoP index of its metro.
+    pub from: (String, usize),
+    /// The second router.
+    pub to: (String, usize),
+    /// What the second is to the first.
+    pub rel: Relation,
+}
+
+/// The Internet with a given transit core: the file's ASes and sessions,
+/// iBGP full meshes inside each AS, and client networks attached as
+/// [`generate`] attaches them (to 1-3 of the nearest transit ASes, and a
+/// share peering with the PoP in their metro).
+pub fn from_core(
+    spec: &InternetSpec,
+    core: &[CoreSession],
+    pops: &[Place],
+    sites: &[Place],
+    nets_per_site: u32,
+    delay: &impl Fn(&Place, &Place) -> SimDuration,
+) -> Internet {
+    let mut b = Builder { g: AsGraph::default(), at: Vec::new(), delay, rng: stream(spec.seed, "bgp/internet") };
+    let edge_as = b.g.add_as(EDGE_AS);
+    let pop_router: Vec<u32> =
+        (0..pops.len()).map(|p| b.router(edge_as, pops[p], Role::Origin { origin: p as u32 })).collect();
+    let mut ases: Vec<(String, u32)> = Vec::new();
+    let mut routers: Vec<Vec<(usize, u32)>> = Vec::new();
+    let mut router_of = |b: &mut Builder<_>, name: &str, metro: usize| -> u32 {
+        if name == EDGE_AS {
+            return pop_router[metro];
+        }
+        let k = match ases.iter().position(|(n, _)| n == name) {
+            Some(k) => k,
+            None => {
+                ases.push((name.to_string(), b.g.add_as(name)));
+                routers.push(Vec::new());
+                ases.len() - 1
+            }
+        };
+        if let Some(&(_, r)) = routers[k].iter().find(|&&(m, _)| m == metro) {
+            return r;
+        }
+        let r = b.router(ases[k].1, pops[metro], Role::Transit);
+        routers[k].push((metro, r));
+        r
+    };
+    for s in core {
+        let a = router_of(&mut b, &s.from.0, s.from.1);
+        let c = router_of(&mut b, &s.to.0, s.to.1);
+        b.connect(a, c, s.rel);
+    }
+    for rs in &routers {
+        let ids: Vec<u32> = rs.iter().map(|&(_, r)| r).collect();
+        b.full_mesh(&ids);
+    }
+    connect_clients(&mut b, spec, sites, nets_per_site, &Vec::new(), &routers, &pop_router);
+    b.g.finish();
+    Internet { graph: b.g, edge_as, tier1s: Vec::new(), regionals: ases.iter().map(|&(_, a)| a).collect(), pop_router }
+}
+
 /// The `n` heaviest PoPs (ties: catalog order), as PoP indices.
 fn hub_metros(pops: &[Place], n: u32) -> Vec<usize> {
     let mut order: Vec<usize> = (0..pops.len()).collect();

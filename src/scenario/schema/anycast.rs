@@ -74,6 +74,10 @@ pub struct InternetTable {
     /// IXP of a PoP in their metro [0.5].
     #[serde(default = "default_client_peering")]
     pub client_peering: Fraction,
+    /// A transit core from a file (`from,to,relation` per line, routers as
+    /// `AS@CODE`), instead of the generated tier-1s and regionals; client
+    /// networks attach to it as to the generated one [none].
+    pub graph: Option<Spanned<String>>,
     /// Seed of the graph: the same Internet for every run seed [1].
     #[serde(default = "default_graph_seed")]
     pub seed: u64,
@@ -147,6 +151,7 @@ impl Default for InternetTable {
             ixp_peering: default_ixp_peering(),
             edge_transits: default_edge_transits(),
             client_peering: default_client_peering(),
+            graph: None,
             seed: default_graph_seed(),
             prepend: Default::default(),
             local_pref: Vec::new(),
