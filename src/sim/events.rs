@@ -91,8 +91,6 @@ pub enum Event {
         /// Route epoch (odd: withdrawn).
         epoch: u16,
     },
-    /// The BGP protocol has events due (path-vector convergence).
-    BgpWake,
     /// Fault `fault` strikes.
     FaultStart {
         /// Fault index.
@@ -224,4 +222,7 @@ pub enum Event {
         /// When it was committed at its origin, ns.
         committed_ns: u64,
     },
+    /// The BGP protocol has events due (path-vector convergence; last, so
+    /// that adding it left every other event's hash as it was).
+    BgpWake,
 }
