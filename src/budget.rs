@@ -89,6 +89,11 @@ fn flow(p: &Prepared) -> bool {
     p.config.fidelity == crate::scenario::schema::Fidelity::Flow
 }
 
+/// The demand curve's peak multiplier over the run (1 without one).
+fn demand_peak(p: &Prepared) -> f64 {
+    p.config.demand.as_ref().map_or(1.0, |d| d.max_until(crate::engine::SimTime::ZERO + p.scenario.duration()))
+}
+
 fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
     let cfg = &p.config;
     let d = secs(p.scenario.duration());
@@ -103,6 +108,8 @@ fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
     let mut parts = vec![
         ("client requests", per_request * rps * d * (EVENTS_PER_REQUEST + EVENTS_PER_FETCH * origin)),
         ("retries after faults", per_request * fault_attempts(p, rps) * 4.0),
+        // Under a demand curve, send events come at the peak rate and are thinned.
+        ("thinned sends", per_request * rps * d * (demand_peak(p) - 1.0)),
         ("health probes", pops * per_tick(cfg.health.interval)),
         ("control ticks", per_tick(cfg.tick)),
         ("route changes", p.faults.iter().map(|f| 2.0 * f.pops.len() as f64 * (networks + 1.0)).sum::<f64>() + 2.0),

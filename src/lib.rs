@@ -34,8 +34,9 @@
 //! 2. [`scenario`] (the file: a validated type per quantity, defaults,
 //!    errors with file:line:column, region names) and [`metrics`]
 //!    (recorders, RTO);
-//! 3. the models: [`world`] (catalog, sites, latency), [`edge`] (server
-//!    pools, health checks, anycast, overload, autoscaling, faults),
+//! 3. the models: [`world`] (catalog, sites, latency), [`workload`]
+//!    (demand over the day, the week and the years), [`edge`] (server
+//!    pools, health checks, anycast and BGP, overload, autoscaling, faults),
 //!    [`state`] (Durable Objects, KV, rate limiters), [`resilience`]
 //!    (breakers, retries);
 //! 4. [`sim`]: the event vocabulary and the loop that drives the models and
@@ -77,6 +78,7 @@ pub mod scenario;
 pub mod sim;
 pub mod state;
 pub mod sweep;
+pub mod workload;
 pub mod world;
 
 use check::{Expectation, Verdict};

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("scenario", 2),
     ("metrics", 2),
     ("world", 3),
+    ("workload", 3),
     ("edge", 3),
     ("state", 3),
     ("resilience", 3),

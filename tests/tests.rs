@@ -19,6 +19,7 @@ mod budget;
 mod catalog_global;
 mod charts;
 mod check_cli;
+mod demand;
 mod determinism;
 mod failover;
 mod fault_kinds;

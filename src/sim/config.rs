@@ -71,6 +71,8 @@ pub struct ModelConfig {
     pub limits: Option<crate::edge::limits::LimitsConfig>,
     /// How the traffic is simulated.
     pub fidelity: Fidelity,
+    /// Demand over time (`[traffic.demand]`), if any.
+    pub demand: Option<crate::workload::Demand>,
 }
 
 /// The origin and how PoPs fetch from it.
@@ -415,6 +417,7 @@ impl ModelConfig {
                 )
             }),
             fidelity: s.fidelity(),
+            demand: crate::workload::from_scenario(s)?,
         })
     }
 }

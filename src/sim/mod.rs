@@ -57,7 +57,11 @@ pub use run::{
 struct SiteState {
     traffic: Stream,
     network: Stream,
+    /// Mean gap between send events, ns (at the demand's peak rate when
+    /// demand varies: sends are then thinned to the curve).
     mean_gap_ns: f64,
+    /// Longitude, degrees east (local time of the demand curve).
+    lon_deg: f64,
     class_cdf: [f64; 4],
     first_net: u32,
     nets: u32,
@@ -256,6 +260,7 @@ impl<'a> Sim<'a> {
             &mut net_rng,
         );
         let cdf = class_cdf(&world.class_shares);
+        let demand_peak = cfg.demand.as_ref().map_or(1.0, |d| d.max_until(SimTime::ZERO + inputs.duration));
         let sites = world
             .sites
             .iter()
@@ -265,7 +270,8 @@ impl<'a> Sim<'a> {
                 SiteState {
                     traffic: rng::stream(inputs.seed, &format!("traffic/{}", s.name)),
                     network: rng::stream(inputs.seed, &format!("network/{}", s.name)),
-                    mean_gap_ns: 1e9 / s.rps,
+                    mean_gap_ns: 1e9 / (s.rps * demand_peak),
+                    lon_deg: s.lon_deg,
                     class_cdf: cdf,
                     first_net: nets.start as u32,
                     nets: nets.len() as u32,

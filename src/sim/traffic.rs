@@ -24,6 +24,13 @@ impl Sim<'_> {
     }
 
     pub(super) fn send(&mut self, now: SimTime, site: u32) {
+        if self.thinned_out(now, site) {
+            let next = now + self.gap(site as usize);
+            if next < self.end {
+                self.queue.schedule_at(next, Event::Send { site });
+            }
+            return;
+        }
         let s = &mut self.sites[site as usize];
         let net = s.first_net + if s.nets > 1 { s.traffic.random_range(0..s.nets) } else { 0 };
         let u: f64 = s.traffic.random();
@@ -45,6 +52,18 @@ impl Sim<'_> {
         if next < self.end {
             self.queue.schedule_at(next, Event::Send { site });
         }
+    }
+
+    /// Under a demand curve, send events come at the curve's peak rate and
+    /// each is kept with probability (the site's multiplier now) / peak:
+    /// a Poisson process thinned to the curve (Lewis and Shedler, 1979).
+    fn thinned_out(&mut self, now: SimTime, site: u32) -> bool {
+        let Some(d) = self.cfg.demand.as_ref() else { return false };
+        let peak = d.max_until(self.end);
+        let s = &mut self.sites[site as usize];
+        let keep = d.at(s.lon_deg, now) / peak;
+        let u: f64 = s.traffic.random();
+        u >= keep
     }
 
     /// An attempt leaves the client towards the PoP its network routes to;

@@ -22,6 +22,29 @@ pub struct TrafficSpec {
     /// the PoP's demand weight.
     #[serde(default, rename = "site")]
     pub sites: Vec<Spanned<SiteSpec>>,
+    /// Demand over time (`[traffic.demand]`); absent: every site sends at
+    /// its mean rate all the time.
+    pub demand: Option<Spanned<DemandSpec>>,
+}
+
+/// `[traffic.demand]`: each site's rate follows a daily curve in its local
+/// (solar) time, a weekly profile and growth; every curve has mean 1, so
+/// `rps` stays the mean. Values are checked when the run is prepared
+/// (`crate::workload`), with errors naming the key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandSpec {
+    /// `{ peak_hour [20], trough_hour [4], ratio [3] }` or 24 hourly values
+    /// (local 0:00 to 23:00) [the default shape].
+    pub daily: Option<Spanned<toml::Value>>,
+    /// 7 values, Monday first [all equal].
+    pub weekly: Option<Spanned<Vec<f64>>>,
+    /// Growth, as `"30%/year"` [none].
+    pub growth: Option<Spanned<String>>,
+    /// UTC time of day at the run's start, `"HH:MM"` [00:00].
+    pub start: Option<Spanned<String>>,
+    /// UTC weekday at the run's start: `mon` to `sun` [mon].
+    pub start_day: Option<Spanned<String>>,
 }
 
 /// How a client site spaces the requests it sends.

@@ -149,6 +149,9 @@ struct PopFlow {
 pub(super) struct FlowPlane {
     /// Per network: requests per second by class.
     rate: Vec<[f64; 4]>,
+    /// Per network, under a demand curve: its mean rate per class (`rate`
+    /// is this times the curve, set at each control period).
+    mean_rate: Vec<[f64; 4]>,
     /// Per network: the time its flows are integrated up to.
     since: Vec<SimTime>,
     /// Per network: the PoPs its route sends to since then (its best, and
@@ -176,13 +179,23 @@ impl FlowPlane {
     pub(super) fn new(sim: &Sim<'_>, pools: &[crate::edge::PoolConfig], seed: u64) -> Self {
         let networks = sim.routing.networks();
         let shares = sim.world.class_shares;
-        let rate = (0..networks)
+        let rate: Vec<[f64; 4]> = (0..networks)
             .map(|n| {
                 let site = &sim.world.sites[sim.routing.nets[n].site as usize];
                 let per_net = site.rps / sim.routing.site_networks(sim.routing.nets[n].site as usize).len() as f64;
                 shares.map(|s| per_net * s)
             })
             .collect();
+        let mean_rate = if sim.cfg.demand.is_some() { rate.clone() } else { Vec::new() };
+        let rate = match &sim.cfg.demand {
+            Some(d) => (0..networks)
+                .map(|n| {
+                    let lon = sim.world.sites[sim.routing.nets[n].site as usize].lon_deg;
+                    rate[n].map(|r| r * d.at(lon, SimTime::ZERO))
+                })
+                .collect(),
+            None => rate,
+        };
         let jitter = Atoms::round_trip_jitter(sim.world.latency.jitter.as_ref());
         let pops = pools
             .iter()
@@ -206,6 +219,7 @@ impl FlowPlane {
             .collect();
         FlowPlane {
             rate,
+            mean_rate,
             since: vec![SimTime::ZERO; networks],
             route: (0..networks).map(|n| sim.routing.targets(n)).collect(),
             retries: vec![Vec::new(); networks],
@@ -308,8 +322,20 @@ impl Sim<'_> {
     /// close each PoP's period (its arrivals, shed and spilled counts and
     /// load for the control loop, its sample for the series) and return
     /// each PoP's busy share over the period.
+    /// Under a demand curve, sets every network's rates for the control
+    /// period that starts at `now` (flows are integrated up to `now`).
+    fn flow_follow_demand(&mut self, now: SimTime) {
+        let (Some(d), Some(plane)) = (self.cfg.demand.as_ref(), self.flow.as_mut()) else { return };
+        for (n, mean) in plane.mean_rate.iter().enumerate() {
+            let lon = self.world.sites[self.routing.nets[n].site as usize].lon_deg;
+            let m = d.at(lon, now);
+            plane.rate[n] = mean.map(|r| r * m);
+        }
+    }
+
     pub(super) fn flow_tick(&mut self, now: SimTime) -> Vec<f64> {
         self.flow_settle_all(now);
+        self.flow_follow_demand(now);
         let period_s = self.cfg.tick.as_nanos() as f64 / 1e9;
         let Some(plane) = self.flow.as_mut() else { return vec![0.0; self.pops.len()] };
         let whole = |v: f64| v.max(0.0).round().min(u32::MAX as f64) as u32;
