@@ -108,3 +108,70 @@ fn demand_mistakes_are_exit_2_naming_the_key() {
         assert!(err.contains(want), "case {i}: expected {want:?} in {err}");
     }
 }
+
+/// A 20-minute run with optional surges (no daily curve: flat demand).
+fn surge_scenario(fidelity: &str, surge: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "surge"
+seed = 3
+duration = "20m"
+fidelity = "{fidelity}"
+[topology]
+pops = ["LHR", "NRT", "JFK"]
+[traffic]
+rps = 3_000
+classes = {{ p0 = 0.02, p1 = 0.5, p2 = 0.4, p3 = 0.08 }}
+{surge}
+[pops.default]
+servers = 64
+service = {{ dist = "exponential", mean = "1ms" }}
+"#
+    )
+}
+
+const FLOOD: &str =
+    "[[traffic.surge]]\nat = \"10m\"\nfor = \"60s\"\nramp = \"10s\"\nfactor = 10\nnear = \"JFK\"\nclass = \"p3\"";
+
+#[test]
+fn a_flood_on_one_catchment_adds_factor_minus_one_times_its_length_of_its_class() {
+    for fidelity in ["flow", "request"] {
+        let calm = simulate(&prepare_text(&surge_scenario(fidelity, "")));
+        let p = prepare_text(&surge_scenario(fidelity, FLOOD));
+        let flood = simulate(&p);
+        let jfk = p.world.sites.iter().find(|s| s.name == "JFK").unwrap().rps;
+        // The flood's extra P3: (10 - 1) x JFK's P3 rate x 60 s (the ramps
+        // up and down add half a ramp each: together one ramp, inside `for`).
+        let want = 9.0 * 0.08 * jfk * 60.0;
+        let got = flood.result.recorder.by_class[3].issued as f64 - calm.result.recorder.by_class[3].issued as f64;
+        let noise = if fidelity == "flow" { 1.0 } else { 5.0 * (2.0 * 0.08 * 3000.0 * 1200.0 + want).sqrt() };
+        assert!((got - want).abs() <= noise, "{fidelity}: extra P3 {got} against {want}");
+        for c in 0..3 {
+            let (a, b) =
+                (calm.result.recorder.by_class[c].issued as f64, flood.result.recorder.by_class[c].issued as f64);
+            let tolerance = if fidelity == "flow" { 1.0 } else { 5.0 * (2.0 * a).sqrt() };
+            assert!((a - b).abs() <= tolerance, "{fidelity}: class {c} unchanged: {a} against {b}");
+        }
+    }
+}
+
+#[test]
+fn surge_mistakes_are_exit_2_naming_the_key() {
+    let dir = temp_dir("surge-errors");
+    let base = "[[traffic.surge]]\nat = \"1m\"\nfor = \"60s\"\n";
+    let cases = [
+        (format!("{base}factor = 2\n"), "region or near"),
+        (format!("{base}factor = 2\nnear = \"XXX\""), "traffic.surge[1].near"),
+        (format!("{base}factor = 2\nregion = \"MARS\""), "traffic.surge[1].region"),
+        (format!("{base}factor = -1\nregion = \"NA\""), "traffic.surge[1].factor"),
+        (format!("{base}factor = 2\nregion = \"NA\"\nramp = \"2m\""), "traffic.surge[1].ramp"),
+        (format!("{base}factor = 2\nregion = \"NA\"\nclass = \"p9\""), "traffic.surge[1].class"),
+    ];
+    for (i, (surge, want)) in cases.iter().enumerate() {
+        let path = write_scenario(&dir, &format!("case{i}"), &surge_scenario("flow", surge));
+        let (code, err) = edgesim_code(["validate", path.to_str().unwrap()]);
+        assert_eq!(code, 2, "case {i}: {err}");
+        assert!(err.contains(want), "case {i}: expected {want:?} in {err}");
+    }
+}

@@ -82,12 +82,13 @@ pub fn shipped_scenarios() -> Vec<PathBuf> {
     all
 }
 
-/// Whether `path` is one of the seed's scaling stages (scenarios/stage-*.toml:
-/// 5M and 50M rps for an hour at the flow fidelity, seconds a run). The
-/// fuzzer, which runs hundreds of mutated files (some at the request
-/// level), leaves them out.
+/// Whether `path` is one of the long shipped runs: the seed's scaling
+/// stages (scenarios/stage-*.toml: 5M and 50M rps for an hour) and the
+/// 24-hour day-in-the-life.toml, all at the flow fidelity, seconds a run in
+/// a release build. The fuzzer, which runs hundreds of mutated files with
+/// the test build under a per-command time limit, leaves them out.
 pub fn is_stage_scenario(path: &Path) -> bool {
-    path.file_name().and_then(OsStr::to_str).is_some_and(|n| n.starts_with("stage-"))
+    path.file_name().and_then(OsStr::to_str).is_some_and(|n| n.starts_with("stage-") || n == "day-in-the-life.toml")
 }
 
 /// An empty folder for one test: named by the calling test file, the

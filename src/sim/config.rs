@@ -417,7 +417,7 @@ impl ModelConfig {
                 )
             }),
             fidelity: s.fidelity(),
-            demand: crate::workload::from_scenario(s)?,
+            demand: crate::workload::from_scenario(s, world)?,
         })
     }
 }

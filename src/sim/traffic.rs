@@ -24,17 +24,25 @@ impl Sim<'_> {
     }
 
     pub(super) fn send(&mut self, now: SimTime, site: u32) {
-        if self.thinned_out(now, site) {
-            let next = now + self.gap(site as usize);
-            if next < self.end {
-                self.queue.schedule_at(next, Event::Send { site });
-            }
-            return;
-        }
+        let demanded = match self.cfg.demand.is_some() {
+            true => match self.thinned_class(now, site) {
+                Some(class) => Some(class),
+                None => {
+                    let next = now + self.gap(site as usize);
+                    if next < self.end {
+                        self.queue.schedule_at(next, Event::Send { site });
+                    }
+                    return;
+                }
+            },
+            false => None,
+        };
         let s = &mut self.sites[site as usize];
         let net = s.first_net + if s.nets > 1 { s.traffic.random_range(0..s.nets) } else { 0 };
-        let u: f64 = s.traffic.random();
-        let class = s.class_cdf.iter().position(|&c| u < c).unwrap_or(3) as u8;
+        let class = demanded.unwrap_or_else(|| {
+            let u: f64 = s.traffic.random();
+            s.class_cdf.iter().position(|&c| u < c).unwrap_or(3) as u8
+        });
         let req = Request {
             first_sent_ns: now.as_nanos(),
             sent_ns: now.as_nanos(),
@@ -54,16 +62,19 @@ impl Sim<'_> {
         }
     }
 
-    /// Under a demand curve, send events come at the curve's peak rate and
-    /// each is kept with probability (the site's multiplier now) / peak:
-    /// a Poisson process thinned to the curve (Lewis and Shedler, 1979).
-    fn thinned_out(&mut self, now: SimTime, site: u32) -> bool {
-        let Some(d) = self.cfg.demand.as_ref() else { return false };
+    /// Under a demand curve, send events come at the curve's peak rate; each
+    /// draws its class from the mean mix and is kept with probability (that
+    /// class's multiplier now) / peak: a Poisson process thinned to the
+    /// curve, class by class (Lewis and Shedler, 1979). `None`: dropped.
+    fn thinned_class(&mut self, now: SimTime, site: u32) -> Option<u8> {
+        let d = self.cfg.demand.as_ref()?;
         let peak = d.max_until(self.end);
         let s = &mut self.sites[site as usize];
-        let keep = d.at(s.lon_deg, now) / peak;
         let u: f64 = s.traffic.random();
-        u >= keep
+        let class = s.class_cdf.iter().position(|&c| u < c).unwrap_or(3) as u8;
+        let keep = d.classes(site as usize, s.lon_deg, now)[class as usize] / peak;
+        let v: f64 = s.traffic.random();
+        (v < keep).then_some(class)
     }
 
     /// An attempt leaves the client towards the PoP its network routes to;

@@ -80,8 +80,50 @@ impl Daily {
     }
 }
 
+/// A surge: for a while, some sites send `factor` times their rate, of
+/// one class or all (a flash crowd, a flood). It ramps up over `ramp` from
+/// `from`, holds, and ramps down over `ramp` from `hold_until`, so its
+/// extra volume is (factor - 1) x rate x (hold_until - from).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Surge {
+    /// Start of the ramp up.
+    pub from: SimTime,
+    /// Start of the ramp down.
+    pub hold_until: SimTime,
+    /// Ramp time (at most `hold_until - from`).
+    pub ramp: crate::engine::SimDuration,
+    /// Rate multiplier while it holds.
+    pub factor: f64,
+    /// Per client site: it surges.
+    pub sites: Vec<bool>,
+    /// Only this class (0 = P0 .. 3 = P3), or every class.
+    pub class: Option<u8>,
+}
+
+impl Surge {
+    /// The multiplier at `t` (1 outside the surge).
+    pub fn factor_at(&self, t: SimTime) -> f64 {
+        let ramp = self.ramp.as_nanos() as f64;
+        let x = |a: SimTime| (t.as_nanos() as f64 - a.as_nanos() as f64) / ramp;
+        let share = if t < self.from {
+            0.0
+        } else if t < self.hold_until {
+            if ramp > 0.0 {
+                x(self.from).min(1.0)
+            } else {
+                1.0
+            }
+        } else if ramp > 0.0 {
+            (1.0 - x(self.hold_until)).max(0.0)
+        } else {
+            0.0
+        };
+        1.0 + (self.factor - 1.0) * share
+    }
+}
+
 /// Demand over time: a daily shape, a weekly profile (Monday first) and
-/// growth, from a UTC start.
+/// growth, from a UTC start, and surges.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Demand {
     /// The day's shape.
@@ -92,6 +134,8 @@ pub struct Demand {
     pub growth_per_year: f64,
     /// Seconds from Monday 00:00 UTC to the run's start.
     pub start_s: f64,
+    /// Flash crowds and floods.
+    pub surges: Vec<Surge>,
 }
 
 impl Demand {
@@ -114,10 +158,25 @@ impl Demand {
         (1.0 + self.growth_per_year).powf(t_s / YEAR_S)
     }
 
-    /// An upper bound of the multiplier over `[0, end]`.
+    /// The multiplier of each class of client site `site` (at longitude
+    /// `lon_deg`) at time `t`: the curve times every surge on it.
+    pub fn classes(&self, site: usize, lon_deg: f64, t: SimTime) -> [f64; 4] {
+        let mut m = [self.at(lon_deg, t); 4];
+        for s in self.surges.iter().filter(|s| s.sites.get(site).copied().unwrap_or(false)) {
+            let f = s.factor_at(t);
+            match s.class {
+                Some(c) => m[c as usize % 4] *= f,
+                None => m.iter_mut().for_each(|x| *x *= f),
+            }
+        }
+        m
+    }
+
+    /// An upper bound of every multiplier over `[0, end]`.
     pub fn max_until(&self, end: SimTime) -> f64 {
         let g = self.growth(end.as_secs_f64()).max(1.0);
-        self.daily.max() * self.weekly.iter().copied().fold(0.0, f64::max) * g
+        let surges: f64 = self.surges.iter().map(|s| s.factor.max(1.0)).product();
+        self.daily.max() * self.weekly.iter().copied().fold(0.0, f64::max) * g * surges
     }
 }
 
@@ -127,7 +186,7 @@ mod tests {
     use crate::engine::SimDuration;
 
     fn flat_week(daily: Daily) -> Demand {
-        Demand { daily, weekly: [1.0; 7], growth_per_year: 0.0, start_s: 0.0 }
+        Demand { daily, weekly: [1.0; 7], growth_per_year: 0.0, start_s: 0.0, surges: Vec::new() }
     }
 
     fn day_integral(d: &Demand, lon: f64) -> f64 {
@@ -168,12 +227,41 @@ mod tests {
     fn weekdays_and_growth_scale_the_day() {
         let weekly = Demand::weekly([1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.5]);
         assert!((weekly.iter().sum::<f64>() - 7.0).abs() < 1e-12);
-        let d = Demand { daily: Daily::shape(20.0, 4.0, 1.0), weekly, growth_per_year: 0.0, start_s: 0.0 };
+        let d = Demand {
+            daily: Daily::shape(20.0, 4.0, 1.0),
+            weekly,
+            growth_per_year: 0.0,
+            start_s: 0.0,
+            surges: Vec::new(),
+        };
         let saturday = SimTime::ZERO + SimDuration::from_secs(5 * 86_400 + 3600);
         assert!((d.at(0.0, saturday) - weekly[5]).abs() < 1e-12);
         let g = Demand { growth_per_year: 0.3, weekly: [1.0; 7], ..d };
         let year = SimTime::ZERO + SimDuration::from_secs(365 * 86_400);
         assert!((g.at(0.0, year) / g.at(0.0, SimTime::ZERO) - 1.3).abs() < 1e-9);
         assert!(g.max_until(year) >= g.at(0.0, year));
+    }
+
+    #[test]
+    fn a_surge_ramps_holds_and_adds_its_factor_times_its_length() {
+        let s = Surge {
+            from: SimTime::ZERO + SimDuration::from_secs(100),
+            hold_until: SimTime::ZERO + SimDuration::from_secs(400),
+            ramp: SimDuration::from_secs(60),
+            factor: 5.0,
+            sites: vec![false, true],
+            class: Some(3),
+        };
+        let at = |x: u64| s.factor_at(SimTime::ZERO + SimDuration::from_secs(x));
+        assert_eq!((at(99), at(130), at(160), at(399), at(430), at(460)), (1.0, 3.0, 5.0, 5.0, 3.0, 1.0));
+        // Extra volume: (factor - 1) x (hold_until - from) = 4 x 300 s.
+        let extra: f64 =
+            (0..1000).map(|t| s.factor_at(SimTime::ZERO + SimDuration::from_secs_f64(t as f64 + 0.5)) - 1.0).sum();
+        assert!((extra - 1200.0).abs() < 1e-6, "{extra}");
+        let d = Demand { surges: vec![s], ..flat_week(Daily::hourly([1.0; 24])) };
+        let t = SimTime::ZERO + SimDuration::from_secs(200);
+        assert_eq!(d.classes(1, 0.0, t), [1.0, 1.0, 1.0, 5.0], "only P3 of site 1");
+        assert_eq!(d.classes(0, 0.0, t), [1.0; 4], "site 0 does not surge");
+        assert_eq!(d.max_until(t), 5.0);
     }
 }

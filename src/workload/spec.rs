@@ -1,16 +1,94 @@
 //! `[traffic.demand]` read into a [`Demand`]: each key checked, and a
 //! mistake is an error naming the key and what was expected.
 
-use super::{Daily, Demand, DAY_S};
-use crate::scenario::schema::DemandSpec;
+use super::{Daily, Demand, Surge, DAY_S};
+use crate::scenario::schema::{DemandSpec, SurgeSpec};
 use crate::scenario::{Scenario, ScenarioError};
+use crate::world::catalog::Region;
+use crate::world::World;
 use toml::Spanned;
 
-/// The scenario's demand over time, if it has `[traffic.demand]`.
-pub fn from_scenario(s: &Scenario) -> Result<Option<Demand>, ScenarioError> {
-    let Some(spec) = &s.spec.traffic.get_ref().demand else { return Ok(None) };
+/// The scenario's demand over time, if it has `[traffic.demand]` or
+/// surges (a flat curve then), with surges resolved against `world`'s sites.
+pub fn from_scenario(s: &Scenario, world: &World) -> Result<Option<Demand>, ScenarioError> {
+    let traffic = s.spec.traffic.get_ref();
+    let surges =
+        traffic.surges.iter().enumerate().map(|(i, x)| surge(s, world, i, x)).collect::<Result<Vec<_>, _>>()?;
+    let mut demand = match &traffic.demand {
+        Some(spec) => curve(s, spec.get_ref())?,
+        None if surges.is_empty() => return Ok(None),
+        None => Demand {
+            daily: Daily::hourly([1.0; 24]),
+            weekly: [1.0; 7],
+            growth_per_year: 0.0,
+            start_s: 0.0,
+            surges: Vec::new(),
+        },
+    };
+    demand.surges = surges;
+    Ok(Some(demand))
+}
+
+fn surge(s: &Scenario, world: &World, i: usize, x: &Spanned<SurgeSpec>) -> Result<Surge, ScenarioError> {
+    let here = format!("traffic.surge[{}]", i + 1);
+    let v = x.get_ref();
+    let err = |span: std::ops::Range<usize>, m: String| s.source.error_at(span, format!("{here}.{m}"));
+    let factor = *v.factor.get_ref();
+    if !(0.0..=1000.0).contains(&factor) || !factor.is_finite() {
+        return Err(err(v.factor.span(), format!("factor: {factor} is not a rate multiplier in [0, 1000]")));
+    }
+    let lasts = v.lasts.get_ref().sim();
+    let ramp = v.ramp.as_ref().map_or(crate::engine::SimDuration::ZERO, |r| r.get_ref().sim());
+    if ramp > lasts {
+        let span = v.ramp.as_ref().map_or(x.span(), |r| r.span());
+        return Err(err(
+            span,
+            format!(
+                "ramp: {} is longer than for ({})",
+                v.ramp.as_ref().map_or(String::new(), |r| r.get_ref().to_string()),
+                v.lasts.get_ref()
+            ),
+        ));
+    }
+    let sites = match (&v.region, &v.near) {
+        (Some(r), None) => {
+            let region = Region::parse(r.get_ref())
+                .ok_or_else(|| err(r.span(), format!("region: \"{}\" is not NA, EU, APAC or ROW", r.get_ref())))?;
+            world.sites.iter().map(|c| world.pops[c.nearest_pop].region == region).collect()
+        }
+        (None, Some(code)) => {
+            let pop = world.pop_index(code.get_ref()).ok_or_else(|| {
+                let known = world.pops.iter().map(|p| p.code.as_str());
+                s.source.error_at(
+                    code.span(),
+                    crate::world::unknown_pop_message(&format!("{here}.near"), code.get_ref(), known),
+                )
+            })?;
+            world.sites.iter().map(|c| c.nearest_pop == pop).collect()
+        }
+        _ => {
+            return Err(err(
+                x.span(),
+                "region or near: give one: the sites of a region, or a PoP's catchment".to_string(),
+            ))
+        }
+    };
+    let class = match &v.class {
+        None => None,
+        Some(c) => Some(
+            ["p0", "p1", "p2", "p3"]
+                .iter()
+                .position(|k| c.get_ref().eq_ignore_ascii_case(k))
+                .ok_or_else(|| err(c.span(), format!("class: \"{}\" is not p0, p1, p2 or p3", c.get_ref())))?
+                as u8,
+        ),
+    };
+    let from = crate::engine::SimTime::ZERO + v.at.get_ref().sim();
+    Ok(Surge { from, hold_until: from + lasts, ramp, factor, sites, class })
+}
+
+fn curve(s: &Scenario, d: &DemandSpec) -> Result<Demand, ScenarioError> {
     let at = |span: std::ops::Range<usize>, m: String| s.source.error_at(span, m);
-    let d: &DemandSpec = spec.get_ref();
     let daily = match &d.daily {
         None => Daily::shape(20.0, 4.0, 3.0),
         Some(v) => daily(v.get_ref()).map_err(|m| at(v.span(), format!("traffic.demand.daily: {m}")))?,
@@ -26,12 +104,10 @@ pub fn from_scenario(s: &Scenario) -> Result<Option<Demand>, ScenarioError> {
         None => 0.0,
         Some(g) => growth(g.get_ref()).map_err(|m| at(g.span(), format!("traffic.demand.growth: {m}")))?,
     };
-    let hour =
-        optional(&d.start, time_of_day).map_err(|(sp, m)| at(sp, format!("traffic.demand.start: {m}")))?;
-    let day =
-        optional(&d.start_day, weekday).map_err(|(sp, m)| at(sp, format!("traffic.demand.start_day: {m}")))?;
+    let hour = optional(&d.start, time_of_day).map_err(|(sp, m)| at(sp, format!("traffic.demand.start: {m}")))?;
+    let day = optional(&d.start_day, weekday).map_err(|(sp, m)| at(sp, format!("traffic.demand.start_day: {m}")))?;
     let start_s = day.unwrap_or(0.0) * DAY_S + hour.unwrap_or(0.0) * 3600.0;
-    Ok(Some(Demand { daily, weekly, growth_per_year, start_s }))
+    Ok(Demand { daily, weekly, growth_per_year, start_s, surges: Vec::new() })
 }
 
 fn optional(

@@ -25,6 +25,34 @@ pub struct TrafficSpec {
     /// Demand over time (`[traffic.demand]`); absent: every site sends at
     /// its mean rate all the time.
     pub demand: Option<Spanned<DemandSpec>>,
+    /// Surges: flash crowds and floods (`[[traffic.surge]]`).
+    #[serde(default, rename = "surge")]
+    pub surges: Vec<Spanned<SurgeSpec>>,
+}
+
+/// `[[traffic.surge]]`: for a while, some sites send `factor` times their
+/// rate (of one class, or all): a flash crowd on a region, or a flood on
+/// one PoP's catchment. The rate ramps up over `ramp` from `at`, holds,
+/// and ramps down over `ramp` from `at + for`, so the extra volume is
+/// (factor - 1) x rate x `for`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurgeSpec {
+    /// When the ramp up starts.
+    pub at: Spanned<crate::scenario::units::Duration>,
+    /// From `at` to the start of the ramp down.
+    #[serde(rename = "for")]
+    pub lasts: Spanned<crate::scenario::units::PositiveDuration>,
+    /// Rate multiplier while it holds (e.g. 5; 0.2 for a lull).
+    pub factor: Spanned<f64>,
+    /// Ramp up (and down) time, at most `for` [0s].
+    pub ramp: Option<Spanned<crate::scenario::units::Duration>>,
+    /// The sites of one region (`NA`, `EU`, `APAC`, `ROW`).
+    pub region: Option<Spanned<String>>,
+    /// The sites whose nearest PoP is this one (its catchment).
+    pub near: Option<Spanned<String>>,
+    /// Only this class (`p0` to `p3`) [all].
+    pub class: Option<Spanned<String>>,
 }
 
 /// `[traffic.demand]`: each site's rate follows a daily curve in its local

@@ -190,8 +190,9 @@ impl FlowPlane {
         let rate = match &sim.cfg.demand {
             Some(d) => (0..networks)
                 .map(|n| {
-                    let lon = sim.world.sites[sim.routing.nets[n].site as usize].lon_deg;
-                    rate[n].map(|r| r * d.at(lon, SimTime::ZERO))
+                    let site = sim.routing.nets[n].site as usize;
+                    let m = d.classes(site, sim.world.sites[site].lon_deg, SimTime::ZERO);
+                    std::array::from_fn(|c| rate[n][c] * m[c])
                 })
                 .collect(),
             None => rate,
@@ -327,9 +328,9 @@ impl Sim<'_> {
     fn flow_follow_demand(&mut self, now: SimTime) {
         let (Some(d), Some(plane)) = (self.cfg.demand.as_ref(), self.flow.as_mut()) else { return };
         for (n, mean) in plane.mean_rate.iter().enumerate() {
-            let lon = self.world.sites[self.routing.nets[n].site as usize].lon_deg;
-            let m = d.at(lon, now);
-            plane.rate[n] = mean.map(|r| r * m);
+            let site = self.routing.nets[n].site as usize;
+            let m = d.classes(site, self.world.sites[site].lon_deg, now);
+            plane.rate[n] = std::array::from_fn(|c| mean[c] * m[c]);
         }
     }
 
