@@ -164,7 +164,7 @@ fn surge_mistakes_are_exit_2_naming_the_key() {
         (format!("{base}factor = 2\n"), "region or near"),
         (format!("{base}factor = 2\nnear = \"XXX\""), "traffic.surge[1].near"),
         (format!("{base}factor = 2\nregion = \"MARS\""), "traffic.surge[1].region"),
-        (format!("{base}factor = -1\nregion = \"NA\""), "traffic.surge[1].factor"),
+        (format!("{base}factor = -1\nregion = \"NA\""), "traffic.surge.factor: got -1; expected a rate multiplier"),
         (format!("{base}factor = 2\nregion = \"NA\"\nramp = \"2m\""), "traffic.surge[1].ramp"),
         (format!("{base}factor = 2\nregion = \"NA\"\nclass = \"p9\""), "traffic.surge[1].class"),
     ];

@@ -360,6 +360,14 @@ real! {
     Weight, 0.0, <, 1e6, "a weight"
 }
 real! {
+    /// A rate multiplier (a surge's factor; 0 silences the traffic).
+    Multiplier, 0.0, <=, 1000.0, "a rate multiplier"
+}
+real! {
+    /// Relative demand of one hour or one day (0: none then).
+    RelativeDemand, 0.0, <=, 1e6, "relative demand"
+}
+real! {
     /// Degrees north.
     Latitude, -90.0, <=, 90.0, "a latitude in degrees"
 }

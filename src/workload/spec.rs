@@ -33,10 +33,7 @@ fn surge(s: &Scenario, world: &World, i: usize, x: &Spanned<SurgeSpec>) -> Resul
     let here = format!("traffic.surge[{}]", i + 1);
     let v = x.get_ref();
     let err = |span: std::ops::Range<usize>, m: String| s.source.error_at(span, format!("{here}.{m}"));
-    let factor = *v.factor.get_ref();
-    if !(0.0..=1000.0).contains(&factor) || !factor.is_finite() {
-        return Err(err(v.factor.span(), format!("factor: {factor} is not a rate multiplier in [0, 1000]")));
-    }
+    let factor = v.factor.get_ref().get();
     let lasts = v.lasts.get_ref().sim();
     let ramp = v.ramp.as_ref().map_or(crate::engine::SimDuration::ZERO, |r| r.get_ref().sim());
     if ramp > lasts {
@@ -96,7 +93,8 @@ fn curve(s: &Scenario, d: &DemandSpec) -> Result<Demand, ScenarioError> {
     let weekly = match &d.weekly {
         None => [1.0; 7],
         Some(v) => {
-            let values = profile::<7>(v.get_ref()).map_err(|m| at(v.span(), format!("traffic.demand.weekly: {m}")))?;
+            let raw: Vec<f64> = v.get_ref().iter().map(|x| x.get()).collect();
+            let values = profile::<7>(&raw).map_err(|m| at(v.span(), format!("traffic.demand.weekly: {m}")))?;
             Demand::weekly(values)
         }
     };

@@ -44,7 +44,7 @@ pub struct SurgeSpec {
     #[serde(rename = "for")]
     pub lasts: Spanned<crate::scenario::units::PositiveDuration>,
     /// Rate multiplier while it holds (e.g. 5; 0.2 for a lull).
-    pub factor: Spanned<f64>,
+    pub factor: Spanned<crate::scenario::units::Multiplier>,
     /// Ramp up (and down) time, at most `for` [0s].
     pub ramp: Option<Spanned<crate::scenario::units::Duration>>,
     /// The sites of one region (`NA`, `EU`, `APAC`, `ROW`).
@@ -66,7 +66,7 @@ pub struct DemandSpec {
     /// (local 0:00 to 23:00) [the default shape].
     pub daily: Option<Spanned<toml::Value>>,
     /// 7 values, Monday first [all equal].
-    pub weekly: Option<Spanned<Vec<f64>>>,
+    pub weekly: Option<Spanned<Vec<crate::scenario::units::RelativeDemand>>>,
     /// Growth, as `"30%/year"` [none].
     pub growth: Option<Spanned<String>>,
     /// UTC time of day at the run's start, `"HH:MM"` [00:00].
