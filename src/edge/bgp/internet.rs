@@ -117,7 +117,17 @@ struct Builder<'a, F: Fn(&Place, &Place) -> SimDuration> {
     rng: Stream,
 }
 
-impl<F: Fn(&Place, &Place) -> SimDuration> Builder<'_, F> {
+impl<'a, F: Fn(&Place, &Place) -> SimDuration> Builder<'a, F> {
+    /// A builder holding the edge network's AS and a speaker at every PoP
+    /// (returned: the AS and the speakers, by PoP).
+    fn with_edge(spec: &InternetSpec, pops: &[Place], delay: &'a F) -> (Self, u32, Vec<u32>) {
+        let mut b = Builder { g: AsGraph::default(), at: Vec::new(), delay, rng: stream(spec.seed, "bgp/internet") };
+        let edge_as = b.g.add_as(EDGE_AS);
+        let pop_router =
+            (0..pops.len()).map(|p| b.router(edge_as, pops[p], Role::Origin { origin: p as u32 })).collect();
+        (b, edge_as, pop_router)
+    }
+
     fn router(&mut self, asn: u32, place: Place, role: Role) -> u32 {
         self.at.push(place);
         self.g.add_router(asn, place.lat_deg, place.lon_deg, role)
@@ -157,10 +167,7 @@ pub fn generate(
     nets_per_site: u32,
     delay: &impl Fn(&Place, &Place) -> SimDuration,
 ) -> Internet {
-    let mut b = Builder { g: AsGraph::default(), at: Vec::new(), delay, rng: stream(spec.seed, "bgp/internet") };
-    let edge_as = b.g.add_as(EDGE_AS);
-    let pop_router: Vec<u32> =
-        (0..pops.len()).map(|p| b.router(edge_as, pops[p], Role::Origin { origin: p as u32 })).collect();
+    let (mut b, edge_as, pop_router) = Builder::with_edge(spec, pops, delay);
     let hubs = hub_metros(pops, spec.hubs);
     let (tier1s, t1_routers) = tier1_clique(&mut b, spec, pops, &hubs);
     let (regionals, reg_routers) = regional_transit(&mut b, spec, pops, &hubs, &t1_routers);
@@ -196,10 +203,7 @@ pub fn from_core(
     nets_per_site: u32,
     delay: &impl Fn(&Place, &Place) -> SimDuration,
 ) -> Internet {
-    let mut b = Builder { g: AsGraph::default(), at: Vec::new(), delay, rng: stream(spec.seed, "bgp/internet") };
-    let edge_as = b.g.add_as(EDGE_AS);
-    let pop_router: Vec<u32> =
-        (0..pops.len()).map(|p| b.router(edge_as, pops[p], Role::Origin { origin: p as u32 })).collect();
+    let (mut b, edge_as, pop_router) = Builder::with_edge(spec, pops, delay);
     let mut ases: Vec<(String, u32)> = Vec::new();
     let mut routers: Vec<Vec<(usize, u32)>> = Vec::new();
     let mut router_of = |b: &mut Builder<_>, name: &str, metro: usize| -> u32 {
