@@ -11,7 +11,7 @@ use crate::scenario::regions::{state_region, STATE_REGIONS};
 use crate::scenario::schema::FaultKind;
 use crate::scenario::{Scenario, ScenarioError};
 use crate::world::catalog::Region;
-use crate::world::{unknown_pop_message, World};
+use crate::world::World;
 
 /// One fault, ready to strike.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,12 +79,7 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<Vec<Fault>, ScenarioError>
             let mut pops = Vec::new();
             let mut route_pop = None;
             if let Some(pop) = &spec.pop {
-                let code = pop.get_ref();
-                let index = world.pop_index(code).ok_or_else(|| {
-                    let known = world.pops.iter().map(|p| p.code.as_str());
-                    let field = format!("fault[{}].pop (not in this topology)", i + 1);
-                    s.source.error_at(pop.span(), unknown_pop_message(&field, code, known))
-                })?;
+                let index = world.require_pop(&s.source, pop, &format!("fault[{}].pop", i + 1))?;
                 if spec.kind.changes_routes() {
                     route_pop = Some(index);
                 } else {

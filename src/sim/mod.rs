@@ -189,6 +189,9 @@ struct Sim<'a> {
     last_fault: Option<u32>,
     /// Shares of networks routed to their nearest PoP, and unrouted, at the start.
     bgp_shares: (f64, f64),
+    /// The demand curve's largest multiplier over the run (1 without one):
+    /// send events come at this times the mean rate and are thinned.
+    demand_peak: f64,
 }
 
 /// Time-based measures closed at the end of the run, before the drain.
@@ -353,6 +356,7 @@ impl<'a> Sim<'a> {
             bgp_changes: Vec::new(),
             last_fault: None,
             bgp_shares: (0.0, 0.0),
+            demand_peak,
         };
         sim.bgp_start(inputs.seed);
         if cfg.fidelity == crate::scenario::schema::Fidelity::Flow {

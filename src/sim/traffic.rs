@@ -68,7 +68,7 @@ impl Sim<'_> {
     /// curve, class by class (Lewis and Shedler, 1979). `None`: dropped.
     fn thinned_class(&mut self, now: SimTime, site: u32) -> Option<u8> {
         let d = self.cfg.demand.as_ref()?;
-        let peak = d.max_until(self.end);
+        let peak = self.demand_peak;
         let s = &mut self.sites[site as usize];
         let u: f64 = s.traffic.random();
         let class = s.class_cdf.iter().position(|&c| u < c).unwrap_or(3) as u8;

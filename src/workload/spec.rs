@@ -54,13 +54,7 @@ fn surge(s: &Scenario, world: &World, i: usize, x: &Spanned<SurgeSpec>) -> Resul
             world.sites.iter().map(|c| world.pops[c.nearest_pop].region == region).collect()
         }
         (None, Some(code)) => {
-            let pop = world.pop_index(code.get_ref()).ok_or_else(|| {
-                let known = world.pops.iter().map(|p| p.code.as_str());
-                s.source.error_at(
-                    code.span(),
-                    crate::world::unknown_pop_message(&format!("{here}.near"), code.get_ref(), known),
-                )
-            })?;
+            let pop = world.require_pop(&s.source, code, &format!("{here}.near"))?;
             world.sites.iter().map(|c| c.nearest_pop == pop).collect()
         }
         _ => {

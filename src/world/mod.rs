@@ -73,6 +73,21 @@ impl World {
     pub fn pop_index(&self, code: &str) -> Option<usize> {
         self.pops.iter().position(|p| p.code == code)
     }
+
+    /// The index of the PoP a file names at `code` for `field`; a code
+    /// outside this topology is an error at its place, with near misses.
+    pub fn require_pop(
+        &self,
+        source: &crate::scenario::Source,
+        code: &Spanned<String>,
+        field: &str,
+    ) -> Result<usize, ScenarioError> {
+        self.pop_index(code.get_ref()).ok_or_else(|| {
+            let known = self.pops.iter().map(|p| p.code.as_str());
+            let field = format!("{field} (not in this topology)");
+            source.error_at(code.span(), unknown_pop_message(&field, code.get_ref(), known))
+        })
+    }
 }
 
 /// Builds the world a scenario describes, checking its PoP codes and regions.

@@ -236,20 +236,13 @@ fn as_named(s: &Scenario, g: &AsGraph, name: &toml::Spanned<String>, field: &str
     })
 }
 
-fn pop_named(s: &Scenario, world: &World, code: &toml::Spanned<String>, field: &str) -> Result<usize, ScenarioError> {
-    world.pop_index(code.get_ref()).ok_or_else(|| {
-        let known = world.pops.iter().map(|p| p.code.as_str());
-        s.source.error_at(code.span(), crate::world::unknown_pop_message(field, code.get_ref(), known))
-    })
-}
-
 /// Static prepending per PoP and local-preference overrides.
 fn apply_knobs(s: &Scenario, world: &World, net: &mut Internet) -> Result<(), ScenarioError> {
     let t = &s.spec.anycast.internet;
     for (code, times) in &t.prepend {
         let field = format!("anycast.internet.prepend.{code}");
         let spanned = toml::Spanned::new(times.span(), code.clone());
-        let p = pop_named(s, world, &spanned, &field)?;
+        let p = world.require_pop(&s.source, &spanned, &field)?;
         let r = net.pop_router[p];
         for l in &mut net.graph.links {
             if l.from == r {
@@ -292,7 +285,9 @@ fn resolve_faults(s: &Scenario, world: &World, net: &Internet) -> Result<Vec<Opt
         let spec = f.get_ref();
         let field = format!("fault[{}]", i + 1);
         let pop = match &spec.pop {
-            Some(code) if spec.kind.changes_routes() => Some(pop_named(s, world, code, &format!("{field}.pop"))?),
+            Some(code) if spec.kind.changes_routes() => {
+                Some(world.require_pop(&s.source, code, &format!("{field}.pop"))?)
+            }
             _ => None,
         };
         let peer = match &spec.peer {

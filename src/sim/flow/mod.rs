@@ -327,10 +327,12 @@ impl Sim<'_> {
     /// period that starts at `now` (flows are integrated up to `now`).
     fn flow_follow_demand(&mut self, now: SimTime) {
         let (Some(d), Some(plane)) = (self.cfg.demand.as_ref(), self.flow.as_mut()) else { return };
-        for (n, mean) in plane.mean_rate.iter().enumerate() {
-            let site = self.routing.nets[n].site as usize;
-            let m = d.classes(site, self.world.sites[site].lon_deg, now);
-            plane.rate[n] = std::array::from_fn(|c| mean[c] * m[c]);
+        // Networks of one site share its multipliers: one evaluation per site.
+        for (site, c) in self.world.sites.iter().enumerate() {
+            let m = d.classes(site, c.lon_deg, now);
+            for n in self.routing.site_networks(site) {
+                plane.rate[n] = std::array::from_fn(|k| plane.mean_rate[n][k] * m[k]);
+            }
         }
     }
 
