@@ -19,7 +19,7 @@ use std::fmt;
 
 /// What a duration must look like, quoted in error messages.
 pub const DURATION_HELP: &str =
-    "a duration string: a number and a unit among ns, us, ms, s, m, h (e.g. \"250ms\", \"5s\", \"1.5m\")";
+    "a duration string: a number and a unit among ns, us, ms, s, m, h, d (e.g. \"250ms\", \"5s\", \"1.5m\", \"30d\")";
 
 /// The longest duration a scenario file may write: 365 days, in ns.
 pub const MAX_DURATION_NS: u64 = 365 * 24 * 3600 * NS_PER_S;
@@ -60,6 +60,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, String> {
         "s" => NS_PER_S,
         "m" | "min" => 60 * NS_PER_S,
         "h" => 3600 * NS_PER_S,
+        "d" => 86_400 * NS_PER_S,
         "" => return Err(format!("got \"{text}\" with no unit; expected {DURATION_HELP}")),
         other => return Err(format!("got \"{text}\": unknown unit \"{other}\"; expected {DURATION_HELP}")),
     };
@@ -562,6 +563,7 @@ mod tests {
         assert_eq!(ns("5s"), Ok(5_000_000_000));
         assert_eq!(ns("1.5m"), Ok(90_000_000_000));
         assert_eq!(ns("1h"), Ok(3_600_000_000_000));
+        assert_eq!(ns("30d"), Ok(30 * 86_400_000_000_000));
         assert_eq!(ns("100us"), Ok(100_000));
         assert_eq!(ns("7ns"), Ok(7));
         assert_eq!(ns("0s"), Ok(0));
