@@ -60,6 +60,10 @@ pub enum Metric {
     LimiterOveradmission(bool),
     /// A quantile of Durable Object write latency, ms.
     DoWriteLatency(f64),
+    /// A quantile of KV read latency, ms.
+    KvReadLatency(f64),
+    /// KV writes failed after every retry.
+    KvWritesFailed,
     /// The highest level reached, globally or at one PoP.
     MaxLevel,
     /// The global level at a time (ns since the start).
@@ -91,6 +95,7 @@ impl Metric {
                 | Metric::ObjectRto(_)
                 | Metric::KvStaleness(_)
                 | Metric::DoWriteLatency(_)
+                | Metric::KvReadLatency(_)
                 | Metric::TimeInLevel(_)
                 | Metric::BackToLevel0
         )
@@ -341,6 +346,10 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
             ExpectSpec::ObjectRto(p) => percentile_expectation("object_rto", Metric::ObjectRto, p),
             ExpectSpec::KvStaleness(p) => percentile_expectation("kv_staleness", Metric::KvStaleness, p),
             ExpectSpec::DoWriteLatency(p) => percentile_expectation("do_write_latency", Metric::DoWriteLatency, p),
+            ExpectSpec::KvReadLatency(p) => percentile_expectation("kv_read_latency", Metric::KvReadLatency, p),
+            ExpectSpec::KvWritesFailed(c) => {
+                count_expectation(src, world, "kv_writes_failed", Metric::KvWritesFailed, c)?
+            }
             ExpectSpec::LimiterOveradmission(l) => limiter_expectation(l),
             ExpectSpec::MaxLevel(l) | ExpectSpec::LevelAt(l) => level_expectation(src, world, e.get_ref(), l)?,
             ExpectSpec::TimeInLevel(t) => {
@@ -543,6 +552,11 @@ pub fn run_measure(e: &Expectation, result: &RunResult) -> Option<f64> {
             (h.count() > 0).then(|| if q >= 1.0 { h.max_ms() } else { h.quantile_ms(q) })
         }
         Metric::KvWritesDropped => result.state.kv.as_ref().map(|k| (k.queued - k.applied) as f64),
+        Metric::KvWritesFailed => result.state.kv.as_ref().map(|k| k.writes_failed as f64),
+        Metric::KvReadLatency(q) => {
+            let h = &result.state.kv.as_ref()?.read_latency;
+            (h.count() > 0).then(|| if q >= 1.0 { h.max_ms() } else { h.quantile_ms(q) })
+        }
         Metric::DoWriteLatency(q) => {
             let h = &result.state.durable_objects.as_ref()?.write_latency;
             (h.count() > 0).then(|| if q >= 1.0 { h.max_ms() } else { h.quantile_ms(q) })
@@ -632,6 +646,7 @@ fn fmt_value(metric: Metric, v: f64) -> String {
         | Metric::Spilled
         | Metric::WritesLost
         | Metric::KvWritesDropped
+        | Metric::KvWritesFailed
         | Metric::MaxLevel
         | Metric::LevelAt(_)
         | Metric::BreakerOpened

@@ -47,6 +47,28 @@ impl BreakerConfig {
             successes: 3,
         }
     }
+
+    /// The seed's KV breaker: 10 failures, 10 s open; one probe, and its
+    /// success closes it (the seed gives no success threshold).
+    pub fn seed_kv() -> Self {
+        BreakerConfig {
+            trip: Trip::Consecutive(10),
+            open_for: SimDuration::from_secs(10),
+            half_open_probes: 1,
+            successes: 1,
+        }
+    }
+
+    /// The seed's Durable Object breaker: 3 failures, 60 s open ("longer for
+    /// migration"); one probe, and its success closes it.
+    pub fn seed_do() -> Self {
+        BreakerConfig {
+            trip: Trip::Consecutive(3),
+            open_for: SimDuration::from_secs(60),
+            half_open_probes: 1,
+            successes: 1,
+        }
+    }
 }
 
 /// A breaker's state.

@@ -3,5 +3,6 @@
 //! (the seed's table, with jitter and budgets). Each is a state machine
 //! the loop (`sim`) consults; who retries what, and when, is the loop's.
 
+pub mod bank;
 pub mod breaker;
 pub mod retry;

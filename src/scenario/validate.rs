@@ -566,7 +566,10 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                 check_fault_ref(src, spec, &f.fault, &here)?;
                 (&None, f.bounds().given())
             }
-            ExpectSpec::ObjectRto(p) | ExpectSpec::KvStaleness(p) | ExpectSpec::DoWriteLatency(p) => {
+            ExpectSpec::ObjectRto(p)
+            | ExpectSpec::KvStaleness(p)
+            | ExpectSpec::KvReadLatency(p)
+            | ExpectSpec::DoWriteLatency(p) => {
                 let needs_fault = matches!(e.get_ref(), ExpectSpec::ObjectRto(_));
                 match (&p.fault, needs_fault) {
                     (Some(f), true) => check_fault_ref(src, spec, f, &here)?,
@@ -616,6 +619,7 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
             ExpectSpec::RequestsLost(c)
             | ExpectSpec::WritesLost(c)
             | ExpectSpec::KvWritesDropped(c)
+            | ExpectSpec::KvWritesFailed(c)
             | ExpectSpec::RetryAmplification(c)
             | ExpectSpec::BreakerOpened(c)
             | ExpectSpec::DeploymentsFailed(c)

@@ -10,12 +10,16 @@ use crate::edge::autoscale::AutoscaleConfig;
 use crate::edge::health::HealthConfig;
 use crate::engine::dist::DurationDist;
 use crate::engine::SimDuration;
+use crate::resilience::breaker::{BreakerConfig, Trip};
 use crate::resilience::retry::RetryPolicy;
 use crate::scenario::regions::state_region;
-use crate::scenario::schema::{AckSpec, ConvergenceShape, ConvergenceSpec, DistSpec, Fidelity, LimiterKind, RetrySpec};
+use crate::scenario::schema::{
+    AckSpec, BreakerSpec, ConvergenceShape, ConvergenceSpec, DistSpec, Fidelity, LimiterKind, RetrySpec, TripKind,
+};
 use crate::scenario::{duration_dist, Scenario, ScenarioError};
 use crate::state::durable::{AckMode, DoConfig};
 use crate::state::kv::KvConfig;
+use crate::state::replicas::ReplicaConfig;
 use crate::world::{unknown_pop_message, World};
 use std::sync::Arc;
 
@@ -93,7 +97,7 @@ pub struct OriginConfig {
     /// Fetch retries.
     pub retry: RetryPolicy,
     /// A breaker per PoP, if any.
-    pub breaker: Option<crate::resilience::breaker::BreakerConfig>,
+    pub breaker: Option<BreakerConfig>,
 }
 
 fn origin(s: &Scenario, world: &World) -> Result<Option<OriginConfig>, ScenarioError> {
@@ -109,21 +113,7 @@ fn origin(s: &Scenario, world: &World) -> Result<Option<OriginConfig>, ScenarioE
             let known = crate::world::catalog::builtin().iter().map(|p| p.code.as_str());
             s.source.error_at(o.location.span(), unknown_pop_message("origin.location", code, known))
         })?;
-    let breaker = o.breaker.as_ref().map(|b| crate::resilience::breaker::BreakerConfig {
-        trip: match b.trip {
-            crate::scenario::schema::TripKind::Consecutive => {
-                crate::resilience::breaker::Trip::Consecutive(b.failures.get())
-            }
-            crate::scenario::schema::TripKind::Rate => crate::resilience::breaker::Trip::FailureRate {
-                rate: b.rate.get(),
-                window: b.window.sim(),
-                min_calls: b.min_calls.get(),
-            },
-        },
-        open_for: b.open_for.sim(),
-        half_open_probes: b.half_open_probes.get(),
-        successes: b.successes.get(),
-    });
+    let breaker = o.breaker.as_ref().and_then(|b| breaker_config(b, BreakerConfig::seed_origin()));
     Ok(Some(OriginConfig {
         share: o.share.get(),
         at,
@@ -149,6 +139,8 @@ pub struct DoTraffic {
     pub timeout: SimDuration,
     /// The seed's DO request retries.
     pub retry: RetryPolicy,
+    /// A breaker per PoP and DO region, if any.
+    pub breaker: Option<BreakerConfig>,
 }
 
 /// The KV and its reads and writes.
@@ -162,6 +154,41 @@ pub struct KvTraffic {
     pub reads_per_s: f64,
     /// The seed's KV write retries.
     pub retry: RetryPolicy,
+    /// A breaker per PoP and KV primary, if any.
+    pub breaker: Option<BreakerConfig>,
+    /// The edge replicas serving reads at every PoP.
+    pub replicas: ReplicaConfig,
+}
+
+/// The breaker a `breaker` table asks for, keys left out taken from the
+/// dependency's `seed` configuration; `None` for `trip = "off"`.
+fn breaker_config(b: &BreakerSpec, seed: BreakerConfig) -> Option<BreakerConfig> {
+    let trip = match b.trip {
+        TripKind::Off => return None,
+        TripKind::Consecutive => match (b.failures, seed.trip) {
+            (Some(n), _) => Trip::Consecutive(n.get()),
+            (None, t @ Trip::Consecutive(_)) => t,
+            (None, Trip::FailureRate { .. }) => Trip::Consecutive(5),
+        },
+        TripKind::Rate => {
+            Trip::FailureRate { rate: b.rate.get(), window: b.window.sim(), min_calls: b.min_calls.get() }
+        }
+    };
+    Some(BreakerConfig {
+        trip,
+        open_for: b.open_for.map_or(seed.open_for, |p| p.sim()),
+        half_open_probes: b.half_open_probes.map_or(seed.half_open_probes, |n| n.get()),
+        successes: b.successes.map_or(seed.successes, |n| n.get()),
+    })
+}
+
+/// The breaker of a dependency: the file's table over the seed's numbers,
+/// or the seed's when the table is absent.
+fn dependency_breaker(b: &Option<BreakerSpec>, seed: BreakerConfig) -> Option<BreakerConfig> {
+    match b {
+        Some(b) => breaker_config(b, seed),
+        None => Some(seed),
+    }
 }
 
 /// The rate limiters' experiment.
@@ -253,6 +280,7 @@ fn do_traffic(s: &Scenario) -> Option<DoTraffic> {
         write_share: d.write_share.0,
         timeout: d.timeout.sim(),
         retry: retry_or(&d.retry, &[100, 500, 2000]),
+        breaker: dependency_breaker(&d.breaker, BreakerConfig::seed_do()),
     })
 }
 
@@ -263,6 +291,16 @@ fn kv_traffic(s: &Scenario) -> Option<KvTraffic> {
         writes_per_s: k.writes_per_s.get_ref().get(),
         reads_per_s: k.reads_per_s.get_ref().get(),
         retry: retry_or(&k.retry, &[50, 100, 200]),
+        breaker: dependency_breaker(&k.breaker, BreakerConfig::seed_kv()),
+        replicas: ReplicaConfig {
+            min: k.replicas.min.get_ref().get(),
+            max: k.replicas.max.get_ref().get(),
+            service: dist_or(&k.replicas.service, DurationDist::Exponential { mean_ns: 1e6 }),
+            p99_up: k.replicas.p99_up.sim(),
+            window: k.replicas.window.sim(),
+            error_rate: k.replicas.error_rate.0,
+            retries: k.replicas.retries.get(),
+        },
     })
 }
 

@@ -518,7 +518,7 @@ impl<'a> Sim<'a> {
             pop_series: self.series.finish(),
             faults: self.faults,
             networks: self.routing.networks(),
-            state: self.state.finish(),
+            state: self.state.finish(end),
             origin: self.origin.map(|o| o.finish(end)),
             levels: self.levels.finish(end),
             rate_limited: self.rate_limited,

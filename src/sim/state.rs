@@ -11,10 +11,12 @@ use super::{Event, Sim};
 use crate::engine::rng::{self, Stream};
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{Counts, LatencyHistogram};
+use crate::resilience::bank::{BreakerBank, BreakerTrace};
 use crate::scenario::schema::{FaultKind, LimiterKind};
 use crate::state::durable::{DoOutcome, DurableObjects, RegionFailover};
 use crate::state::kv::{Commit, Kv, Replication, Versioned};
 use crate::state::ratelimit::{count_in, encode, Admissions};
+use crate::state::replicas::EdgeReplicas;
 use crate::world::catalog::great_circle_km;
 use crate::world::World;
 use rand::Rng;
@@ -54,6 +56,10 @@ pub struct DoResult {
     pub write_latency: LatencyHistogram,
     /// Writes acknowledged.
     pub writes_acked: u64,
+    /// Attempts refused by an open breaker.
+    pub fail_fast: u64,
+    /// The objects' breakers that opened at least once (target = object).
+    pub breakers: Vec<BreakerTrace>,
 }
 
 /// KV reads and writes.
@@ -79,6 +85,19 @@ pub struct KvResult {
     pub applied: u64,
     /// Level-1 periods: start and end (none if still on at the end).
     pub level1: Vec<(SimTime, Option<SimTime>)>,
+    /// Latency of served reads: the replicas (waiting, service, retries)
+    /// and, on a cache miss, the round trip to the primary.
+    pub read_latency: LatencyHistogram,
+    /// Attempts at the replicas of the measured reads.
+    pub read_attempts: u64,
+    /// Replicas added: when, at which PoP, how many it has from then on.
+    pub replicas_added: Vec<(SimTime, u32, u32)>,
+    /// Replicas per PoP at the end.
+    pub replicas_end: Vec<u32>,
+    /// Write attempts refused by an open breaker.
+    pub fail_fast: u64,
+    /// The breakers (PoP x primary) that opened at least once.
+    pub breakers: Vec<BreakerTrace>,
 }
 
 /// The limiters' decisions.
@@ -102,6 +121,8 @@ struct DoPlane {
     cfg: DoTraffic,
     model: DurableObjects,
     rng: Stream,
+    /// One per object: the routing layer's breaker in front of it.
+    breakers: BreakerBank,
     result: DoResult,
 }
 
@@ -110,6 +131,13 @@ struct KvPlane {
     model: Kv,
     rng: Stream,
     queued: Vec<(u32, u32, u64)>,
+    /// PoP x primary, for writes.
+    breakers: BreakerBank,
+    replicas: EdgeReplicas,
+    /// Replica choice, service times and errors (its own stream).
+    replica_rng: Stream,
+    /// PoPs that got a replica this period (reused).
+    added: Vec<u32>,
     result: KvResult,
 }
 
@@ -181,9 +209,11 @@ impl StatePlane {
                 acc
             })
             .collect();
+        let pops = world.pops.len();
         let dos = cfg.durable_objects.clone().map(|c| DoPlane {
             model: DurableObjects::new(c.model.clone(), 3),
             rng: rng::stream(seed, "state/durable-objects"),
+            breakers: BreakerBank::new(c.breaker, 1, c.model.objects as usize),
             result: DoResult {
                 objects: c.model.objects,
                 requests: Counts::default(),
@@ -191,13 +221,19 @@ impl StatePlane {
                 latency: LatencyHistogram::new(3),
                 write_latency: LatencyHistogram::new(3),
                 writes_acked: 0,
+                fail_fast: 0,
+                breakers: Vec::new(),
             },
             cfg: c,
         });
         let kv = cfg.kv.clone().map(|c| KvPlane {
-            model: Kv::new(c.model.clone(), world.pops.len()),
+            model: Kv::new(c.model.clone(), pops),
             rng: rng::stream(seed, "state/kv"),
             queued: Vec::new(),
+            breakers: BreakerBank::new(c.breaker, pops, 3),
+            replicas: EdgeReplicas::new(c.replicas.clone(), pops),
+            replica_rng: rng::stream(seed, "state/kv/replicas"),
+            added: Vec::new(),
             result: KvResult {
                 reads: 0,
                 cache_hits: 0,
@@ -209,6 +245,12 @@ impl StatePlane {
                 queued: 0,
                 applied: 0,
                 level1: Vec::new(),
+                read_latency: LatencyHistogram::new(3),
+                read_attempts: 0,
+                replicas_added: Vec::new(),
+                replicas_end: Vec::new(),
+                fail_fast: 0,
+                breakers: Vec::new(),
             },
             cfg: c,
         });
@@ -275,11 +317,21 @@ impl StatePlane {
         self.kv.as_ref().is_some_and(|k| k.model.level1())
     }
 
-    /// The state plane's measures at the end of the run.
-    pub(super) fn finish(self) -> StateResult {
+    /// The state plane's measures at the end of the run (`end`).
+    pub(super) fn finish(self, end: SimTime) -> StateResult {
         StateResult {
-            durable_objects: self.dos.map(|d| DoResult { writes_acked: d.model.writes_acked, ..d.result }),
-            kv: self.kv.map(|k| k.result),
+            durable_objects: self.dos.map(|d| DoResult {
+                writes_acked: d.model.writes_acked,
+                fail_fast: d.breakers.fail_fast(),
+                breakers: d.breakers.traces(end),
+                ..d.result
+            }),
+            kv: self.kv.map(|k| KvResult {
+                replicas_end: (0..k.replicas.pops()).map(|p| k.replicas.replicas(p)).collect(),
+                fail_fast: k.breakers.fail_fast(),
+                breakers: k.breakers.traces(end),
+                ..k.result
+            }),
             limiter: self.limiter.map(|l| l.result),
             failovers: self.failovers,
         }
@@ -337,7 +389,22 @@ impl Sim<'_> {
         }
         let owner = d.model.owner(obj as usize);
         let one_way = SimDuration(self.state.site_region[site as usize][owner]);
-        match d.model.request(obj as usize, now, write, &mut d.rng) {
+        if !d.breakers.allow(0, obj as usize, now) {
+            // Refused at once by the object's breaker: the next try waits only its backoff.
+            match d.cfg.retry.wait_after(attempt as u32 + 1) {
+                Some(wait) => {
+                    let ev = Event::DoRetry { obj, site, attempt: attempt + 1, write, first_ns };
+                    self.queue.schedule_at(now + wait, ev);
+                }
+                None if measured => d.result.requests.issued += 1,
+                None => {}
+            }
+            return;
+        }
+        let outcome = d.model.request(obj as usize, now, write, &mut d.rng);
+        // The breaker learns the outcome of the attempt as it is made.
+        d.breakers.record(0, obj as usize, now, matches!(outcome, DoOutcome::Served(_)));
+        match outcome {
             DoOutcome::Served(work) => {
                 if measured {
                     let latency = (now - SimTime(first_ns)) + one_way + one_way + work;
@@ -386,6 +453,7 @@ impl Sim<'_> {
         let measured = self.recorder.measures(SimTime(first_ns));
         let order = self.state.site_order[site as usize];
         let lat = self.state.site_region[site as usize];
+        let pop = self.world.sites[site as usize].nearest_pop;
         let Some(k) = &mut self.state.kv else { return };
         if k.model.level1() {
             k.queued.push((key, site, first_ns));
@@ -395,8 +463,14 @@ impl Sim<'_> {
         // Each retry goes to the next primary, nearest first.
         let p = order[attempt as usize % 3];
         let one_way = SimDuration(lat[p]);
-        if !k.model.primary_up(p) {
-            let refused = now + one_way + one_way;
+        let allowed = k.breakers.allow(pop, p, now);
+        if allowed {
+            // The breaker learns the outcome of the attempt as it is made.
+            k.breakers.record(pop, p, now, k.model.primary_up(p));
+        }
+        if !allowed || !k.model.primary_up(p) {
+            // Refused at once by an open breaker, or after a round trip by nobody.
+            let refused = if allowed { now + one_way + one_way } else { now };
             match k.cfg.retry.wait_after(attempt as u32 + 1) {
                 Some(wait) => {
                     let ev = Event::KvWriteRetry { site, key, attempt: attempt + 1, first_ns };
@@ -447,17 +521,27 @@ impl Sim<'_> {
         let site = self.state.pick_site();
         let pop = self.world.sites[site].nearest_pop;
         let order = self.state.pop_order[pop];
+        let to_primary = self.state.pop_region[pop];
         let Some(k) = &mut self.state.kv else { return };
         let key = k.rng.random_range(0..k.cfg.model.keys.max(1));
-        if !self.recorder.measures(now) {
-            let _ = k.model.read(now, pop, key, &order);
+        let at_replicas = k.replicas.read(pop, now, &mut k.replica_rng);
+        let measured = self.recorder.measures(now);
+        k.result.read_attempts += measured as u64 * at_replicas.attempts as u64;
+        if !at_replicas.ok {
+            k.result.reads_failed += measured as u64;
             return;
         }
-        match k.model.read(now, pop, key, &order) {
+        let read = k.model.read(now, pop, key, &order);
+        if !measured {
+            return;
+        }
+        match read {
             Some(r) => {
                 k.result.reads += 1;
                 k.result.cache_hits += r.cache_hit as u64;
                 k.result.staleness.record(r.staleness);
+                let fetch = r.primary.map_or(SimDuration::ZERO, |p| SimDuration(2 * to_primary[p]));
+                k.result.read_latency.record(at_replicas.latency + fetch);
             }
             None => k.result.reads_failed += 1,
         }
@@ -501,6 +585,10 @@ impl Sim<'_> {
     /// queued writes are applied.
     pub(super) fn kv_level_tick(&mut self, now: SimTime) {
         let Some(k) = &mut self.state.kv else { return };
+        k.replicas.end_period(now, &mut k.added);
+        for &pop in &k.added {
+            k.result.replicas_added.push((now, pop, k.replicas.replicas(pop as usize)));
+        }
         let was = k.model.level1();
         let ended = k.model.update_level(now);
         if !was && k.model.level1() {

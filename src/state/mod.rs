@@ -7,3 +7,4 @@
 pub mod durable;
 pub mod kv;
 pub mod ratelimit;
+pub mod replicas;

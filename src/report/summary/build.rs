@@ -2,8 +2,9 @@
 //! and faults, what the run measured, and the verdicts.
 
 use super::sections::{
-    BreakerSummary, BreakerTransition, DeploymentsSummary, DoRequests, DoSummary, KvSummary, Level1Period, LevelChange,
-    LevelsSummary, LimiterAdmissions, OriginSummary, RateLimiterSummary, StateSummary,
+    BreakerSummary, BreakerTransition, DependencyBreakerSummary, DeploymentsSummary, DoBreakersSummary, DoRequests,
+    DoSummary, KvSummary, Level1Period, LevelChange, LevelsSummary, LimiterAdmissions, ObjectBreakerSummary,
+    OriginSummary, RateLimiterSummary, ReplicaChange, StateSummary,
 };
 use super::{
     BgpSummary, ClassRequests, ConvergenceSummary, DoFailoverSummary, FaultSummary, Latency, Percentiles, PopSummary,
@@ -15,6 +16,8 @@ use crate::edge::PoolConfig;
 use crate::engine::SimTime;
 use crate::metrics::faults::FaultRecord;
 use crate::metrics::{Counts, FailReason, LatencyHistogram, CLASS_NAMES};
+use crate::resilience::bank::BreakerTrace;
+use crate::resilience::breaker::BreakerState;
 use crate::scenario::Scenario;
 use crate::sim::RunResult;
 use crate::world::World;
@@ -117,11 +120,50 @@ fn levels_summary(world: &World, r: &RunResult) -> LevelsSummary {
     }
 }
 
-fn state_summary(r: &RunResult) -> StateSummary {
+fn dependency_breakers(world: &World, traces: &[BreakerTrace]) -> Vec<DependencyBreakerSummary> {
+    traces
+        .iter()
+        .map(|b| DependencyBreakerSummary {
+            fail_fast: b.fail_fast,
+            failures: b.failures,
+            opened: b.transitions.iter().filter(|(_, s)| *s == BreakerState::Open).count() as u64,
+            pop: world.pops[b.caller as usize].code.clone(),
+            region: crate::scenario::regions::STATE_REGIONS.get(b.target as usize).copied().unwrap_or("?").to_string(),
+            time_open_s: b.time_open.as_secs_f64(),
+            transitions: transitions(&b.transitions),
+        })
+        .collect()
+}
+
+fn transitions(t: &[(SimTime, BreakerState)]) -> Vec<BreakerTransition> {
+    t.iter().map(|(at, s)| BreakerTransition { state: s.as_str().to_string(), t_s: at.as_secs_f64() }).collect()
+}
+
+fn do_breakers(traces: &[BreakerTrace]) -> DoBreakersSummary {
+    let open: Vec<f64> = traces.iter().map(|b| b.time_open.as_secs_f64()).collect();
+    DoBreakersSummary {
+        first: traces
+            .iter()
+            .take(10)
+            .map(|b| ObjectBreakerSummary {
+                fail_fast: b.fail_fast,
+                failures: b.failures,
+                object: b.target,
+                transitions: transitions(&b.transitions),
+            })
+            .collect(),
+        opened: traces.len() as u64,
+        time_open_s: quantiles(&open),
+    }
+}
+
+fn state_summary(world: &World, r: &RunResult) -> StateSummary {
     let st = &r.state;
     let durable_objects = st.durable_objects.as_ref().map(|d| DoSummary {
         attempts_per_request: (d.requests.issued > 0).then(|| d.attempts as f64 / d.requests.issued as f64),
         availability: d.requests.availability(),
+        breakers: do_breakers(&d.breakers),
+        fail_fast: d.fail_fast,
         latency_ms: percentiles(&d.latency).into(),
         objects: d.objects,
         requests: DoRequests {
@@ -133,7 +175,22 @@ fn state_summary(r: &RunResult) -> StateSummary {
         writes_acked: d.writes_acked,
     });
     let kv = st.kv.as_ref().map(|k| KvSummary {
+        breakers: dependency_breakers(world, &k.breakers),
         cache_hit_ratio: (k.reads > 0).then(|| k.cache_hits as f64 / k.reads as f64),
+        fail_fast: k.fail_fast,
+        read_attempts_per_read: (k.reads + k.reads_failed > 0)
+            .then(|| k.read_attempts as f64 / (k.reads + k.reads_failed) as f64),
+        read_latency_ms: percentiles(&k.read_latency).into(),
+        replicas_added: k
+            .replicas_added
+            .iter()
+            .map(|(t, p, n)| ReplicaChange {
+                pop: world.pops[*p as usize].code.clone(),
+                replicas: *n,
+                t_s: t.as_secs_f64(),
+            })
+            .collect(),
+        replicas_max: k.replicas_end.iter().copied().max().unwrap_or(0),
         level1: k
             .level1
             .iter()
@@ -353,7 +410,7 @@ pub fn build(
         health_check_phase_s: r.health_phase.as_secs_f64(),
         faults: faults.iter().enumerate().map(|(i, f)| fault_summary(world, f, r, i)).collect(),
         pops: (0..world.pops.len()).map(|i| pop_summary(world, pools, r, i)).collect(),
-        state: state_summary(r),
+        state: state_summary(world, r),
         bgp: bgp_summary(r),
         origin: origin_summary(world, r),
         levels: levels_summary(world, r),

@@ -44,6 +44,60 @@ pub struct BreakerSummary {
     pub transitions: Vec<BreakerTransition>,
 }
 
+/// A breaker of a PoP's calls to one state region (KV primary or DO region).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DependencyBreakerSummary {
+    /// Calls it refused.
+    pub fail_fast: u64,
+    /// Failed calls it was told of.
+    pub failures: u64,
+    /// Times it opened.
+    pub opened: u64,
+    /// The calling PoP's code.
+    pub pop: String,
+    /// The state region called: `NA`, `EU` or `APAC`.
+    pub region: String,
+    /// Time spent open, s.
+    pub time_open_s: f64,
+    /// Its state changes, in time order.
+    pub transitions: Vec<BreakerTransition>,
+}
+
+/// The Durable Objects' breakers (one per object).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoBreakersSummary {
+    /// The first objects (by index, at most 10) whose breaker opened.
+    pub first: Vec<ObjectBreakerSummary>,
+    /// Objects whose breaker opened at least once.
+    pub opened: u64,
+    /// Time open per object whose breaker opened, s.
+    pub time_open_s: super::Quantiles,
+}
+
+/// One object's breaker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ObjectBreakerSummary {
+    /// Attempts it refused.
+    pub fail_fast: u64,
+    /// Failed attempts it was told of.
+    pub failures: u64,
+    /// The object's index.
+    pub object: u32,
+    /// Its state changes, in time order.
+    pub transitions: Vec<BreakerTransition>,
+}
+
+/// A PoP's KV replica count changing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaChange {
+    /// The PoP's code.
+    pub pop: String,
+    /// Replicas it has from then on.
+    pub replicas: u32,
+    /// When, s since the start of the run.
+    pub t_s: f64,
+}
+
 /// A breaker's change of state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BreakerTransition {
@@ -145,6 +199,10 @@ pub struct DoSummary {
     pub attempts_per_request: Option<f64>,
     /// Succeeded / issued (null with no request).
     pub availability: Option<f64>,
+    /// The objects' breakers.
+    pub breakers: DoBreakersSummary,
+    /// Attempts refused by an open breaker.
+    pub fail_fast: u64,
     /// Latency of successful requests, first send to answer, ms.
     pub latency_ms: SortedPercentiles,
     /// Objects.
@@ -171,14 +229,26 @@ pub struct DoRequests {
 /// KV reads and writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KvSummary {
+    /// The breakers (PoP x primary) that opened at least once.
+    pub breakers: Vec<DependencyBreakerSummary>,
     /// Share of reads served from a PoP's cache (null with no read).
     pub cache_hit_ratio: Option<f64>,
+    /// Write attempts refused by an open breaker.
+    pub fail_fast: u64,
     /// Level-1 periods (writes queued), in time order.
     pub level1: Vec<Level1Period>,
+    /// Attempts at the replicas per read (null with no read).
+    pub read_attempts_per_read: Option<f64>,
+    /// Latency of served reads (replicas, and the primary on a miss), ms.
+    pub read_latency_ms: SortedPercentiles,
     /// Reads served.
     pub reads: u64,
-    /// Reads that found no primary up.
+    /// Reads that failed at every replica tried or found no primary up.
     pub reads_failed: u64,
+    /// Replicas added, in time order.
+    pub replicas_added: Vec<ReplicaChange>,
+    /// The most replicas any PoP had at the end.
+    pub replicas_max: u32,
     /// Share of reads older than the latest write (null with no read).
     pub stale_read_share: Option<f64>,
     /// Staleness of reads, ms.

@@ -127,6 +127,10 @@ pub enum ExpectSpec {
     LimiterOveradmission(LimiterExpect),
     /// A percentile of Durable Object write latency.
     DoWriteLatency(PercentileExpect),
+    /// A percentile of KV read latency (replicas, and the primary on a miss).
+    KvReadLatency(PercentileExpect),
+    /// KV writes that failed after every retry (count).
+    KvWritesFailed(CountExpect),
     /// The highest degradation level reached (globally, or at one PoP).
     MaxLevel(LevelExpect),
     /// The global degradation level at one time.

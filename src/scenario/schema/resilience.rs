@@ -181,16 +181,19 @@ fn default_origin_timeout() -> Spanned<PositiveDuration> {
     Spanned::new(0..0, PositiveDuration::from_secs(1))
 }
 
-/// A circuit breaker: `trip = "consecutive"` (the seed's) or `"rate"`.
+/// A circuit breaker: `trip = "consecutive"` (the seed's), `"rate"` or
+/// `"off"`. Keys left out take the dependency's seed values (origin 5
+/// failures, 3 successes, 30 s open; KV 10 failures, 10 s open; DO 3
+/// failures, 60 s open; one probe, and one success closes the KV and DO
+/// breakers, which the seed leaves unsaid).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BreakerSpec {
-    /// `"consecutive"` [default] or `"rate"`.
+    /// `"consecutive"` [default], `"rate"` or `"off"` (no breaker).
     #[serde(default)]
     pub trip: TripKind,
-    /// For `consecutive`: failures in a row that open it [5].
-    #[serde(default = "default_breaker_failures")]
-    pub failures: Times,
+    /// For `consecutive`: failures in a row that open it [the seed's].
+    pub failures: Option<Times>,
     /// For `rate`: the failure share that opens it [0.5].
     #[serde(default = "half_share")]
     pub rate: Share,
@@ -200,15 +203,12 @@ pub struct BreakerSpec {
     /// For `rate`: fewest calls in the window before the rate counts [100].
     #[serde(default = "default_breaker_min_calls")]
     pub min_calls: Times,
-    /// Successful probes that close it [3].
-    #[serde(default = "default_breaker_successes")]
-    pub successes: Times,
-    /// Time open before probing [30s].
-    #[serde(default = "default_breaker_open")]
-    pub open_for: Period,
+    /// Successful probes that close it [the seed's].
+    pub successes: Option<Times>,
+    /// Time open before probing [the seed's].
+    pub open_for: Option<Period>,
     /// Probes at once while half-open [1].
-    #[serde(default = "default_breaker_probes")]
-    pub half_open_probes: Times,
+    pub half_open_probes: Option<Times>,
 }
 
 /// What trips a breaker.
@@ -220,25 +220,15 @@ pub enum TripKind {
     Consecutive,
     /// A failure rate over a window.
     Rate,
+    /// No breaker.
+    Off,
 }
 
-fn default_breaker_failures() -> Times {
-    Count::of(5)
-}
 fn default_breaker_window() -> Period {
     Period::from_secs(60)
 }
 fn default_breaker_min_calls() -> Times {
     Count::of(100)
-}
-fn default_breaker_successes() -> Times {
-    Count::of(3)
-}
-fn default_breaker_open() -> Period {
-    Period::from_secs(30)
-}
-fn default_breaker_probes() -> Times {
-    Count::of(1)
 }
 
 fn half_share() -> Share {

@@ -4,7 +4,7 @@
 //! rate limiters built on them, and deployments that need the control
 //! plane. Region names are those of [`crate::scenario::regions`].
 
-use super::{dur_s, non_empty, non_empty_or_absent, DistSpec, Population, RequestLimit, RetrySpec, Times};
+use super::{dur_s, non_empty, non_empty_or_absent, BreakerSpec, DistSpec, Population, RequestLimit, RetrySpec, Times};
 use crate::scenario::units::{Count, Duration, Fraction, Period, PositiveDuration, Rate, RateOrZero, Size, Throughput};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -102,6 +102,8 @@ pub struct DurableObjectsSpec {
     pub timeout: PositiveDuration,
     /// The seed's DO request retries [exponential 100ms, 500ms, 2s].
     pub retry: Option<RetrySpec>,
+    /// A breaker per PoP and DO region [the seed's: 3 failures, 60s open].
+    pub breaker: Option<BreakerSpec>,
 }
 
 /// When a Durable Object write is acknowledged.
@@ -178,6 +180,75 @@ pub struct KvSpec {
     pub lag_bound: PositiveDuration,
     /// The seed's KV write retries [exponential 50ms, 100ms, 200ms].
     pub retry: Option<RetrySpec>,
+    /// A breaker per PoP and KV primary [the seed's: 10 failures, 10s open].
+    pub breaker: Option<BreakerSpec>,
+    /// `[kv.replicas]`: the edge replicas serving reads at every PoP.
+    #[serde(default)]
+    pub replicas: KvReplicasSpec,
+}
+
+/// `[kv.replicas]`: each PoP's KV edge replicas. A read goes to one of
+/// them at random and queues there (one server each, first come first
+/// served); a failed attempt is retried at once at another replica, twice
+/// at most (the seed's KV read policy); a PoP whose replica read p99 over a
+/// control period is above `p99_up` gets one more replica, up to `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvReplicasSpec {
+    /// Replicas per PoP at the start and at least [2].
+    #[serde(default = "two_replicas")]
+    pub min: Spanned<ReplicaCount>,
+    /// Replicas per PoP at most [10].
+    #[serde(default = "ten_replicas")]
+    pub max: Spanned<ReplicaCount>,
+    /// Time a replica takes per read [exponential, mean 1ms].
+    pub service: Option<Spanned<DistSpec>>,
+    /// Add a replica when the read p99 over a control period is above this [10ms].
+    #[serde(default = "default_replica_p99")]
+    pub p99_up: PositiveDuration,
+    /// The window the p99 is measured over, one decision per window (the
+    /// seed gives none) [1m].
+    #[serde(default = "default_replica_window")]
+    pub window: Period,
+    /// Share of read attempts a replica answers with an error [0].
+    #[serde(default)]
+    pub error_rate: Fraction,
+    /// Immediate retries of a read, each at another replica [2].
+    #[serde(default = "two_retries")]
+    pub retries: Count<0, 9>,
+}
+
+/// Replicas at a PoP: 1 to 64.
+pub type ReplicaCount = Count<1, 64>;
+
+fn two_replicas() -> Spanned<ReplicaCount> {
+    Spanned::new(0..0, Count::of(2))
+}
+fn ten_replicas() -> Spanned<ReplicaCount> {
+    Spanned::new(0..0, Count::of(10))
+}
+fn default_replica_p99() -> PositiveDuration {
+    PositiveDuration::from_millis(10)
+}
+fn default_replica_window() -> Period {
+    Period::from_secs(60)
+}
+fn two_retries() -> Count<0, 9> {
+    Count::of(2)
+}
+
+impl Default for KvReplicasSpec {
+    fn default() -> Self {
+        KvReplicasSpec {
+            min: two_replicas(),
+            max: ten_replicas(),
+            service: None,
+            p99_up: default_replica_p99(),
+            window: default_replica_window(),
+            error_rate: Fraction(0.0),
+            retries: two_retries(),
+        }
+    }
 }
 
 fn default_keys() -> Spanned<Population> {
