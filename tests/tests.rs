@@ -20,6 +20,7 @@ mod catalog_global;
 mod charts;
 mod check_cli;
 mod demand;
+mod dependencies;
 mod determinism;
 mod failover;
 mod fault_kinds;
