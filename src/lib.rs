@@ -137,6 +137,8 @@ pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
         sim::config::RouteModel::Drawn(_) => edge::pool_configs(&scenario, &world)?,
     };
     let faults = edge::faults::resolve(&scenario, &world)?;
+    // `[[failure]]`: PoP codes and regions checked; the loop does not run them yet.
+    failures::plan(&scenario, &world)?;
     let (expectations, probes) = check::resolve(&scenario, &world)?;
     Ok(Prepared { scenario, world, pools, faults, config, expectations, probes, max_events: None, max_memory: None })
 }

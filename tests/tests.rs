@@ -22,6 +22,7 @@ mod check_cli;
 mod demand;
 mod determinism;
 mod failover;
+mod failures;
 mod fault_kinds;
 mod flow;
 mod fuzz;

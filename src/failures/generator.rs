@@ -88,7 +88,11 @@ impl Generator {
             scratch: Vec::new(),
         };
         let mut units: BTreeMap<(&'static str, Target), usize> = BTreeMap::new();
+        let mut per_name: BTreeMap<&str, usize> = BTreeMap::new();
         for p in &plan.units {
+            // The n-th process of this name: stream names stay put when
+            // processes of other names come or go.
+            let n = *per_name.entry(p.name.as_str()).and_modify(|n| *n += 1).or_insert(0);
             for &target in &p.targets {
                 let next = units.len();
                 let unit = *units.entry((p.kind.as_str(), target)).or_insert(next);
@@ -96,10 +100,7 @@ impl Generator {
                     g.down_until.push(SimTime::ZERO);
                     g.unit_slots.push(Vec::new());
                 }
-                // The n-th process on this unit: stream names stay put when
-                // processes on other units come or go.
-                let n = g.unit_slots[unit].len();
-                let base = format!("failure/{}/{}/{n}", p.kind.as_str(), target.label(&plan.pop_codes));
+                let base = format!("failure/{}/{n}/{}", p.name, target.label(&plan.pop_codes));
                 g.unit_slots[unit].push(g.slots.len());
                 g.slots.push(Slot {
                     process: p.number,
@@ -191,8 +192,6 @@ impl Generator {
     /// Event process `e` strikes at `now`: queues its PoPs' incidents and
     /// pushes back their slots' failures; schedules its next event.
     fn strike(&mut self, e: usize, now: SimTime) {
-        let event = self.next_event;
-        self.next_event = self.next_event.saturating_add(1);
         let ev = &mut self.events[e];
         let end = now + ev.ttr.sample(&mut ev.ttr_rng);
         let n = ev.pops.len();
@@ -214,6 +213,8 @@ impl Generator {
         self.scratch[..k].sort_unstable();
         let process = ev.process;
         let next = now + ev.ttf.sample(&mut ev.ttf_rng);
+        let event = self.next_event;
+        self.next_event = self.next_event.saturating_add(u32::from(k > 0));
         for i in 0..k {
             let pop = self.scratch[i];
             let Some(unit) = self.pop_unit[pop] else { continue };

@@ -11,10 +11,11 @@
 //! keeps the next failure time of every (process, unit) and every regional
 //! event in an ordered set, so its memory is bounded by the number of
 //! units, whatever the horizon. Every (process, unit) draws from its own
-//! named streams (`failure/<kind>/<unit>/<n>/ttf` and `.../ttr`; a regional
-//! event `failure/region-event/<region>/<n>/{ttf,ttr,pick}`), so adding a
-//! process leaves every other process's draws alone (a regional event
-//! does reschedule the PoPs it hits, see below).
+//! named streams (`failure/<kind>/<selector>/<n>/<unit>/ttf` and `.../ttr`,
+//! e.g. `failure/pop-down/all/0/FRA/ttf`, n counting the processes the file
+//! writes alike; a regional event `failure/region-event/<region>/<n>/`
+//! `{ttf,ttr,pick}`), so adding a process leaves every other process's
+//! draws alone (a regional event does reschedule the PoPs it hits, below).
 //!
 //! **Overlap.** Incidents on one unit may overlap: a unit is down while any
 //! of its incidents lasts, and comes back at the latest of their ends. A
@@ -83,7 +84,8 @@ pub enum Cause {
     /// Its own failure, repaired by a human (the human TTR).
     Human,
     /// A regional event; its incidents share `event` (numbered from 0 in
-    /// order of their start over the whole run).
+    /// order of their start over the whole run; an event that takes no PoP
+    /// takes no number).
     Regional {
         /// The event's number.
         event: u32,

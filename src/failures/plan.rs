@@ -39,6 +39,10 @@ pub struct UnitProcess {
     pub number: u32,
     /// The fault kind each incident behaves as.
     pub kind: FaultKind,
+    /// What the file names, for stream names: `pop-down/all`,
+    /// `pop-down/region-EU`, `pop-down/pop-FRA`, `kv-primary-down/EU`,
+    /// `origin-down`.
+    pub name: String,
     /// The units, each with its own failures.
     pub targets: Vec<Target>,
     /// The time to failure.
@@ -111,6 +115,7 @@ pub fn plan(s: &Scenario, world: &World) -> Result<Plan, ScenarioError> {
         out.units.push(UnitProcess {
             number: i as u32,
             kind: spec.kind.get_ref().fault_kind(),
+            name: process_name(spec),
             targets: targets(s, world, spec, &here)?,
             ttf,
             repair: Repair { ttr, human },
@@ -126,6 +131,19 @@ pub fn plan(s: &Scenario, world: &World) -> Result<Plan, ScenarioError> {
 /// As [`plan`].
 pub fn generator(s: &Scenario, world: &World, horizon: SimTime) -> Result<Generator, ScenarioError> {
     Ok(Generator::new(&plan(s, world)?, s.seed(), horizon))
+}
+
+/// A unit process's name from what the file writes (see [`UnitProcess::name`]).
+fn process_name(spec: &FailureSpec) -> String {
+    let kind = spec.kind.get_ref().as_str();
+    let upper = |v: &Spanned<String>| v.get_ref().to_ascii_uppercase();
+    match (&spec.pop, &spec.region) {
+        (Some(p), _) => format!("{kind}/pop-{}", upper(p)),
+        (None, Some(r)) if spec.kind.get_ref().strikes_state_region() => format!("{kind}/{}", upper(r)),
+        (None, Some(r)) => format!("{kind}/region-{}", upper(r)),
+        (None, None) if spec.pops.is_some() => format!("{kind}/all"),
+        (None, None) => kind.to_string(),
+    }
 }
 
 /// The units a unit process strikes.

@@ -247,7 +247,9 @@ impl RawLifetime {
                 return Err("missing field `shape`: dist = \"weibull\" needs `shape` and `mean` or `scale`".to_string())
             }
             (LifetimeKind::Lognormal, _, None) => {
-                return Err("missing field `sigma`: dist = \"lognormal\" needs `sigma` and `median` or `mean`".to_string())
+                return Err(
+                    "missing field `sigma`: dist = \"lognormal\" needs `sigma` and `median` or `mean`".to_string()
+                )
             }
         })
     }
@@ -298,7 +300,10 @@ impl FailureSpec {
         }
         if let Some(h) = &self.human {
             if kind == FailureKind::RegionEvent {
-                return Err((Some(h.span()), format!("{here}.human: region-event takes no human repairs; remove human")));
+                return Err((
+                    Some(h.span()),
+                    format!("{here}.human: region-event takes no human repairs; remove human"),
+                ));
             }
             if h.get_ref().lifetime().is_none() {
                 return Err((
@@ -315,7 +320,9 @@ impl FailureSpec {
         let kind = *self.kind.get_ref();
         let name = kind.as_str();
         let whole = Some(self.kind.span());
-        let extra = |key: &str, s: std::ops::Range<usize>| Err((Some(s), format!("{here}.{key}: {name} takes no {key}; remove it")));
+        let extra = |key: &str, s: std::ops::Range<usize>| {
+            Err((Some(s), format!("{here}.{key}: {name} takes no {key}; remove it")))
+        };
         let is_event = kind == FailureKind::RegionEvent;
         match (&self.share, &self.count) {
             (Some(s), _) if !is_event => return extra("share", s.span()),
@@ -382,7 +389,7 @@ mod tests {
         let f = read("kind = \"pop-down\"\npops = \"all\"\nmtbf = \"30d\"\nmttr = \"15m\"").unwrap();
         assert!(f.check("f").is_ok());
         let mean = |l: Option<LifetimeSpec>| match l {
-            Some(LifetimeSpec::Exponential { mean }) => mean.as_secs_f64(),
+            Some(LifetimeSpec::Exponential { mean }) => mean.sim().as_secs_f64(),
             _ => -1.0,
         };
         assert_eq!(mean(f.ttf_law()), 30.0 * 86_400.0);
@@ -419,7 +426,7 @@ mod tests {
             ("kind = \"kv-primary-down\"\nregion = \"ROW\"\nmtbf = \"180d\"\nmttr = \"1h\"", "unknown state region \"ROW\""),
             ("kind = \"origin-down\"\nregion = \"EU\"\nmtbf = \"180d\"\nmttr = \"1h\"", "origin-down takes no region"),
             ("kind = \"origin-down\"\nmtbf = \"0s\"\nmttr = \"1h\"", "above 0"),
-            ("kind = \"origin-down\"\nmtbf = \"40000d\"\nmttr = \"1h\"", "at most 30 years"),
+            ("kind = \"origin-down\"\nmtbf = \"40000d\"\nmttr = \"1h\"", "30 years"), ("kind = \"origin-down\"\nmtbf = \"11000d\"\nmttr = \"1h\"", "at most 30 years"),
             ("kind = \"origin-down\"\nmtbf = 5\nmttr = \"1h\"", "expected a duration string"),
             ("kind = \"origin-down\"\nmtbf = \"1d\"\nttr = { dist = \"weibull\", mean = \"1h\" }", "missing field `shape`"),
             ("kind = \"origin-down\"\nmtbf = \"1d\"\nttr = { dist = \"weibull\", shape = 0.01, mean = \"1h\" }", "Weibull shape"),
