@@ -373,3 +373,28 @@ fn names_outside_the_world_are_errors_at_their_place() {
         assert!(err.contains("failures.toml:"), "located: {err}");
     }
 }
+
+#[test]
+fn edgesim_validate_rejects_a_bad_failure_table_with_exit_2_at_its_place() {
+    let dir = crate::util::temp_dir("validate");
+    let base = std::fs::read_to_string(crate::util::tiny_scenario()).expect("tiny.toml");
+    let cases = [
+        ("share", "[[failure]]\nkind = \"region-event\"\nregion = \"NA\"\nmtbf = \"180d\"\nmttr = \"1h\"\nshare = 1.5\n", "got 1.5"),
+        ("human", "[[failure]]\nkind = \"pop-down\"\npop = \"SJC\"\nmtbf = \"30d\"\nmttr = \"15m\"\nhuman = { share = 0.1 }\n", "failure[1].human: needs one of mttr"),
+        ("pop", "[[failure]]\nkind = \"pop-down\"\npop = \"FRA\"\nmtbf = \"30d\"\nmttr = \"15m\"\n", "failure[1].pop (not in this topology)"),
+        ("key", "[[failure]]\nkind = \"origin-down\"\nmtbf = \"30d\"\nmttr = \"15m\"\nmtfb = \"1d\"\n", "unknown field `mtfb`"),
+    ];
+    for (name, table, needle) in cases {
+        let path = crate::util::write_scenario(&dir, name, &format!("{base}\n{table}"));
+        let (code, err) = crate::util::edgesim_code(["validate", crate::util::s(&path)]);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(err.contains(needle) && err.contains(&format!("{name}.toml:")), "{name}: `{err}` lacks `{needle}`");
+    }
+    let ok = crate::util::write_scenario(
+        &dir,
+        "ok",
+        &format!("{base}\n{}", "[[failure]]\nkind = \"pop-down\"\npops = \"all\"\nmtbf = \"30d\"\nmttr = \"15m\"\n"),
+    );
+    let (code, err) = crate::util::edgesim_code(["validate", crate::util::s(&ok)]);
+    assert_eq!(code, 0, "{err}");
+}
