@@ -224,22 +224,22 @@ impl RawLifetime {
             (LifetimeKind::Weibull, Some(shape), _) => match (self.mean, self.scale) {
                 (Some(mean), None) => {
                     only_keys("dist = \"weibull\"", &given, &["shape", "mean"], &[])?;
-                    LifetimeSpec::WeibullMean { shape, mean: mean }
+                    LifetimeSpec::WeibullMean { shape, mean }
                 }
                 (None, Some(scale)) => {
                     only_keys("dist = \"weibull\"", &given, &["shape", "scale"], &[])?;
-                    LifetimeSpec::WeibullScale { shape, scale: scale }
+                    LifetimeSpec::WeibullScale { shape, scale }
                 }
                 _ => return Err("dist = \"weibull\" needs `shape` and one of `mean`, `scale`".to_string()),
             },
             (LifetimeKind::Lognormal, _, Some(sigma)) => match (self.median, self.mean) {
                 (Some(median), None) => {
                     only_keys("dist = \"lognormal\"", &given, &["median", "sigma"], &[])?;
-                    LifetimeSpec::LognormalMedian { median: median, sigma }
+                    LifetimeSpec::LognormalMedian { median, sigma }
                 }
                 (None, Some(mean)) => {
                     only_keys("dist = \"lognormal\"", &given, &["mean", "sigma"], &[])?;
-                    LifetimeSpec::LognormalMean { mean: mean, sigma }
+                    LifetimeSpec::LognormalMean { mean, sigma }
                 }
                 _ => return Err("dist = \"lognormal\" needs `sigma` and one of `median`, `mean`".to_string()),
             },
