@@ -74,6 +74,7 @@ pub struct Generator {
 impl Generator {
     /// The generator of `plan` under the run's master `seed`, yielding
     /// incidents that start in `[0, horizon)`. Every unit starts up and new.
+    /// Targets and event PoPs index `plan.pop_codes`, as [`super::plan`] builds them.
     pub fn new(plan: &Plan, seed: u64, horizon: SimTime) -> Generator {
         let mut g = Generator {
             horizon,
@@ -87,6 +88,28 @@ impl Generator {
             next_event: 0,
             scratch: Vec::new(),
         };
+        g.add_unit_processes(plan, seed);
+        g.add_events(plan, seed);
+        for s in 0..g.slots.len() {
+            g.schedule_slot(s, SimTime::ZERO);
+        }
+        for e in 0..g.events.len() {
+            let ev = &mut g.events[e];
+            let first = SimTime::ZERO + ev.ttf.sample(&mut ev.ttf_rng);
+            g.push(first, g.slots.len() + e);
+        }
+        g
+    }
+
+    /// A new unit, up; its index.
+    fn new_unit(&mut self) -> usize {
+        self.down_until.push(SimTime::ZERO);
+        self.unit_slots.push(Vec::new());
+        self.down_until.len() - 1
+    }
+
+    /// One slot per (unit process, target), each with its streams.
+    fn add_unit_processes(&mut self, plan: &Plan, seed: u64) {
         let mut units: BTreeMap<(&'static str, Target), usize> = BTreeMap::new();
         let mut per_name: BTreeMap<&str, usize> = BTreeMap::new();
         for p in &plan.units {
@@ -94,15 +117,17 @@ impl Generator {
             // processes of other names come or go.
             let n = *per_name.entry(p.name.as_str()).and_modify(|n| *n += 1).or_insert(0);
             for &target in &p.targets {
-                let next = units.len();
-                let unit = *units.entry((p.kind.as_str(), target)).or_insert(next);
-                if unit == next {
-                    g.down_until.push(SimTime::ZERO);
-                    g.unit_slots.push(Vec::new());
-                }
+                let unit = match units.get(&(p.kind.as_str(), target)) {
+                    Some(&u) => u,
+                    None => {
+                        let u = self.new_unit();
+                        units.insert((p.kind.as_str(), target), u);
+                        u
+                    }
+                };
                 let base = format!("failure/{}/{n}/{}", p.name, target.label(&plan.pop_codes));
-                g.unit_slots[unit].push(g.slots.len());
-                g.slots.push(Slot {
+                self.unit_slots[unit].push(self.slots.len());
+                self.slots.push(Slot {
                     process: p.number,
                     kind: p.kind,
                     target,
@@ -115,34 +140,26 @@ impl Generator {
                     down_until: SimTime::ZERO,
                 });
                 if let (FaultKind::PopDown, Target::Pop(pop)) = (p.kind, target) {
-                    g.pop_unit[pop] = Some(unit);
+                    self.pop_unit[pop] = Some(unit);
                 }
             }
         }
+    }
+
+    /// One event slot per regional event, and a `pop-down` unit for each
+    /// PoP it may strike.
+    fn add_events(&mut self, plan: &Plan, seed: u64) {
         let mut per_region: BTreeMap<&str, usize> = BTreeMap::new();
         for e in &plan.events {
             let n = per_region.entry(e.region.as_str()).or_insert(0);
-            g.events.push(event_slot(e, seed, &format!("failure/region-event/{}/{n}", e.region)));
+            self.events.push(event_slot(e, seed, &format!("failure/region-event/{}/{n}", e.region)));
             *n += 1;
             for &pop in &e.pops {
-                if g.pop_unit[pop].is_none() {
-                    g.pop_unit[pop] = Some(g.down_until.len());
-                    g.down_until.push(SimTime::ZERO);
-                    g.unit_slots.push(Vec::new());
+                if self.pop_unit[pop].is_none() {
+                    self.pop_unit[pop] = Some(self.new_unit());
                 }
             }
         }
-        for s in 0..g.slots.len() {
-            g.schedule_slot(s, SimTime::ZERO);
-        }
-        for e in 0..g.events.len() {
-            let first = SimTime::ZERO + {
-                let ev = &mut g.events[e];
-                ev.ttf.sample(&mut ev.ttf_rng)
-            };
-            g.push(first, g.slots.len() + e);
-        }
-        g
     }
 
     /// How many (process, unit) slots and event processes it keeps: its
@@ -192,25 +209,9 @@ impl Generator {
     /// Event process `e` strikes at `now`: queues its PoPs' incidents and
     /// pushes back their slots' failures; schedules its next event.
     fn strike(&mut self, e: usize, now: SimTime) {
+        let k = self.pick(e);
         let ev = &mut self.events[e];
         let end = now + ev.ttr.sample(&mut ev.ttr_rng);
-        let n = ev.pops.len();
-        let k = match ev.take {
-            Take::Count(k) => k.min(n),
-            Take::Share(share) => {
-                let exact = share * n as f64;
-                let whole = exact.floor();
-                (whole as usize + usize::from(ev.pick_rng.random::<f64>() < exact - whole)).min(n)
-            }
-        };
-        // A partial Fisher-Yates shuffle: the first k are a uniform k-subset.
-        self.scratch.clear();
-        self.scratch.extend_from_slice(&ev.pops);
-        for i in 0..k {
-            let j = ev.pick_rng.random_range(i..n);
-            self.scratch.swap(i, j);
-        }
-        self.scratch[..k].sort_unstable();
         let process = ev.process;
         let next = now + ev.ttf.sample(&mut ev.ttf_rng);
         let event = self.next_event;
@@ -236,6 +237,30 @@ impl Generator {
             });
         }
         self.push(next, self.slots.len() + e);
+    }
+
+    /// Picks the PoPs event process `e` takes: the first k of `scratch`,
+    /// ascending, a uniform k-subset of its region's; returns k.
+    fn pick(&mut self, e: usize) -> usize {
+        let ev = &mut self.events[e];
+        let n = ev.pops.len();
+        let k = match ev.take {
+            Take::Count(k) => k.min(n),
+            Take::Share(share) => {
+                let exact = share * n as f64;
+                let whole = exact.floor();
+                (whole as usize + usize::from(ev.pick_rng.random::<f64>() < exact - whole)).min(n)
+            }
+        };
+        // A partial Fisher-Yates shuffle: the first k are a uniform k-subset.
+        self.scratch.clear();
+        self.scratch.extend_from_slice(&ev.pops);
+        for i in 0..k {
+            let j = ev.pick_rng.random_range(i..n);
+            self.scratch.swap(i, j);
+        }
+        self.scratch[..k].sort_unstable();
+        k
     }
 
     /// A regional event holds slot `s`'s PoP down until `end`: if that is
