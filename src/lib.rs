@@ -38,7 +38,7 @@
 //!    (demand over the day, the week and the years), [`edge`] (server
 //!    pools, health checks, anycast and BGP, overload, autoscaling, faults),
 //!    [`state`] (Durable Objects, KV, rate limiters), [`resilience`]
-//!    (breakers, retries);
+//!    (breakers, retries), [`failures`] (random failures and repairs);
 //! 4. [`sim`]: the event vocabulary and the loop that drives the models and
 //!    fills the recorders, with its two data planes (every request, or
 //!    flows of rates through PoPs as queueing stations: `fidelity`);
@@ -71,6 +71,7 @@ pub mod edge;
 /// the event queue, RNG streams, the trace. Re-exported here so that
 /// `edgesim::engine::...` and `crate::engine::...` paths name it.
 pub use edgesim_engine as engine;
+pub mod failures;
 pub mod metrics;
 pub mod report;
 pub mod resilience;
@@ -136,6 +137,8 @@ pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
         sim::config::RouteModel::Drawn(_) => edge::pool_configs(&scenario, &world)?,
     };
     let faults = edge::faults::resolve(&scenario, &world)?;
+    // `[[failure]]`: PoP codes and regions checked; the loop does not run them yet.
+    failures::plan(&scenario, &world)?;
     let (expectations, probes) = check::resolve(&scenario, &world)?;
     Ok(Prepared { scenario, world, pools, faults, config, expectations, probes, max_events: None, max_memory: None })
 }

@@ -25,6 +25,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("edge", 3),
     ("state", 3),
     ("resilience", 3),
+    ("failures", 3),
     ("sim", 4),
     ("check", 5),
     ("report", 6),

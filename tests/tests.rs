@@ -23,6 +23,7 @@ mod demand;
 mod dependencies;
 mod determinism;
 mod failover;
+mod failures;
 mod fault_kinds;
 mod flow;
 mod fuzz;

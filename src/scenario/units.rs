@@ -406,6 +406,56 @@ real! {
 }
 
 real! {
+    /// The shape of a Weibull law (1 is exponential; above 1, wear-out).
+    WeibullShape, 0.1, <=, 20.0, "a Weibull shape"
+}
+real! {
+    /// The sigma of a lognormal law: the standard deviation of its logarithm.
+    LogSigma, 0.0, <, 5.0, "a lognormal sigma"
+}
+
+/// The longest [`LongDuration`]: 30 years of 365 days, in ns.
+pub const MAX_LONG_DURATION_NS: u64 = 30 * MAX_DURATION_NS;
+
+/// A duration above zero that may exceed a run: a mean time between
+/// failures of a rarely failing unit (the origin, the control plane), up to
+/// 30 years ("3650d" is ten).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LongDuration(pub SimDuration);
+
+impl LongDuration {
+    /// The duration as simulated time.
+    pub fn sim(self) -> SimDuration {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for LongDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d).map_err(|_| de::Error::custom(format!("expected {DURATION_HELP}")))?;
+        let v = parse_duration(&text).map_err(de::Error::custom)?;
+        if v.as_nanos() == 0 || v.as_nanos() > MAX_LONG_DURATION_NS {
+            return Err(de::Error::custom(format!(
+                "got \"{text}\"; expected a duration above 0 and at most 30 years (\"10950d\")"
+            )));
+        }
+        Ok(LongDuration(v))
+    }
+}
+
+impl Serialize for LongDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl fmt::Display for LongDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+real! {
     /// Servers per 1,000 requests per second of a PoP's demand.
     ServersPerKrps, 0.0, <, 1e5, "servers per 1000 requests per second"
 }

@@ -44,6 +44,7 @@ pub(crate) fn check(spec: &ScenarioSpec, src: &Source) -> Check {
     check_rate_limiter(spec, src)?;
     check_rate_limits(spec, src)?;
     check_faults(spec, src)?;
+    check_failures(spec, src)?;
     check_expectations(spec, src)
 }
 
@@ -543,6 +544,21 @@ fn overlaps(a: &super::schema::FaultSpec, b: &super::schema::FaultSpec, run_end:
     let (a0, a1) = span(a);
     let (b0, b1) = span(b);
     a0 < b1 && b0 < a1
+}
+
+/// `[[failure]]`: at most [`super::schema::MAX_FAILURES`], each with the
+/// keys of its kind ([`super::schema::FailureSpec::check`]).
+fn check_failures(spec: &ScenarioSpec, src: &Source) -> Check {
+    let max = super::schema::MAX_FAILURES;
+    if let Some(f) = spec.failures.get(max) {
+        return Err(at(src, f, format!("[[failure]]: more than {max} failure processes in one scenario")));
+    }
+    for (i, f) in spec.failures.iter().enumerate() {
+        if let Err((span, message)) = f.get_ref().check(&format!("failure[{}]", i + 1)) {
+            return Err(src.error_at(span.unwrap_or_else(|| f.span()), message));
+        }
+    }
+    Ok(())
 }
 
 fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {

@@ -13,6 +13,7 @@
 mod anycast;
 mod dist;
 mod expect;
+mod failures;
 mod faults;
 mod overload;
 mod resilience;
@@ -25,6 +26,7 @@ mod traffic;
 pub use anycast::*;
 pub use dist::*;
 pub use expect::*;
+pub use failures::*;
 pub use faults::*;
 pub use overload::*;
 pub use resilience::*;
@@ -89,6 +91,9 @@ pub struct ScenarioSpec {
     /// `[[fault]]`: the fault timeline.
     #[serde(default, rename = "fault")]
     pub faults: Vec<Spanned<FaultSpec>>,
+    /// `[[failure]]`: failure processes (random failures and repairs).
+    #[serde(default, rename = "failure")]
+    pub failures: Vec<Spanned<FailureSpec>>,
     /// `[[expect]]`: what the run must show.
     #[serde(default, rename = "expect")]
     pub expectations: Vec<Spanned<ExpectSpec>>,
