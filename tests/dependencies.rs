@@ -207,3 +207,52 @@ fn a_read_fails_only_when_all_three_attempts_fail() {
             .sqrt();
     assert!((attempts - mean).abs() < 4.0 * sd / n.sqrt(), "{attempts} attempts per read against {mean}");
 }
+
+fn deployments(outage: &str, retry: &str) -> serde_json::Value {
+    let text = format!(
+        r#"
+[scenario]
+name = "code-fetch"
+seed = 12
+duration = "3m"
+[topology]
+pops = ["IAD"]
+[traffic]
+rps = 10
+classes = {{ p1 = 1.0 }}
+[control_plane]
+deployments_per_min = 3600
+{retry}
+[[fault]]
+at = "60s"
+kind = "artifact-store-down"
+for = "{outage}"
+"#
+    );
+    summary_json(&run_scenario(&text))["levels"]["deployments"].clone()
+}
+
+#[test]
+fn code_fetch_retries_ride_out_an_artifact_store_blip_shorter_than_their_700_ms() {
+    // 60 deployments a second; the store is away 500 ms, under the seed's
+    // 100 + 200 + 400 ms of retries: every fetch that fails is retried
+    // past the outage, so no deployment fails.
+    let d = deployments("500ms", "");
+    assert_eq!(d["failed_attempts"].as_u64(), Some(0), "{d}");
+    let (fetches, done) = (d["code_fetches"].as_u64().unwrap(), d["succeeded"].as_u64().unwrap());
+    // About 30 deployments land in the outage; each retries 1 to 3 times.
+    assert!(fetches > done + 10 && fetches <= done + 3 * 60, "{fetches} fetches for {done} deployments");
+    // Without retries the same blip fails the deployments that land in it.
+    let d = deployments("500ms", "code_fetch_retry = { policy = \"none\" }");
+    let failed = d["failed_attempts"].as_u64().unwrap();
+    assert!(failed > 10 && failed < 60, "{failed} of about 30 failed");
+    assert_eq!(d["code_fetches"].as_u64().unwrap(), d["succeeded"].as_u64().unwrap() + failed);
+    // A longer outage fails each deployment after exactly 4 fetches.
+    let d = deployments("20s", "");
+    let (fetches, done, failed) =
+        (d["code_fetches"].as_u64().unwrap(), d["succeeded"].as_u64().unwrap(), d["failed_attempts"].as_u64().unwrap());
+    assert!(failed > 1000, "{failed}");
+    // Those accepted in the outage's last 700 ms retry into the store's return.
+    let extra = fetches - done - 4 * failed;
+    assert!(extra <= 3 * 60, "{extra} fetches beyond 4 per failed attempt and 1 per success");
+}

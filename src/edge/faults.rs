@@ -60,6 +60,7 @@ impl Fault {
             _ => match self.kind {
                 FaultKind::OriginDown | FaultKind::OriginSlow | FaultKind::OriginErrors => "origin".to_string(),
                 FaultKind::ControlPlaneDown => "control-plane".to_string(),
+                FaultKind::ArtifactStoreDown => "artifact-store".to_string(),
                 _ => "kv".to_string(),
             },
         }

@@ -349,7 +349,9 @@ fn check_origin_faults(spec: &ScenarioSpec, src: &Source) -> Check {
             ));
         }
         let missing = match kind {
-            FaultKind::ControlPlaneDown if spec.control_plane.is_none() => Some("[control_plane]"),
+            FaultKind::ControlPlaneDown | FaultKind::ArtifactStoreDown if spec.control_plane.is_none() => {
+                Some("[control_plane]")
+            }
             FaultKind::KvPrimaryDown | FaultKind::KvReplicationLag if spec.kv.is_none() => Some("[kv]"),
             FaultKind::DoRegionDown if spec.durable_objects.is_none() => Some("[durable_objects]"),
             _ => None,

@@ -71,6 +71,8 @@ pub struct ModelConfig {
     pub level_hold: SimDuration,
     /// Deployments per second, and the wait before a failed one is retried.
     pub deployments: Option<(f64, SimDuration)>,
+    /// The seed's code-fetch retries (a deployment's code from the artifact store).
+    pub code_fetch_retry: RetryPolicy,
     /// The seed's per-PoP rate limits, if the scenario sets them.
     pub limits: Option<crate::edge::limits::LimitsConfig>,
     /// How the traffic is simulated.
@@ -446,6 +448,10 @@ impl ModelConfig {
             multi_pop_failures: spec.degradation.multi_pop_failures.get(),
             level_hold: spec.degradation.hold.sim(),
             deployments: spec.control_plane.as_ref().map(|c| (c.deployments_per_min.get() / 60.0, c.retry_after.sim())),
+            code_fetch_retry: match &spec.control_plane {
+                Some(c) => retry_or(&c.code_fetch_retry, &[100, 200, 400]),
+                None => retry_or(&None, &[100, 200, 400]),
+            },
             limits: spec.rate_limits.as_ref().map(|r| {
                 crate::edge::limits::LimitsConfig::new(
                     r.accounts.get_ref().get(),

@@ -225,4 +225,12 @@ pub enum Event {
     /// The BGP protocol has events due (path-vector convergence; last, so
     /// that adding it left every other event's hash as it was).
     BgpWake,
+    /// A PoP fetches an accepted deployment's code from the artifact store
+    /// (fetch `fetch` of deployment attempt `attempt`).
+    CodeFetch {
+        /// The deployment's attempt number.
+        attempt: u32,
+        /// Fetch number within it (0 first, then the code-fetch retries).
+        fetch: u8,
+    },
 }

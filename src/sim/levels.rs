@@ -79,8 +79,11 @@ pub struct Deployments {
     pub requested: u64,
     /// Of those, done.
     pub succeeded: u64,
-    /// Attempts refused because the control plane was down.
+    /// Attempts refused because the control plane was down (the API
+    /// answered, or every code fetch failed).
     pub failed_attempts: u64,
+    /// Code fetches from the artifact store, retries included.
+    pub code_fetches: u64,
     /// Still waiting at the end of the run.
     pub pending: u64,
 }
@@ -98,6 +101,7 @@ pub struct LevelResult {
 
 pub(super) struct LevelPlane {
     pub(super) control_plane_up: bool,
+    pub(super) artifact_store_up: bool,
     rng: Stream,
     global: LevelTrack,
     per_pop: Vec<LevelTrack>,
@@ -108,6 +112,7 @@ impl LevelPlane {
     pub(super) fn new(pops: usize, seed: u64, cfg: &super::ModelConfig) -> Self {
         LevelPlane {
             control_plane_up: true,
+            artifact_store_up: true,
             rng: rng::stream(seed, "control-plane/deployments"),
             global: LevelTrack::default(),
             per_pop: vec![LevelTrack::default(); pops],
@@ -165,25 +170,49 @@ impl Sim<'_> {
         }
     }
 
-    /// A deployment (attempt `attempt`) asks the control plane.
+    /// A deployment (attempt `attempt`) asks the control plane; once it is
+    /// accepted, the PoPs fetch its code.
     pub(super) fn deploy(&mut self, now: SimTime, attempt: u32) {
-        let Some((rate, retry_after)) = self.cfg.deployments else { return };
+        let Some((rate, _)) = self.cfg.deployments else { return };
         let up = self.levels.control_plane_up;
         let Some(d) = &mut self.levels.deployments else { return };
         if attempt == 0 {
             d.requested += 1;
+            self.next_deployment(now, rate);
         }
         if up {
-            d.succeeded += 1;
+            self.code_fetch(now, attempt, 0);
         } else {
-            d.failed_attempts += 1;
-            if now + retry_after < self.end {
-                self.queue.schedule_at(now + retry_after, Event::Deploy { attempt: attempt + 1 });
-            }
+            self.deployment_failed(now, attempt);
         }
+    }
+
+    /// Fetch `fetch` of a deployment's code from the artifact store. A
+    /// failed fetch is retried per the seed's code-fetch policy [100, 200,
+    /// 400 ms]; when none is left, the deployment attempt has failed (and
+    /// is tried again after `retry_after`).
+    pub(super) fn code_fetch(&mut self, now: SimTime, attempt: u32, fetch: u8) {
+        let up = self.levels.artifact_store_up;
+        let Some(d) = &mut self.levels.deployments else { return };
+        d.code_fetches += 1;
+        if up {
+            d.succeeded += 1;
+            d.pending = d.requested - d.succeeded;
+            return;
+        }
+        match self.cfg.code_fetch_retry.wait_after(fetch as u32 + 1) {
+            Some(wait) => self.queue.schedule_at(now + wait, Event::CodeFetch { attempt, fetch: fetch + 1 }),
+            None => self.deployment_failed(now, attempt),
+        }
+    }
+
+    fn deployment_failed(&mut self, now: SimTime, attempt: u32) {
+        let Some((_, retry_after)) = self.cfg.deployments else { return };
+        let Some(d) = &mut self.levels.deployments else { return };
+        d.failed_attempts += 1;
         d.pending = d.requested - d.succeeded;
-        if attempt == 0 {
-            self.next_deployment(now, rate);
+        if now + retry_after < self.end {
+            self.queue.schedule_at(now + retry_after, Event::Deploy { attempt: attempt + 1 });
         }
     }
 }

@@ -427,6 +427,7 @@ impl<'a> Sim<'a> {
             Event::OriginReply { pop, attempt, slot, ok, req } => self.origin_reply(now, pop, attempt, slot, ok, req),
             Event::OriginTimeout { pop, attempt, slot, req } => self.origin_timeout(now, pop, attempt, slot, req),
             Event::Deploy { attempt } => self.deploy(now, attempt),
+            Event::CodeFetch { attempt, fetch } => self.code_fetch(now, attempt, fetch),
             Event::KvWriteRetry { site, key, attempt, first_ns } => self.kv_write(now, site, key, attempt, first_ns),
             Event::KvApply { namespace, from, to, key, version, value, committed_ns } => {
                 let v = crate::state::kv::Versioned { version, value };

@@ -613,6 +613,9 @@ impl Sim<'_> {
             let reset = o.fault(now, fault.kind, fault, start);
             self.origin_reset(now, reset);
         }
+        if fault.kind == FaultKind::ArtifactStoreDown {
+            self.levels.artifact_store_up = !start;
+        }
         if fault.kind == FaultKind::ControlPlaneDown {
             self.levels.control_plane_up = !start;
         }

@@ -96,6 +96,7 @@ fn levels_summary(world: &World, r: &RunResult) -> LevelsSummary {
     let max_of = |t: &crate::sim::levels::LevelTrack| t.transitions.iter().map(|(_, l)| *l).max().unwrap_or(0);
     LevelsSummary {
         deployments: l.deployments.map(|d| DeploymentsSummary {
+            code_fetches: d.code_fetches,
             failed_attempts: d.failed_attempts,
             pending: d.pending,
             requested: d.requested,

@@ -136,6 +136,8 @@ pub struct LevelChange {
 /// Control-plane deployments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentsSummary {
+    /// Code fetches from the artifact store, retries included.
+    pub code_fetches: u64,
     /// Attempts that failed (and were tried again).
     pub failed_attempts: u64,
     /// Deployments still pending at the end.

@@ -71,6 +71,9 @@ pub enum FaultKind {
     /// A PoP (`pop`) prepends its AS `times` extra times on every session
     /// (a maintenance drill that drains it gently).
     Prepend,
+    /// The code artifact store is unreachable: accepted deployments' code
+    /// fetches fail, and are retried per the code-fetch policy.
+    ArtifactStoreDown,
 }
 
 impl FaultKind {
@@ -92,6 +95,7 @@ impl FaultKind {
             FaultKind::TransitDown => "transit-down",
             FaultKind::IxpDown => "ixp-down",
             FaultKind::Prepend => "prepend",
+            FaultKind::ArtifactStoreDown => "artifact-store-down",
         }
     }
 

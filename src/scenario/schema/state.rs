@@ -319,6 +319,9 @@ pub struct ControlPlaneSpec {
     /// A failed deployment is tried again after this long [30s].
     #[serde(default = "default_deploy_retry")]
     pub retry_after: Period,
+    /// The seed's code-fetch retries, each fetch of an accepted
+    /// deployment's code from the artifact store [exponential 100ms, 200ms, 400ms].
+    pub code_fetch_retry: Option<RetrySpec>,
 }
 
 fn default_deploys() -> Rate {
