@@ -256,3 +256,79 @@ fn code_fetch_retries_ride_out_an_artifact_store_blip_shorter_than_their_700_ms(
     let extra = fetches - done - 4 * failed;
     assert!(extra <= 3 * 60, "{extra} fetches beyond 4 per failed attempt and 1 per success");
 }
+
+/// P(X <= k) for X ~ Poisson(m), summed term by term.
+fn poisson_cdf(m: f64, k: i64) -> f64 {
+    if k < 0 {
+        return 0.0;
+    }
+    let mut term = (-m).exp();
+    let mut sum = 0.0;
+    for n in 0..=k {
+        sum += term;
+        term *= m / (n + 1) as f64;
+    }
+    sum
+}
+
+/// With one retry, a subrequest makes 2 attempts when its first fails
+/// (share q): by Poisson thinning the ones that fail, N1 ~ Poisson(m q),
+/// and the others, N0 ~ Poisson(m (1 - q)), are independent, and the
+/// attempts are N0 + 2 N1. P(N0 + 2 N1 > limit).
+fn over_limit_one_retry(m: f64, q: f64, limit: i64) -> f64 {
+    let mut within = 0.0;
+    let mut p1 = (-m * q).exp();
+    for k in 0..=limit / 2 {
+        within += p1 * poisson_cdf(m * (1.0 - q), limit - 2 * k);
+        p1 *= m * q / (k + 1) as f64;
+    }
+    1.0 - within
+}
+
+fn subrequest_run(fidelity: &str, sub: &str) -> serde_json::Value {
+    let text = format!(
+        r#"
+[scenario]
+name = "subrequests"
+seed = 9
+duration = "2m"
+fidelity = "{fidelity}"
+[topology]
+pops = ["IAD", "ORD"]
+[traffic]
+rps = 2000
+classes = {{ p1 = 1.0 }}
+subrequests = {sub}
+[pops.default]
+servers = 64
+service = {{ dist = "exponential", mean = "2ms" }}
+"#
+    );
+    summary_json(&run_scenario(&text))
+}
+
+#[test]
+fn requests_pass_the_subrequest_limit_as_poisson_thinning_says() {
+    // 35 subrequests on average, 40% of attempts fail once and are
+    // retried once: attempts N0 + 2 N1 against the seed's 50.
+    let (m, q, limit) = (35.0, 0.4, 50);
+    let want = over_limit_one_retry(m, q, limit);
+    assert!(want > 0.2 && want < 0.8, "a case in between: {want}");
+    let sub = format!("{{ mean = {m}, error_rate = {q}, retries = 1 }}");
+    let j = subrequest_run("request", &sub);
+    let issued = j["requests"]["issued"].as_f64().unwrap();
+    let over = j["requests"]["failed_by_reason"]["subrequest_limit"].as_f64().unwrap();
+    let se = (want * (1.0 - want) / issued).sqrt();
+    assert!((over / issued - want).abs() < 4.0 * se, "request level: {} against {want}", over / issued);
+    // The flow level applies the same probability to what it serves.
+    let j = subrequest_run("flow", &sub);
+    let issued = j["requests"]["issued"].as_f64().unwrap();
+    let over = j["requests"]["failed_by_reason"]["subrequest_limit"].as_f64().unwrap();
+    assert!((over / issued - want).abs() < 1e-3, "flow level: {} against {want}", over / issued);
+    // Without errors the limit is the Poisson tail: P(N > 50) for mean 35.
+    let j = subrequest_run("flow", "{ mean = 35 }");
+    let over = j["requests"]["failed_by_reason"]["subrequest_limit"].as_f64().unwrap()
+        / j["requests"]["issued"].as_f64().unwrap();
+    let tail = 1.0 - poisson_cdf(35.0, 50);
+    assert!((over - tail).abs() < 1e-4, "{over} against {tail}");
+}

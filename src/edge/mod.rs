@@ -14,6 +14,7 @@ pub mod limits;
 pub mod overload;
 pub mod pool;
 pub mod station;
+pub mod subrequests;
 
 use crate::engine::dist::DurationDist;
 use crate::engine::SimDuration;

@@ -33,11 +33,13 @@ pub enum FailReason {
     OriginFailed,
     /// A per-deployment or per-account rate limit refused it.
     RateLimited,
+    /// Its worker's subrequests (retries included) passed the per-request limit.
+    SubrequestLimit,
 }
 
 impl FailReason {
     /// Every reason, in report order.
-    pub const ALL: [FailReason; 7] = [
+    pub const ALL: [FailReason; 8] = [
         FailReason::QueueFull,
         FailReason::Shed,
         FailReason::Timeout,
@@ -45,6 +47,7 @@ impl FailReason {
         FailReason::BreakerOpen,
         FailReason::OriginFailed,
         FailReason::RateLimited,
+        FailReason::SubrequestLimit,
     ];
 
     /// True if the client gets an answer (an error status) rather than silence.
@@ -62,6 +65,7 @@ impl FailReason {
             FailReason::BreakerOpen => "breaker_open",
             FailReason::OriginFailed => "origin_failed",
             FailReason::RateLimited => "rate_limited",
+            FailReason::SubrequestLimit => "subrequest_limit",
         }
     }
 }

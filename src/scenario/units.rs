@@ -456,6 +456,11 @@ impl fmt::Display for LongDuration {
 }
 
 real! {
+    /// A mean count of things per request (subrequests), 0 to 1,000.
+    MeanCount, 0.0, <=, 1000.0, "a mean count"
+}
+
+real! {
     /// Servers per 1,000 requests per second of a PoP's demand.
     ServersPerKrps, 0.0, <, 1e5, "servers per 1000 requests per second"
 }

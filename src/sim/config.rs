@@ -79,6 +79,8 @@ pub struct ModelConfig {
     pub fidelity: Fidelity,
     /// Demand over time (`[traffic.demand]`), if any.
     pub demand: Option<crate::workload::Demand>,
+    /// Each request's subrequests against the per-request limit, if modelled.
+    pub subrequests: Option<crate::edge::subrequests::SubrequestConfig>,
 }
 
 /// The origin and how PoPs fetch from it.
@@ -462,6 +464,14 @@ impl ModelConfig {
             }),
             fidelity: s.fidelity(),
             demand: crate::workload::from_scenario(s, world)?,
+            subrequests: s.spec.traffic.get_ref().subrequests.as_ref().map(|r| {
+                crate::edge::subrequests::SubrequestConfig {
+                    mean: r.mean.get(),
+                    limit: r.limit.get(),
+                    error_rate: r.error_rate.0,
+                    retries: r.retries.get(),
+                }
+            }),
         })
     }
 }

@@ -154,6 +154,10 @@ struct Sim<'a> {
     routing: Routing,
     route_rng: Stream,
     flip_rng: Stream,
+    /// Each served request's subrequests (when modelled).
+    subrequest_rng: Stream,
+    /// The flow level's share of served requests over the subrequest limit.
+    subrequest_loss: f64,
     pops: Vec<PopState>,
     slots: Slots,
     /// Per network: bit f set if fault f affects it.
@@ -331,6 +335,8 @@ impl<'a> Sim<'a> {
             routing,
             route_rng: rng::stream(inputs.seed, "anycast/convergence"),
             flip_rng: rng::stream(inputs.seed, "anycast/unstable"),
+            subrequest_rng: rng::stream(inputs.seed, "traffic/subrequests"),
+            subrequest_loss: cfg.subrequests.map_or(0.0, |s| s.exceed_probability()),
             pops,
             slots: Slots::default(),
             affected: vec![0; networks],

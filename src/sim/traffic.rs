@@ -182,6 +182,9 @@ impl Sim<'_> {
             // The PoP died with it in hand, or the answer comes after the
             // client's timeout: either way the timeout decides.
             _ if !answered || arrives > self.deadline(&req) => self.set_slot(&req, SlotState::Dropped),
+            _ if self.cfg.subrequests.is_some_and(|s| s.exceeds(&mut self.subrequest_rng)) => {
+                self.failure(req, pop, FailReason::SubrequestLimit)
+            }
             _ if req.origin => self.origin_send(now, pop, 0, req),
             _ => {
                 let latency = arrives - SimTime(req.first_sent_ns);

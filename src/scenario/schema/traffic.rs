@@ -7,6 +7,32 @@ use crate::scenario::units::{Fraction, Latitude, Longitude, Rate, Weight};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+/// The subrequests of each request: a Poisson number (`mean`), each
+/// attempt failing with `error_rate` and retried up to `retries` times;
+/// a request whose attempts pass `limit` fails.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubrequestsSpec {
+    /// Mean subrequests per request.
+    pub mean: crate::scenario::units::MeanCount,
+    /// Attempts allowed per request [50, the seed's].
+    #[serde(default = "default_subrequest_limit")]
+    pub limit: crate::scenario::units::Count<1, 100_000>,
+    /// Share of subrequest attempts that fail [0].
+    #[serde(default)]
+    pub error_rate: crate::scenario::units::Fraction,
+    /// Retries of a failed subrequest [3, the seed's for fetches, KV writes and DO requests].
+    #[serde(default = "default_subrequest_retries")]
+    pub retries: crate::scenario::units::Count<0, 9>,
+}
+
+fn default_subrequest_limit() -> crate::scenario::units::Count<1, 100_000> {
+    crate::scenario::units::Count::of(50)
+}
+fn default_subrequest_retries() -> crate::scenario::units::Count<0, 9> {
+    crate::scenario::units::Count::of(3)
+}
+
 /// `[traffic]`: the requests clients send.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,6 +54,9 @@ pub struct TrafficSpec {
     /// Surges: flash crowds and floods (`[[traffic.surge]]`).
     #[serde(default, rename = "surge")]
     pub surges: Vec<Spanned<SurgeSpec>>,
+    /// `subrequests = { mean, limit, error_rate, retries }`: the subrequests
+    /// each request's worker makes, against the seed's limit [none].
+    pub subrequests: Option<SubrequestsSpec>,
 }
 
 /// `[[traffic.surge]]`: for a while, some sites send `factor` times their

@@ -108,6 +108,11 @@ impl Sim<'_> {
             }
             refused_total += refused.iter().sum::<f64>();
             self.flow_outcome(piece.net, piece.flow, p as u32, refused, Err(FailReason::QueueFull));
+            if self.subrequest_loss > 0.0 {
+                let over = ok.map(|v| v * self.subrequest_loss);
+                ok = std::array::from_fn(|c| ok[c] - over[c]);
+                self.flow_outcome(piece.net, piece.flow, p as u32, over, Err(FailReason::SubrequestLimit));
+            }
             self.flow_outcome(piece.net, piece.flow, p as u32, ok, Ok(()));
             if late.iter().any(|v| *v > 0.0) {
                 self.flow_timeout(plane, piece.net, piece.flow, late);
