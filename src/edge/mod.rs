@@ -10,6 +10,7 @@ pub mod autoscale;
 pub mod bgp;
 pub mod faults;
 pub mod health;
+pub mod isolates;
 pub mod limits;
 pub mod overload;
 pub mod pool;

@@ -292,11 +292,12 @@ impl Sim<'_> {
         } else {
             NO_POP
         };
+        let memory = self.isolates_tick(now, i);
         if let Some(cfg) = self.cfg.autoscale {
             let waiting = self.flow_waiting(i).map_or(self.pops[i].pool.queue_len(), |w| w.round() as usize);
             let p = &mut self.pops[i];
             let servers = p.wanted + p.provisioning;
-            match p.autoscaler.on_tick(now, cpu, waiting, servers, &cfg) {
+            match p.autoscaler.on_tick_with_memory(now, [cpu, memory], waiting, servers, &cfg) {
                 Some(ScaleAction::Add) => {
                     p.provisioning += 1;
                     p.totals.scale_ups += 1;

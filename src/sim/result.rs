@@ -59,6 +59,8 @@ pub struct PopTotals {
     pub scale_downs: u32,
     /// Times (s) of the autoscaler's decisions to add a server.
     pub scale_up_times_s: Vec<f64>,
+    /// The isolate model's measures, under `[isolates]`.
+    pub isolates: Option<super::IsolateTotals>,
 }
 
 /// What a run measured, ready for checks and reports.

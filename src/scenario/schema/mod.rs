@@ -14,6 +14,7 @@ mod anycast;
 mod dist;
 mod expect;
 mod faults;
+mod isolates;
 mod overload;
 mod resilience;
 mod state;
@@ -26,6 +27,7 @@ pub use anycast::*;
 pub use dist::*;
 pub use expect::*;
 pub use faults::*;
+pub use isolates::*;
 pub use overload::*;
 pub use resilience::*;
 pub use state::*;
@@ -69,6 +71,8 @@ pub struct ScenarioSpec {
     pub origin: Option<OriginSpec>,
     /// `[rate_limits]`: the seed's per-PoP limits per deployment and account.
     pub rate_limits: Option<RateLimitsSpec>,
+    /// `[isolates]`: deployments, isolates, the warm pool and cold starts.
+    pub isolates: Option<IsolatesSpec>,
     /// `[degradation]`: the level controller's settings.
     #[serde(default)]
     pub degradation: DegradationSpec,
