@@ -580,6 +580,12 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
             ExpectSpec::Availability(r) | ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) => {
                 (&r.window, r.bounds().given())
             }
+            ExpectSpec::ColdStartRate(r) => {
+                if spec.isolates.is_none() {
+                    return Err(at(src, e, format!("{here}: cold_start_rate needs an [isolates] table; this scenario has none")));
+                }
+                (&r.window, r.bounds().given())
+            }
             ExpectSpec::MeanWait(d) => (&d.window, d.bounds().given()),
             ExpectSpec::Rto(f) | ExpectSpec::Detection(f) | ExpectSpec::Withdrawal(f) | ExpectSpec::Converged(f) => {
                 check_fault_ref(src, spec, &f.fault, &here)?;
