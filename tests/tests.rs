@@ -25,6 +25,7 @@ mod failover;
 mod fault_kinds;
 mod flow;
 mod fuzz;
+mod isolates;
 mod layers;
 mod map;
 mod outage;
