@@ -214,7 +214,7 @@ deployments = 500
 warm_pool_min = 420
 warm_pool_max = 420
 "#;
-    assert!(420.0 / PER_SERVER > 0.8);
+    const { assert!(420.0 / PER_SERVER > 0.8) };
     let tick = 1.0;
     let period = 300.0;
     for fidelity in ["request", "flow"] {

@@ -299,7 +299,8 @@ fn check_isolates(spec: &ScenarioSpec, src: &Source) -> Check {
         ));
     }
     if spec.rate_limits.is_some() {
-        let given = [("deployments", i.deployments.as_ref().map(|d| d.span())), ("zipf", i.zipf.as_ref().map(|z| z.span()))];
+        let given =
+            [("deployments", i.deployments.as_ref().map(|d| d.span())), ("zipf", i.zipf.as_ref().map(|z| z.span()))];
         if let Some((key, Some(span))) = given.into_iter().find(|g| g.1.is_some()) {
             let msg = format!(
                 "isolates.{key}: leave it out when [rate_limits] is set; requests' deployments are then the rate \
@@ -582,7 +583,11 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
             }
             ExpectSpec::ColdStartRate(r) => {
                 if spec.isolates.is_none() {
-                    return Err(at(src, e, format!("{here}: cold_start_rate needs an [isolates] table; this scenario has none")));
+                    return Err(at(
+                        src,
+                        e,
+                        format!("{here}: cold_start_rate needs an [isolates] table; this scenario has none"),
+                    ));
                 }
                 (&r.window, r.bounds().given())
             }

@@ -380,8 +380,7 @@ pub fn build(
         state: state_summary(r),
         bgp: bgp_summary(r),
         isolates: {
-            let pops: Vec<crate::sim::IsolateTotals> =
-                r.pop_totals.iter().filter_map(|t| t.isolates.clone()).collect();
+            let pops: Vec<crate::sim::IsolateTotals> = r.pop_totals.iter().filter_map(|t| t.isolates.clone()).collect();
             (!pops.is_empty()).then(|| isolates_summary(&pops))
         },
         origin: origin_summary(world, r),
