@@ -307,3 +307,21 @@ fn with_rate_limits_both_models_see_the_same_deployments() {
         assert_eq!(iso.popularity.deployment(u), limits.deployment(u), "u = {u}");
     }
 }
+
+#[test]
+fn the_per_pop_series_gains_the_isolate_columns_only_under_isolates() {
+    let out = run_shipped("cold-starts.toml");
+    let codes: Vec<String> = out.summary.pops.iter().map(|p| p.code.clone()).collect();
+    let csv = edgesim::report::pop_series_csv(&out.result.pop_series, &codes);
+    let header: Vec<&str> = csv.lines().next().expect("a header").split(',').collect();
+    assert_eq!(header[header.len() - 3..], ["cold_starts", "memory", "warm_pool"]);
+    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    // The cold starts of the series add up to the run's, warm-up included.
+    let series: f64 = rows.iter().map(|r| r[header.len() - 3].parse::<f64>().expect("a number")).sum();
+    let measured = out.summary.isolates.as_ref().expect("isolates").cold_starts;
+    assert!(series >= measured, "{series} vs {measured}");
+    let plain = run_shipped("single-pop.toml");
+    let csv = edgesim::report::pop_series_csv(&plain.result.pop_series, &["SJC".to_string()]);
+    assert!(!csv.lines().next().expect("a header").contains("memory"));
+}

@@ -69,6 +69,17 @@ impl IsolateTotals {
     }
 }
 
+/// What one control period of a PoP showed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct IsolatePeriod {
+    /// Memory utilisation at its end.
+    pub(super) memory: f64,
+    /// Cold starts in it.
+    pub(super) cold_starts: f64,
+    /// Deployments pinned at its end.
+    pub(super) warm_pool: u32,
+}
+
 /// The model's parameters from `[isolates]` (and `[rate_limits]`'s
 /// deployments when it is set), if the table is there.
 pub(super) fn config(s: &Scenario) -> Option<IsolatesConfig> {
@@ -191,10 +202,9 @@ impl Sim<'_> {
 
     /// One control period of PoP `i` ending at `now`: the period's cold
     /// starts (flow fidelity: from the closed form), the warm pool's step,
-    /// idle evictions and the memory utilisation, which it returns (0
-    /// without the model).
-    pub(super) fn isolates_tick(&mut self, now: SimTime, i: usize) -> f64 {
-        let (Some(mut plane), Some(c)) = (self.isolates.take(), self.cfg.isolates.as_ref()) else { return 0.0 };
+    /// idle evictions and the memory utilisation (`None` without the model).
+    pub(super) fn isolates_tick(&mut self, now: SimTime, i: usize) -> Option<IsolatePeriod> {
+        let (Some(mut plane), Some(c)) = (self.isolates.take(), self.cfg.isolates.as_ref()) else { return None };
         let servers = self.pops[i].pool.servers();
         let period = self.cfg.tick;
         let measured = self.recorder.measures(SimTime(now.as_nanos().saturating_sub(period.as_nanos())));
@@ -226,6 +236,7 @@ impl Sim<'_> {
             }
             (None, None) => 0.0,
         };
+        let cold_starts = p.tick_cold;
         if p.pool.on_period(p.tick_cold, p.tick_started, c) {
             if measured {
                 p.totals.warm_pool_growths += 1;
@@ -240,8 +251,9 @@ impl Sim<'_> {
             p.totals.memory_mean += memory;
             p.memory_ticks += 1;
         }
+        let warm_pool = p.pool.k;
         self.isolates = Some(plane);
-        memory
+        Some(IsolatePeriod { memory, cold_starts, warm_pool })
     }
 
     /// Writes each PoP's isolate measures into `totals` (after the drain).

@@ -376,6 +376,10 @@ impl Sim<'_> {
                 started: whole(t.started),
                 wait_s_sum: t.wait_s_sum,
                 refused: whole(t.refused),
+                isolates: false,
+                cold_starts: 0.0,
+                memory: 0.0,
+                warm_pool: 0,
             });
         }
         cpus
