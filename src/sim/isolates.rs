@@ -16,6 +16,10 @@
 //!   keep); cold starts are counted and their time reported, but do not
 //!   lengthen the flow's service (a flow PoP's service law is fixed).
 //!
+//! A PoP's memory utilisation is the mean over its first `servers` server
+//! indices (the pool's serving servers unless some were parked and others
+//! added since, when it is an approximation).
+//!
 //! The cold start's share of latency is the cold-start time summed over
 //! measured cold starts over the latency summed over the PoP's measured
 //! successes (exact in request fidelity; from the PoP's latency histogram,

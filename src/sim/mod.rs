@@ -16,7 +16,8 @@
 //! - `control`: health checks, route withdrawal and convergence, faults,
 //!   the overload control loop and the autoscaler;
 //! - [`state`], [`origin`], [`levels`]: the state plane, the origin, the
-//!   degradation levels; [`config`]: the model parameters from the file.
+//!   degradation levels; [`config`]: the model parameters from the file;
+//! - `isolates`: deployments, warm isolates and cold starts, the warm pool.
 
 mod bgp;
 pub mod config;
