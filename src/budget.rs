@@ -177,6 +177,14 @@ fn memory_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
         let replicating = k.writes_per_s * others * long_delay(&k.model.lag, &fault_lags).min(d);
         parts.push(("KV replications in flight", replicating * bytes_per_queued_event()));
     }
+    if let (Some(i), false) = (&cfg.isolates, flow(p)) {
+        // Every (PoP, server, deployment) has an entry, for the most
+        // servers each PoP may have.
+        let servers: f64 =
+            p.pools.iter().map(|c| crate::sim::table_servers(c.servers, cfg.autoscale.as_ref()) as f64).sum();
+        let entries = servers * i.popularity.len() as f64;
+        parts.push(("isolate tables", entries * crate::edge::isolates::BYTES_PER_ENTRY as f64));
+    }
     if let Some(l) = &cfg.limiter {
         let windows = (d / secs(l.window).max(1e-9)).ceil();
         parts.push(("rate limiter counts", l.customers as f64 * windows * 16.0 + l.kv.keys as f64 * 48.0));

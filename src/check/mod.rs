@@ -78,6 +78,8 @@ pub enum Metric {
     BreakerOpened,
     /// Deployment attempts refused.
     DeploymentsFailed,
+    /// Cold starts / started requests at a PoP.
+    ColdStartRate,
 }
 
 impl Metric {
@@ -313,9 +315,10 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
                 Expectation { pop: sc.pop, probe, ..all }
             }
             ExpectSpec::Latency(l) => latency_expectation(src, world, l, &mut add_probe)?,
-            ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) => {
+            ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) | ExpectSpec::ColdStartRate(r) => {
                 let (name, metric) = match e.get_ref() {
                     ExpectSpec::Utilisation(_) => ("utilisation", Metric::Utilisation),
+                    ExpectSpec::ColdStartRate(_) => ("cold_start_rate", Metric::ColdStartRate),
                     _ => ("p_wait", Metric::PWait),
                 };
                 pop_only(src, e, name, &r.class, &r.window)?;
@@ -621,6 +624,10 @@ pub fn pop_measure(result: &RunResult, metric: Metric, i: usize) -> Option<f64> 
             let admitted = p.arrivals - p.rejected;
             (admitted > 0).then(|| p.waited as f64 / admitted as f64)
         }
+        Metric::ColdStartRate => {
+            let t = result.pop_totals.get(i)?.isolates.as_ref()?;
+            (t.started > 0.0).then(|| t.cold_start_rate())
+        }
         _ => None,
     }
 }
@@ -734,7 +741,7 @@ fn judge(e: &Expectation, result: &RunResult, world: &World) -> Verdict {
             samples = Some(h.count());
             (h.count() > 0).then(|| (h.quantile_ms(q), None))
         }
-        (Metric::Utilisation | Metric::MeanWait | Metric::PWait, _) => match e.pop {
+        (Metric::Utilisation | Metric::MeanWait | Metric::PWait | Metric::ColdStartRate, _) => match e.pop {
             Some(i) => pop_measure(result, e.metric, i).map(|v| (v, None)),
             None => worst_pop(e, result),
         },

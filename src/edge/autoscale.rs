@@ -1,6 +1,7 @@
 //! The seed's per-PoP autoscaler: sustained-threshold rules (CPU above 70%
-//! for 5m or queue depth above 1000 for 1m adds a server; CPU below 30%
-//! for 15m removes one), a cooldown, server limits and a provisioning delay.
+//! for 5m, queue depth above 1000 for 1m or memory utilisation above 80%
+//! for 5m adds a server; CPU below 30% for 15m removes one), a cooldown,
+//! server limits and a provisioning delay.
 //! It decides once per control period; the loop adds or removes servers.
 
 use crate::engine::{SimDuration, SimTime};
@@ -16,6 +17,12 @@ pub struct AutoscaleConfig {
     pub queue_up: u32,
     /// ...for this long.
     pub queue_up_period: SimDuration,
+    /// Add a server when memory utilisation (0 to 1, or above when more is
+    /// demanded than a server has) stays above this... (never when above
+    /// every utilisation: `f64::INFINITY` without the isolate model)
+    pub memory_up: f64,
+    /// ...for this long.
+    pub memory_up_period: SimDuration,
     /// Remove a server when CPU stays below this...
     pub cpu_down: f64,
     /// ...for this long.
@@ -44,6 +51,7 @@ pub enum ScaleAction {
 pub struct Autoscaler {
     cpu_high_since: Option<SimTime>,
     queue_high_since: Option<SimTime>,
+    memory_high_since: Option<SimTime>,
     cpu_low_since: Option<SimTime>,
     last_action: Option<SimTime>,
 }
@@ -65,6 +73,7 @@ fn sustained(since: &mut Option<SimTime>, holds: bool, now: SimTime, period: Sim
 impl Autoscaler {
     /// One control period at `now`: the PoP's CPU over the period, its
     /// queue depth, and its servers counting those being provisioned.
+    /// Memory is taken as 0 (see [`Self::on_tick_with_memory`]).
     pub fn on_tick(
         &mut self,
         now: SimTime,
@@ -73,13 +82,28 @@ impl Autoscaler {
         servers: u32,
         c: &AutoscaleConfig,
     ) -> Option<ScaleAction> {
+        self.on_tick_with_memory(now, [cpu, 0.0], queue, servers, c)
+    }
+
+    /// [`Self::on_tick`] with the PoP's memory utilisation: `load` is
+    /// `[cpu, memory]`, each a share of the servers' (memory may pass 1).
+    pub fn on_tick_with_memory(
+        &mut self,
+        now: SimTime,
+        load: [f64; 2],
+        queue: usize,
+        servers: u32,
+        c: &AutoscaleConfig,
+    ) -> Option<ScaleAction> {
+        let [cpu, memory] = load;
         let up_cpu = sustained(&mut self.cpu_high_since, cpu > c.cpu_up, now, c.cpu_up_period);
         let up_queue = sustained(&mut self.queue_high_since, queue > c.queue_up as usize, now, c.queue_up_period);
+        let up_memory = sustained(&mut self.memory_high_since, memory > c.memory_up, now, c.memory_up_period);
         let down = sustained(&mut self.cpu_low_since, cpu < c.cpu_down, now, c.cpu_down_period);
         if self.last_action.is_some_and(|t| now - t < c.cooldown) {
             return None;
         }
-        let action = if (up_cpu || up_queue) && servers < c.max_servers {
+        let action = if (up_cpu || up_queue || up_memory) && servers < c.max_servers {
             ScaleAction::Add
         } else if down && servers > c.min_servers {
             ScaleAction::Remove
@@ -90,6 +114,7 @@ impl Autoscaler {
         // A rule must hold for a whole period again before it acts again.
         self.cpu_high_since = None;
         self.queue_high_since = None;
+        self.memory_high_since = None;
         self.cpu_low_since = None;
         Some(action)
     }
@@ -105,6 +130,8 @@ mod tests {
             cpu_up_period: SimDuration::from_secs(300),
             queue_up: 1000,
             queue_up_period: SimDuration::from_secs(60),
+            memory_up: 0.8,
+            memory_up_period: SimDuration::from_secs(300),
             cpu_down: 0.3,
             cpu_down_period: SimDuration::from_secs(900),
             cooldown: SimDuration::from_secs(300),
@@ -145,5 +172,45 @@ mod tests {
         assert_eq!(run(0.1, 0, 1000, 10).first(), Some(&(900, ScaleAction::Remove)));
         assert!(run(0.1, 0, 2000, 4).is_empty(), "never below min_servers");
         assert!(run(0.95, 0, 2000, 100).is_empty(), "never above max_servers");
+    }
+
+    /// Ticks every `step` seconds with constant CPU and memory; returns the actions.
+    fn run_memory(memory: f64, seconds: u64, step: u64) -> Vec<(u64, ScaleAction)> {
+        let c = seed_rules();
+        let mut a = Autoscaler::default();
+        (0..=seconds / step)
+            .map(|i| i * step)
+            .filter_map(|s| a.on_tick_with_memory(SimTime(s * 1_000_000_000), [0.5, memory], 0, 10, &c).map(|x| (s, x)))
+            .collect()
+    }
+
+    #[test]
+    fn memory_above_80_percent_for_five_minutes_adds_a_server() {
+        // 420 warm isolates of 128 MB on a 64 GiB server: 420 / 512 = 82%.
+        let memory = 420.0 * 128.0 / 65_536.0;
+        assert!(memory > 0.8);
+        // Above from t = 0 (ticks each 1 s): acts at 0 + 300 s, then after the
+        // cooldown and a fresh period (300 s each, from 300 s): 601 s.
+        let acts = run_memory(memory, 700, 1);
+        assert_eq!(acts, vec![(300, ScaleAction::Add), (601, ScaleAction::Add)]);
+        // Ticks each 10 s: first seen at 0, 300 s later is a tick too.
+        assert_eq!(run_memory(memory, 400, 10).first(), Some(&(300, ScaleAction::Add)));
+        // 409 isolates: 79.9%, never above 80%.
+        assert!(run_memory(409.0 * 128.0 / 65_536.0, 2000, 1).is_empty());
+    }
+
+    #[test]
+    fn memory_that_dips_restarts_the_period() {
+        let c = seed_rules();
+        let mut a = Autoscaler::default();
+        let s = |x: u64| SimTime(x * 1_000_000_000);
+        // Above 0..=200 s, below at 201 s, above again from 202 s: acts at 502 s.
+        let acts: Vec<u64> = (0..=600)
+            .filter_map(|t| {
+                let m = if t == 201 { 0.5 } else { 0.9 };
+                a.on_tick_with_memory(s(t), [0.5, m], 0, 10, &c).map(|_| t)
+            })
+            .collect();
+        assert_eq!(acts, vec![502]);
     }
 }

@@ -1,6 +1,7 @@
 //! The edge: PoP server pools and their queues, health checks, anycast
 //! routing, overload control (shedding, spillover), autoscaling, the seed's
-//! per-PoP rate limits, and the faults that strike PoPs. This file resolves
+//! per-PoP rate limits, deployments' isolates and cold starts, and the
+//! faults that strike PoPs. This file resolves
 //! each PoP's pool from `[pops.default]` and `[pops.<CODE>]` ([`PoolConfig`]).
 //! Each model is a small state machine driven by the loop (`sim`), which
 //! owns the clock and the events; none of them schedules anything itself.
@@ -10,6 +11,7 @@ pub mod autoscale;
 pub mod bgp;
 pub mod faults;
 pub mod health;
+pub mod isolates;
 pub mod limits;
 pub mod overload;
 pub mod pool;

@@ -83,9 +83,13 @@ pub fn timeseries_csv(rec: &Recorder) -> String {
 }
 
 /// `pops_timeseries.csv`: one row per PoP per control period (`t_s`, s),
-/// the PoP by its code (`?` past the end of `codes`), CPU with 4 decimals.
+/// the PoP by its code (`?` past the end of `codes`), CPU with 4 decimals;
+/// under `[isolates]`, also `cold_starts`, `memory` (utilisation, 4
+/// decimals) and `warm_pool` (deployments pinned).
 pub fn pop_series_csv(series: &[PopSample], codes: &[String]) -> String {
-    let mut out = CsvText::new([
+    let isolates = series.iter().any(|r| r.isolates);
+    let extra: &[&str] = if isolates { &["cold_starts", "memory", "warm_pool"] } else { &[] };
+    let header = [
         "t_s",
         "pop",
         "servers",
@@ -97,10 +101,11 @@ pub fn pop_series_csv(series: &[PopSample], codes: &[String]) -> String {
         "in_system",
         "mean_wait_ms",
         "refused",
-    ]);
+    ];
+    let mut out = CsvText::new(header.iter().chain(extra));
     for r in series {
         let code = codes.get(r.pop as usize).map_or("?", |c| c.as_str());
-        out.row([
+        let row = [
             r.t_s.to_string(),
             code.to_string(),
             r.servers.to_string(),
@@ -112,7 +117,9 @@ pub fn pop_series_csv(series: &[PopSample], codes: &[String]) -> String {
             format!("{:.4}", r.in_system),
             if r.started > 0 { format!("{:.4}", r.wait_s_sum * 1e3 / f64::from(r.started)) } else { String::new() },
             r.refused.to_string(),
-        ]);
+        ];
+        let cells = [format!("{:.2}", r.cold_starts), format!("{:.4}", r.memory), r.warm_pool.to_string()];
+        out.row(row.into_iter().chain(cells.into_iter().filter(|_| isolates)));
     }
     out.finish()
 }

@@ -43,6 +43,7 @@ pub(crate) fn check(spec: &ScenarioSpec, src: &Source) -> Check {
     check_kv(spec, src)?;
     check_rate_limiter(spec, src)?;
     check_rate_limits(spec, src)?;
+    check_isolates(spec, src)?;
     check_faults(spec, src)?;
     check_failures(spec, src)?;
     check_expectations(spec, src)
@@ -281,6 +282,33 @@ fn check_rate_limits(spec: &ScenarioSpec, src: &Source) -> Check {
                 r.deployments_per_account.get_ref()
             ),
         ));
+    }
+    Ok(())
+}
+
+fn check_isolates(spec: &ScenarioSpec, src: &Source) -> Check {
+    let Some(i) = &spec.isolates else { return Ok(()) };
+    if i.server_gb.get_ref().get() <= 0.0 {
+        return Err(at(src, &i.server_gb, "isolates.server_gb: got 0; expected a server memory above 0 GB"));
+    }
+    let (min, max) = (i.warm_pool_min.get_ref().get(), i.warm_pool_max.get_ref().get());
+    if min > max {
+        return Err(at(
+            src,
+            &i.warm_pool_min,
+            format!("isolates.warm_pool_min: got {min}; expected at most warm_pool_max ({max})"),
+        ));
+    }
+    if spec.rate_limits.is_some() {
+        let given =
+            [("deployments", i.deployments.as_ref().map(|d| d.span())), ("zipf", i.zipf.as_ref().map(|z| z.span()))];
+        if let Some((key, Some(span))) = given.into_iter().find(|g| g.1.is_some()) {
+            let msg = format!(
+                "isolates.{key}: leave it out when [rate_limits] is set; requests' deployments are then the rate \
+                 limits' (accounts x deployments_per_account, their zipf), so that both models see the same deployment"
+            );
+            return Err(src.error_at(span, msg));
+        }
     }
     Ok(())
 }
@@ -569,6 +597,16 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
         let here = format!("expect[{}]", i + 1);
         let (window, bounds) = match e.get_ref() {
             ExpectSpec::Availability(r) | ExpectSpec::Utilisation(r) | ExpectSpec::PWait(r) => {
+                (&r.window, r.bounds().given())
+            }
+            ExpectSpec::ColdStartRate(r) => {
+                if spec.isolates.is_none() {
+                    return Err(at(
+                        src,
+                        e,
+                        format!("{here}: cold_start_rate needs an [isolates] table; this scenario has none"),
+                    ));
+                }
                 (&r.window, r.bounds().given())
             }
             ExpectSpec::MeanWait(d) => (&d.window, d.bounds().given()),

@@ -81,6 +81,8 @@ pub struct ModelConfig {
     pub demand: Option<crate::workload::Demand>,
     /// Each request's subrequests against the per-request limit, if modelled.
     pub subrequests: Option<crate::edge::subrequests::SubrequestConfig>,
+    /// Deployments, isolates and cold starts (`[isolates]`), if set.
+    pub isolates: Option<crate::edge::isolates::IsolatesConfig>,
 }
 
 /// The origin and how PoPs fetch from it.
@@ -436,6 +438,8 @@ impl ModelConfig {
                 cpu_up_period: auto.cpu_up_period.sim(),
                 queue_up: auto.queue_up.get(),
                 queue_up_period: auto.queue_up_period.sim(),
+                memory_up: spec.isolates.as_ref().map_or(f64::INFINITY, |i| i.memory_up.get()),
+                memory_up_period: spec.isolates.as_ref().map_or(SimDuration::ZERO, |i| i.memory_up_period.sim()),
                 cpu_down: auto.cpu_down.0,
                 cpu_down_period: auto.cpu_down_period.sim(),
                 cooldown: auto.cooldown.sim(),
@@ -472,6 +476,7 @@ impl ModelConfig {
                     retries: r.retries.get(),
                 }
             }),
+            isolates: super::isolates::config(s),
         })
     }
 }

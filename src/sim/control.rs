@@ -292,11 +292,13 @@ impl Sim<'_> {
         } else {
             NO_POP
         };
+        let period = self.isolates_tick(now, i);
+        let memory = period.map_or(0.0, |x| x.memory);
         if let Some(cfg) = self.cfg.autoscale {
             let waiting = self.flow_waiting(i).map_or(self.pops[i].pool.queue_len(), |w| w.round() as usize);
             let p = &mut self.pops[i];
             let servers = p.wanted + p.provisioning;
-            match p.autoscaler.on_tick(now, cpu, waiting, servers, &cfg) {
+            match p.autoscaler.on_tick_with_memory(now, [cpu, memory], waiting, servers, &cfg) {
                 Some(ScaleAction::Add) => {
                     p.provisioning += 1;
                     p.totals.scale_ups += 1;
@@ -331,12 +333,20 @@ impl Sim<'_> {
                 started: (tally.started - last.started) as u32,
                 wait_s_sum: (tally.wait_ns - last.wait_ns) as f64 / 1e9,
                 refused: (tally.refused - last.refused) as u32,
+                isolates: false,
+                cold_starts: 0.0,
+                memory: 0.0,
+                warm_pool: 0,
             }
         });
         self.series.push(PopSample {
             cpu: cpu as f32,
             shed_level: p.shedder.level(),
             servers: p.pool.servers(),
+            isolates: period.is_some(),
+            cold_starts: period.map_or(0.0, |x| x.cold_starts as f32),
+            memory: memory as f32,
+            warm_pool: period.map_or(0, |x| x.warm_pool),
             ..sample
         });
         p.tick_arrivals = 0;

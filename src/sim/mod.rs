@@ -16,7 +16,8 @@
 //! - `control`: health checks, route withdrawal and convergence, faults,
 //!   the overload control loop and the autoscaler;
 //! - [`state`], [`origin`], [`levels`]: the state plane, the origin, the
-//!   degradation levels; [`config`]: the model parameters from the file.
+//!   degradation levels; [`config`]: the model parameters from the file;
+//! - `isolates`: deployments, warm isolates and cold starts, the warm pool.
 
 mod bgp;
 pub mod config;
@@ -24,6 +25,7 @@ mod control;
 mod drain;
 mod events;
 mod flow;
+mod isolates;
 pub mod levels;
 pub mod origin;
 mod result;
@@ -48,6 +50,7 @@ pub use bgp::{BgpResult, BgpSetup, RouteAction};
 pub use config::ModelConfig;
 pub use drain::{drain, lifetime};
 pub use events::{Event, Request};
+pub use isolates::{table_servers, IsolateTotals};
 pub use result::{Catchment, PopSample, PopSeries, PopTotals, RunResult, MAX_POP_BUCKETS};
 pub use run::{
     budget_exceeded, run, run_observed, Budget, BudgetExceeded, Observer, RunInputs, PROGRESS_EVERY, QUEUED_EVENT_BYTES,
@@ -196,6 +199,8 @@ struct Sim<'a> {
     /// The demand curve's largest multiplier over the run (1 without one):
     /// send events come at this times the mean rate and are thinned.
     demand_peak: f64,
+    /// Deployments, isolates and cold starts, under `[isolates]`.
+    isolates: Option<isolates::IsolatePlane>,
 }
 
 /// Time-based measures closed at the end of the run, before the drain.
@@ -363,6 +368,11 @@ impl<'a> Sim<'a> {
             last_fault: None,
             bgp_shares: (0.0, 0.0),
             demand_peak,
+            isolates: isolates::IsolatePlane::new(
+                cfg,
+                &inputs.pools.iter().map(|c| c.servers).collect::<Vec<_>>(),
+                cfg.fidelity == crate::scenario::schema::Fidelity::Request,
+            ),
         };
         sim.bgp_start(inputs.seed);
         if cfg.fidelity == crate::scenario::schema::Fidelity::Flow {
@@ -497,7 +507,7 @@ impl<'a> Sim<'a> {
     fn finish(mut self, handled: u64, trace_hash: String, measure_from: SimTime, drain: SimDuration) -> RunResult {
         debug_assert!(self.sent_measured >= self.recorder.total.issued, "a request was counted twice");
         let end = self.end;
-        let closed =
+        let mut closed =
             self.closed.take().unwrap_or_else(|| Closed { pools: Vec::new(), pop_totals: Vec::new(), issued: 0 });
         if self.flow.is_some() {
             self.flow_drain();
@@ -505,6 +515,7 @@ impl<'a> Sim<'a> {
             self.faults.iter_mut().for_each(|f| f.settle_volumes());
             self.sent_measured = self.recorder.total.issued;
         }
+        self.isolates_finish(&mut closed.pop_totals);
         let finished_in_drain = self.recorder.total.issued - closed.issued;
         let given_up_at_end = self.sent_measured.saturating_sub(self.recorder.total.issued);
         self.recorder.give_up(given_up_at_end);

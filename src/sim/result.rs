@@ -38,6 +38,14 @@ pub struct PopSample {
     pub wait_s_sum: f64,
     /// Requests turned away in the period because the queue was full.
     pub refused: u32,
+    /// The isolate model runs (`[isolates]`): the next three are measured.
+    pub isolates: bool,
+    /// Cold starts in the period (a volume in flow fidelity).
+    pub cold_starts: f32,
+    /// Memory utilisation at the end of the period (mean over the servers).
+    pub memory: f32,
+    /// Deployments pinned in the warm pool at the end of the period.
+    pub warm_pool: u32,
 }
 
 /// Per-PoP totals of the overload models (measured requests).
@@ -59,6 +67,8 @@ pub struct PopTotals {
     pub scale_downs: u32,
     /// Times (s) of the autoscaler's decisions to add a server.
     pub scale_up_times_s: Vec<f64>,
+    /// The isolate model's measures, under `[isolates]`.
+    pub isolates: Option<super::IsolateTotals>,
 }
 
 /// What a run measured, ready for checks and reports.
@@ -165,9 +175,9 @@ impl PopSeries {
     }
 
     /// Adds one PoP's sample of one control period (ending at `s.t_s`):
-    /// counts and wait sums add up, `servers` is the last, `cpu` and
-    /// `in_system` the means over the bucket's periods (of equal length),
-    /// `shed_level` the highest.
+    /// counts and wait sums add up, `servers` and `warm_pool` are the last,
+    /// `cpu`, `in_system` and `memory` the means over the bucket's periods
+    /// (of equal length), `shed_level` the highest.
     pub fn push(&mut self, s: PopSample) {
         let Some(slot) = self.open.get_mut(s.pop as usize) else { return };
         let t_ns = (s.t_s * 1e9).round() as u64;
@@ -185,6 +195,9 @@ impl PopSeries {
                 b.started = b.started.saturating_add(s.started);
                 b.wait_s_sum += s.wait_s_sum;
                 b.refused = b.refused.saturating_add(s.refused);
+                b.cold_starts += s.cold_starts;
+                b.memory = (b.memory * *n as f32 + s.memory) / (*n + 1) as f32;
+                b.warm_pool = s.warm_pool;
                 *n += 1;
             }
             _ => {
@@ -222,6 +235,10 @@ mod tests {
             started: 0,
             wait_s_sum: 0.0,
             refused: 0,
+            isolates: false,
+            cold_starts: 0.0,
+            memory: 0.0,
+            warm_pool: 0,
         }
     }
 

@@ -168,7 +168,9 @@ impl Sim<'_> {
 
     pub(super) fn start_service(&mut self, now: SimTime, pop: u32, server: u32, req: Request) {
         let p = &mut self.pops[pop as usize];
-        let finish = now + p.service.sample(&mut p.service_rng);
+        let service = p.service.sample(&mut p.service_rng);
+        let finish = now + service + self.isolate_start(now, pop, server, &req);
+        let p = &mut self.pops[pop as usize];
         let incarnation = p.incarnation;
         self.queue.schedule_at(finish, Event::Depart { pop, server, incarnation, req });
     }
@@ -234,6 +236,7 @@ impl Sim<'_> {
             return;
         }
         let sent = SimTime(req.first_sent_ns);
+        self.isolate_served(&req, pop, latency);
         self.recorder.success(sent, latency, pop, req.class);
         self.fault_outcome(req, true, latency);
     }

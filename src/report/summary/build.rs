@@ -267,6 +267,30 @@ fn pop_summary(world: &World, pools: &[PoolConfig], r: &RunResult, i: usize) -> 
         mean_queue_len: stats.queue_area as f64 / 1e9 / window_s,
         latency_p50_ms: hist.quantile_ms(0.5),
         latency_p99_ms: hist.quantile_ms(0.99),
+        isolates: r.pop_totals[i].isolates.as_ref().map(|t| isolates_summary(std::slice::from_ref(t))),
+    }
+}
+
+/// The isolate measures of `pops` together: counts and latency summed,
+/// the highest peak and pool, the mean of the means.
+fn isolates_summary(pops: &[crate::sim::IsolateTotals]) -> super::IsolatesSummary {
+    let sum = |f: fn(&crate::sim::IsolateTotals) -> f64| pops.iter().map(f).sum::<f64>();
+    let all = crate::sim::IsolateTotals {
+        started: sum(|t| t.started),
+        cold_starts: sum(|t| t.cold_starts),
+        cold_start_s: sum(|t| t.cold_start_s),
+        latency_s: sum(|t| t.latency_s),
+        ..Default::default()
+    };
+    super::IsolatesSummary {
+        started: all.started,
+        cold_starts: all.cold_starts,
+        cold_start_rate: all.cold_start_rate(),
+        cold_start_latency_share: all.latency_share(),
+        memory_peak: pops.iter().map(|t| t.memory_peak).fold(0.0, f64::max),
+        memory_mean: sum(|t| t.memory_mean) / pops.len().max(1) as f64,
+        warm_pool_end: pops.iter().map(|t| t.warm_pool_end).max().unwrap_or(0),
+        warm_pool_growths: pops.iter().map(|t| t.warm_pool_growths).sum(),
     }
 }
 
@@ -413,6 +437,10 @@ pub fn build(
         pops: (0..world.pops.len()).map(|i| pop_summary(world, pools, r, i)).collect(),
         state: state_summary(world, r),
         bgp: bgp_summary(r),
+        isolates: {
+            let pops: Vec<crate::sim::IsolateTotals> = r.pop_totals.iter().filter_map(|t| t.isolates.clone()).collect();
+            (!pops.is_empty()).then(|| isolates_summary(&pops))
+        },
         origin: origin_summary(world, r),
         levels: levels_summary(world, r),
         expectations: verdicts.to_vec(),

@@ -81,6 +81,11 @@ pub struct Summary {
     /// What BGP did (path-vector convergence only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bgp: Option<BgpSummary>,
+    /// Cold starts and isolate memory over every PoP (under `[isolates]`):
+    /// counts and latency summed, `memory_peak` the highest of the PoPs',
+    /// `memory_mean` the mean of the PoPs', `warm_pool_end` the largest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolates: Option<IsolatesSummary>,
     /// Verdicts, in file order.
     pub expectations: Vec<Verdict>,
     /// True when every expectation holds.
@@ -321,6 +326,31 @@ pub struct PopSummary {
     pub latency_p50_ms: f64,
     /// 99th percentile latency of its successes, ms.
     pub latency_p99_ms: f64,
+    /// Cold starts and isolate memory (under `[isolates]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub isolates: Option<IsolatesSummary>,
+}
+
+/// Cold starts and isolate memory of a PoP (or of every PoP).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IsolatesSummary {
+    /// Requests whose service started (a volume in flow fidelity).
+    pub started: f64,
+    /// Of those, cold starts.
+    pub cold_starts: f64,
+    /// Cold starts / started.
+    pub cold_start_rate: f64,
+    /// Cold-start time summed / latency of successes summed.
+    pub cold_start_latency_share: f64,
+    /// Highest memory utilisation of a control period (mean over servers;
+    /// above 1 when more is demanded than a server holds).
+    pub memory_peak: f64,
+    /// Mean memory utilisation over the control periods.
+    pub memory_mean: f64,
+    /// Deployments pinned in the warm pool at the end.
+    pub warm_pool_end: u32,
+    /// Control periods in which the warm pool grew.
+    pub warm_pool_growths: u32,
 }
 
 /// A real run's summary for tests: the shipped PoP-failure scenario, run once.

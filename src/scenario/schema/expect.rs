@@ -146,6 +146,9 @@ pub enum ExpectSpec {
     BreakerOpened(CountExpect),
     /// Deployment attempts refused because the control plane was down.
     DeploymentsFailed(CountExpect),
+    /// Cold starts / started requests at a PoP (every PoP if `pop` is
+    /// absent), over the run after warm-up; needs `[isolates]`.
+    ColdStartRate(RatioExpect),
 }
 
 expectation! {

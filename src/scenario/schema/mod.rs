@@ -15,6 +15,7 @@ mod dist;
 mod expect;
 mod failures;
 mod faults;
+mod isolates;
 mod overload;
 mod resilience;
 mod state;
@@ -28,6 +29,7 @@ pub use dist::*;
 pub use expect::*;
 pub use failures::*;
 pub use faults::*;
+pub use isolates::*;
 pub use overload::*;
 pub use resilience::*;
 pub use state::*;
@@ -71,6 +73,8 @@ pub struct ScenarioSpec {
     pub origin: Option<OriginSpec>,
     /// `[rate_limits]`: the seed's per-PoP limits per deployment and account.
     pub rate_limits: Option<RateLimitsSpec>,
+    /// `[isolates]`: deployments, isolates, the warm pool and cold starts.
+    pub isolates: Option<IsolatesSpec>,
     /// `[degradation]`: the level controller's settings.
     #[serde(default)]
     pub degradation: DegradationSpec,

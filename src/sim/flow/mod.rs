@@ -172,6 +172,9 @@ pub(super) struct FlowPlane {
     late: Vec<f64>,
     /// ... and its successes grouped for their latency.
     groups: Vec<resolve::Group>,
+    /// Each PoP's requests started in the last control period (for the
+    /// isolate model).
+    started: Vec<f64>,
 }
 
 impl FlowPlane {
@@ -230,6 +233,7 @@ impl FlowPlane {
             samples: Vec::new(),
             late: Vec::new(),
             groups: Vec::new(),
+            started: Vec::new(),
             cpu_noise: sim
                 .world
                 .pops
@@ -344,8 +348,10 @@ impl Sim<'_> {
         let whole = |v: f64| v.max(0.0).round().min(u32::MAX as f64) as u32;
         let mut cpus = Vec::with_capacity(self.pops.len());
         plane.samples.clear();
+        plane.started.clear();
         for (i, (f, p)) in plane.pops.iter_mut().zip(self.pops.iter_mut()).enumerate() {
             let t = std::mem::take(&mut f.period);
+            plane.started.push(t.started);
             p.tick_arrivals = whole(t.arrivals);
             p.tick_shed = whole(t.shed);
             p.tick_spilled = whole(t.spilled);
@@ -370,9 +376,19 @@ impl Sim<'_> {
                 started: whole(t.started),
                 wait_s_sum: t.wait_s_sum,
                 refused: whole(t.refused),
+                isolates: false,
+                cold_starts: 0.0,
+                memory: 0.0,
+                warm_pool: 0,
             });
         }
         cpus
+    }
+
+    /// Requests started at PoP `p` in the period closed by the last
+    /// [`Self::flow_tick`] (`None` in a request-level run).
+    pub(super) fn flow_started(&self, p: usize) -> Option<f64> {
+        self.flow.as_ref().map(|f| f.started.get(p).copied().unwrap_or(0.0))
     }
 
     /// Requests waiting at PoP `p` (the flow plane's mean over its last window).
