@@ -233,8 +233,22 @@ fn check_durable_objects(spec: &ScenarioSpec, src: &Source) -> Check {
 }
 
 fn check_kv(spec: &ScenarioSpec, src: &Source) -> Check {
-    if let Some(lag) = spec.kv.as_ref().and_then(|k| k.replication_lag.as_ref()) {
+    let Some(kv) = &spec.kv else { return Ok(()) };
+    if let Some(lag) = &kv.replication_lag {
         check_dist(src, lag, "kv.replication_lag", true)?;
+    }
+    let r = &kv.replicas;
+    if let Some(service) = &r.service {
+        check_dist(src, service, "kv.replicas.service", true)?;
+    }
+    let (min, max) = (r.min.get_ref().get(), r.max.get_ref().get());
+    if min > max {
+        // The key the file wrote (`max` may be the default).
+        let span = if r.max.span().is_empty() { r.min.span() } else { r.max.span() };
+        return Err(src.error_at(
+            span,
+            format!("kv.replicas: min {min} is above max {max}; expected min <= max (the seed: 2 to 10)"),
+        ));
     }
     Ok(())
 }
