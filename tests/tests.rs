@@ -33,6 +33,7 @@ mod outage;
 mod outputs;
 mod overload;
 mod queueing_oracle;
+mod regions;
 mod resilience;
 mod safe_writes;
 mod sizing;
