@@ -99,8 +99,8 @@ fn check_svg(path: &Path, needles: &[&str]) {
 fn pop_failure_charts_show_series_fault_and_steps() {
     let dir = copy_of_run("charts");
     let files = render_all(&dir).expect("render the charts");
-    let expected = ["latency", "success", "traffic", "load-by-region", "levels"]
-        .map(|s| [format!("{s}.svg"), format!("{s}.png")]);
+    let expected =
+        ["latency", "success", "traffic", "load-by-region", "levels"].map(|s| [format!("{s}.svg"), format!("{s}.png")]);
     assert_eq!(names(&files), expected.concat(), "charts written, in order");
     for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "png")) {
         check_png(f);

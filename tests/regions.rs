@@ -194,7 +194,8 @@ fn regions_csv_and_its_chart_are_written_and_the_same_twice() {
     let issued = summary["requests"]["issued"].as_f64().expect("issued");
     assert!((offered - issued).abs() < 0.01 * 16.0, "{offered} from regions.csv, {issued} issued");
     let marker = read_json(&a.join("edgesim-results.json"));
-    let listed: Vec<&str> = marker["files"].as_array().expect("files").iter().filter_map(|f| f["name"].as_str()).collect();
+    let listed: Vec<&str> =
+        marker["files"].as_array().expect("files").iter().filter_map(|f| f["name"].as_str()).collect();
     for name in ["regions.csv", "load-by-region.svg", "load-by-region.png"] {
         assert!(listed.contains(&name), "{name} not listed: {listed:?}");
         assert_eq!(fs::read(a.join(name)).expect("read"), fs::read(b.join(name)).expect("read"), "{name} differs");

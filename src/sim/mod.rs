@@ -225,7 +225,9 @@ fn net_regions(world: &World, routing: &Routing) -> Vec<u8> {
             all.iter().position(|r| Some(*r) == region).unwrap_or(all.len()) as u8
         })
         .collect();
-    (0..routing.networks()).map(|n| site_region.get(routing.nets[n].site as usize).copied().unwrap_or(u8::MAX)).collect()
+    (0..routing.networks())
+        .map(|n| site_region.get(routing.nets[n].site as usize).copied().unwrap_or(u8::MAX))
+        .collect()
 }
 
 fn class_cdf(shares: &[f64; 4]) -> [f64; 4] {

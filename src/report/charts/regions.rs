@@ -25,7 +25,12 @@ pub(super) fn read_regions(path: &Path) -> Result<Vec<RegionRow>, ChartError> {
         Ok([csv.column("t_s")?, csv.column("region")?, csv.column("offered_rps")?, csv.column("served_rps")?])
     };
     Csv::read(path, columns, |r, &[t, region, offered, served]| {
-        Ok(RegionRow { t: r.required(t)?, region: r.text(region), offered: r.required(offered)?, served: r.required(served)? })
+        Ok(RegionRow {
+            t: r.required(t)?,
+            region: r.text(region),
+            offered: r.required(offered)?,
+            served: r.required(served)?,
+        })
     })
 }
 
@@ -125,8 +130,12 @@ mod tests {
 
     #[test]
     fn lines_keep_catalog_order_and_fill_missing_times_with_zero() {
-        let rows =
-            [row(10.0, "EU", 5.0, 4.0), row(10.0, "NA", 3.0, 3.0), row(20.0, "EU", 6.0, 6.0), row(20.0, "MARS", 1.0, 0.0)];
+        let rows = [
+            row(10.0, "EU", 5.0, 4.0),
+            row(10.0, "NA", 3.0, 3.0),
+            row(20.0, "EU", 6.0, 6.0),
+            row(20.0, "MARS", 1.0, 0.0),
+        ];
         let lines = region_lines(&rows);
         let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["NA", "EU", "MARS"]);
