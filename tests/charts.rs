@@ -28,7 +28,7 @@ fn pop_failure_run() -> &'static Path {
 /// A copy of the run's input files in a folder of the test's own.
 fn copy_of_run(name: &str) -> PathBuf {
     let dir = temp_dir(name);
-    for f in ["summary.json", "timeseries.csv", "pops_timeseries.csv", "levels.csv"] {
+    for f in ["summary.json", "timeseries.csv", "pops_timeseries.csv", "regions.csv", "levels.csv"] {
         let from = pop_failure_run().join(f);
         if from.exists() {
             fs::copy(&from, dir.join(f)).expect("copy a result file");
@@ -99,7 +99,8 @@ fn check_svg(path: &Path, needles: &[&str]) {
 fn pop_failure_charts_show_series_fault_and_steps() {
     let dir = copy_of_run("charts");
     let files = render_all(&dir).expect("render the charts");
-    let expected = ["latency", "success", "traffic", "levels"].map(|s| [format!("{s}.svg"), format!("{s}.png")]);
+    let expected =
+        ["latency", "success", "traffic", "load-by-region", "levels"].map(|s| [format!("{s}.svg"), format!("{s}.png")]);
     assert_eq!(names(&files), expected.concat(), "charts written, in order");
     for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "png")) {
         check_png(f);
@@ -108,6 +109,7 @@ fn pop_failure_charts_show_series_fault_and_steps() {
     check_svg(&dir.join("success.svg"), &["success ratio", "pop-down SJC", "recovered +"]);
     check_svg(&dir.join("traffic.svg"), &["SJC", "other (", "arrivals per second", "pop-down SJC"]);
     check_svg(&dir.join("levels.svg"), &["level", "pop-down SJC"]);
+    check_svg(&dir.join("load-by-region.svg"), &["NA offered", "NA served", "requests per second", "pop-down SJC"]);
     let leftovers: Vec<_> = fs::read_dir(&dir)
         .expect("list")
         .flatten()
@@ -147,7 +149,7 @@ fn report_is_self_contained_with_verdicts_and_charts() {
         assert!(html.contains(&escape(text)), "verdict \"{text}\" missing");
     }
     assert!(html.contains("PASS"));
-    for stem in ["latency", "success", "traffic", "levels"] {
+    for stem in ["latency", "success", "traffic", "load-by-region", "levels"] {
         assert!(html.contains(&format!("<figure id=\"chart-{stem}\"><svg")), "chart {stem} not inlined");
     }
     for needle in ["pop-down SJC", "withdrawal started", "trace hash", "seed", "SJC", "[[fault]]"] {

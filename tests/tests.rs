@@ -34,6 +34,7 @@ mod outage;
 mod outputs;
 mod overload;
 mod queueing_oracle;
+mod regions;
 mod resilience;
 mod safe_writes;
 mod sizing;

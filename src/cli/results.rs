@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// Writes one run's result files into its set: scenario.toml (a copy of
 /// the file, for `plot`), the CSVs (timeseries, pops_timeseries, levels,
-/// map_pops, catchments),
+/// map_pops, catchments, regions),
 /// run.json and summary.json. The set is swapped in whole later.
 pub fn write_results(set: &ResultsSet, p: &Prepared, outcome: &Outcome, wall_s: f64) -> Result<(), Failure> {
     let summary = &outcome.summary;
@@ -26,6 +26,7 @@ pub fn write_results(set: &ResultsSet, p: &Prepared, outcome: &Outcome, wall_s: 
     set.write("levels.csv", report::levels_csv(&outcome.result.levels, &codes).as_bytes())?;
     set.write(report::MAP_POPS_CSV, report::map_pops_csv(&outcome.result, &p.world).as_bytes())?;
     set.write(report::CATCHMENTS_CSV, report::catchments_csv(&outcome.result, &p.world).as_bytes())?;
+    set.write(report::REGIONS_CSV, report::regions_csv(&outcome.result).as_bytes())?;
     set.write("run.json", run_json(summary, wall_s).as_bytes())?;
     set.write("summary.json", json.as_bytes())?;
     Ok(())
@@ -40,6 +41,7 @@ pub fn run_file_names() -> Vec<String> {
         "levels.csv",
         report::MAP_POPS_CSV,
         report::CATCHMENTS_CSV,
+        report::REGIONS_CSV,
         "run.json",
         "summary.json",
     ]

@@ -8,6 +8,7 @@
 
 pub mod faults;
 pub mod histogram;
+pub mod regions;
 pub mod volume;
 
 use crate::engine::{SimDuration, SimTime};
@@ -176,6 +177,9 @@ pub struct Recorder {
     pub buckets: Vec<Bucket>,
     /// The scopes expectations watch.
     pub probes: Vec<Probe>,
+    /// Offered and served load per bucket and client region (empty until
+    /// [`Recorder::set_regions`]).
+    pub regions: regions::RegionSeries,
     /// Fractional counts of a flow run, until settled into the counts.
     volumes: Option<Box<volume::RecorderVolumes>>,
 }
@@ -206,7 +210,24 @@ impl Recorder {
             latency_by_pop: (0..pops).map(|_| LatencyHistogram::new(2)).collect(),
             buckets: vec![Bucket::default(); buckets],
             probes,
+            regions: regions::RegionSeries::default(),
             volumes: None,
+        }
+    }
+
+    /// Counts load per client region from now on: client network `n`
+    /// belongs to region `net_region[n]`, one of `regions`.
+    pub fn set_regions(&mut self, net_region: Vec<u8>, regions: usize) {
+        self.regions = regions::RegionSeries::new(net_region, regions, self.buckets.len());
+    }
+
+    /// A request of client network `net` sent at `sent` ended (`ok`:
+    /// succeeded): into its region's offered and served load (beside
+    /// [`Recorder::success`] or [`Recorder::failure`], which count the rest).
+    #[inline]
+    pub fn region_outcome(&mut self, sent: SimTime, net: u32, ok: bool) {
+        if self.measures(sent) {
+            self.regions.add((sent.as_nanos() / self.bucket_ns) as usize, net, ok);
         }
     }
 

@@ -170,6 +170,14 @@ impl Recorder {
         }
     }
 
+    /// `volume` requests of client network `net` sent over `span` ended
+    /// (`ok`: succeeded): into its region's load (the measured part).
+    pub fn region_volume(&mut self, span: SentSpan, net: u32, volume: f64, ok: bool) {
+        if let Some((span, share)) = self.measured(span) {
+            self.regions.add_volume(span, SimDuration(self.bucket_ns), net, volume * share, ok);
+        }
+    }
+
     /// `volume` attempts made by requests sent over `span` (the measured part counts).
     pub fn attempts_volume(&mut self, span: SentSpan, volume: f64) {
         if let Some((_, share)) = self.measured(span) {
@@ -237,6 +245,8 @@ impl Recorder {
         let issued: u64 = self.by_class.iter().map(|c| c.issued).sum();
         let succeeded: u64 = self.by_class.iter().map(|c| c.succeeded).sum();
         let failed_before = self.total.failed();
+        let added = (issued.saturating_sub(self.total.issued), succeeded.saturating_sub(self.total.succeeded));
+        self.regions.settle(added.0, added.1);
         self.total = Counts { issued, succeeded };
         let failed = self.total.failed() - failed_before;
         let reasons = apportion(&v.failed_by_reason, failed);

@@ -19,10 +19,11 @@ use std::io;
 use std::path::{Component, Path, PathBuf};
 
 /// The charts a report shows, in order: (file stem, caption).
-pub const CHARTS: [(&str, &str); 6] = [
+pub const CHARTS: [(&str, &str); 7] = [
     ("latency", "Latency p50 and p99 over time, faults shaded, failover steps marked"),
     ("success", "Success ratio over time"),
     ("traffic", "Arrivals per second per PoP"),
+    ("load-by-region", "Offered (dashed) and served (solid) load per client region"),
     ("levels", "Degradation / shed level over time"),
     ("object_rto", "Durable Object migration steps"),
     ("map", "World map: PoPs sized by requests, coloured by the worst state they were in"),

@@ -1,5 +1,5 @@
-//! Reports of a run: summary.json, the CSV files ([`csv_files`], and the
-//! map's in [`map_csv`]), charts, report.html, the terminal table, and safe
+//! Reports of a run: summary.json, the CSV files ([`csv_files`], the
+//! map's in [`map_csv`], the load per region in [`regions_csv`]), charts, report.html, the terminal table, and safe
 //! writing of result files. Built from plain data; it never imports
 //! `sweep`, which sits above it and uses its chart, HTML and CSV helpers
 //! for a sweep's own files.
@@ -10,10 +10,12 @@ pub mod files;
 pub mod html;
 pub mod map_csv;
 pub mod outputs;
+pub mod regions_csv;
 pub mod summary;
 
 pub use csv_files::{levels_csv, pop_series_csv, timeseries_csv, CsvText};
 pub use map_csv::{catchments_csv, map_pops_csv, CATCHMENTS_CSV, MAP_POPS_CSV};
+pub use regions_csv::{regions_csv, REGIONS_CSV};
 use std::fmt::Write as _;
 pub use summary::Summary;
 

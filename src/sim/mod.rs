@@ -222,6 +222,23 @@ fn ranking_by_distance(lat: f64, lon: f64, world: &World, skip: Option<usize>) -
     v
 }
 
+/// Per client network: the index in [`crate::world::catalog::Region::ALL`]
+/// of its site's region (the region of the site's nearest PoP).
+fn net_regions(world: &World, routing: &Routing) -> Vec<u8> {
+    let all = crate::world::catalog::Region::ALL;
+    let site_region: Vec<u8> = world
+        .sites
+        .iter()
+        .map(|s| {
+            let region = world.pops.get(s.nearest_pop).map(|p| p.region);
+            all.iter().position(|r| Some(*r) == region).unwrap_or(all.len()) as u8
+        })
+        .collect();
+    (0..routing.networks())
+        .map(|n| site_region.get(routing.nets[n].site as usize).copied().unwrap_or(u8::MAX))
+        .collect()
+}
+
 fn class_cdf(shares: &[f64; 4]) -> [f64; 4] {
     let mut cdf = [0.0; 4];
     let mut acc = 0.0;
@@ -324,8 +341,9 @@ impl<'a> Sim<'a> {
             })
             .collect();
         let end = SimTime::ZERO + inputs.duration;
-        let recorder =
+        let mut recorder =
             Recorder::new(npops, inputs.duration, SimTime::ZERO + inputs.warmup, inputs.bucket, inputs.probes.clone());
+        recorder.set_regions(net_regions(world, &routing), crate::world::catalog::Region::ALL.len());
         let networks = routing.networks();
         let mut sim = Sim {
             queue: EventQueue::with_capacity(world.sites.len() * 4 + 4096),

@@ -238,6 +238,7 @@ impl Sim<'_> {
         let sent = SimTime(req.first_sent_ns);
         self.isolate_served(&req, pop, latency);
         self.recorder.success(sent, latency, pop, req.class);
+        self.recorder.region_outcome(sent, req.net, true);
         self.fault_outcome(req, true, latency);
     }
 
@@ -250,6 +251,7 @@ impl Sim<'_> {
         }
         let sent = SimTime(req.first_sent_ns);
         self.recorder.failure(sent, pop, req.class, reason);
+        self.recorder.region_outcome(sent, req.net, false);
         self.fault_outcome(req, false, SimDuration::ZERO);
     }
 

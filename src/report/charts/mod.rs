@@ -1,7 +1,8 @@
 //! Charts of a results folder, each as SVG and PNG: latency and success
 //! ratio over time with every fault and its failover steps marked, arrivals
-//! per PoP, the degradation (or shed) level, Durable Object migration
-//! steps, and world maps of the PoPs and of each fault's moved catchment.
+//! per PoP, offered and served load per client region, the degradation (or
+//! shed) level, Durable Object migration steps, and world maps of the PoPs
+//! and of each fault's moved catchment.
 //!
 //! Every text uses the DejaVu Sans font embedded in the binary, so a PNG
 //! looks the same on any machine and needs no system font. Same inputs give
@@ -12,6 +13,7 @@ mod input;
 mod levels;
 mod map;
 mod migration;
+mod regions;
 #[cfg(test)]
 mod tests;
 mod time;
@@ -31,6 +33,7 @@ use input::{read_buckets, read_levels, read_pop_ticks, RunInfo};
 use levels::LevelsChart;
 use migration::MigrationChart;
 use plotters::style::FontStyle;
+use regions::{read_regions, RegionsChart};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -87,7 +90,8 @@ impl std::error::Error for ChartError {}
 
 /// Reads the results folder and writes every chart it can draw, each as
 /// `NAME.svg` and `NAME.png`: `latency`, `success`, `traffic` (when
-/// `pops_timeseries.csv` exists), `levels` (from `levels.csv`, else from the
+/// `pops_timeseries.csv` exists), `load-by-region` (when `regions.csv`
+/// exists), `levels` (from `levels.csv`, else from the
 /// PoPs' shed levels), `object_rto` (when a fault moved Durable Objects),
 /// `map` (when `map_pops.csv` exists) and `map-fault-N` (per fault with
 /// rows in `catchments.csv`).
@@ -105,6 +109,11 @@ pub fn render_all(results_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     render(results_dir, "success", &SuccessChart { run: &run, buckets: &buckets }, &mut written)?;
     if let Some(ticks) = &pops {
         render(results_dir, "traffic", &TrafficChart { run: &run, ticks }, &mut written)?;
+    }
+    let regions_path = results_dir.join(crate::report::regions_csv::REGIONS_CSV);
+    if regions_path.exists() {
+        let rows = read_regions(&regions_path)?;
+        render(results_dir, "load-by-region", &RegionsChart { run: &run, rows: &rows }, &mut written)?;
     }
     if let Some(chart) = LevelsChart::new(&run, levels.as_deref(), pops.as_deref()) {
         render(results_dir, "levels", &chart, &mut written)?;

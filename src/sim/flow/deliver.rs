@@ -120,6 +120,7 @@ impl Sim<'_> {
         }
         let sent = f.sent();
         self.recorder.outcome_volumes(sent, pop, volume, outcome);
+        self.recorder.region_volume(sent, net, total, outcome.is_ok());
         let mut mask = self.affected[net as usize];
         while mask != 0 {
             let i = mask.trailing_zeros() as usize;
