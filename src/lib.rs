@@ -137,14 +137,6 @@ pub fn prepare(scenario: Scenario) -> Result<Prepared, ScenarioError> {
         sim::config::RouteModel::Drawn(_) => edge::pool_configs(&scenario, &world)?,
     };
     let faults = edge::faults::resolve(&scenario, &world)?;
-    // `[[failure]]`: PoP codes and regions checked; the loop does not run
-    // them yet, and a run that silently left them out would mislead.
-    failures::plan(&scenario, &world)?;
-    if let Some(f) = scenario.spec.failures.first() {
-        let msg = "[[failure]]: this table is valid, but failure processes are not simulated yet (issue 16); \
-                   remove it to run, or write scripted [[fault]]s";
-        return Err(scenario.source.error_at(f.span(), msg));
-    }
     let (expectations, probes) = check::resolve(&scenario, &world)?;
     Ok(Prepared { scenario, world, pools, faults, config, expectations, probes, max_events: None, max_memory: None })
 }

@@ -395,9 +395,6 @@ fn edgesim_validate_rejects_a_bad_failure_table_with_exit_2_at_its_place() {
         "ok",
         &format!("{base}\n{}", "[[failure]]\nkind = \"pop-down\"\npops = \"all\"\nmtbf = \"30d\"\nmttr = \"15m\"\n"),
     );
-    // A valid table is refused, at its place, until the loop runs failure
-    // processes: a run that left them out silently would mislead.
     let (code, err) = crate::util::edgesim_code(["validate", crate::util::s(&ok)]);
-    assert_eq!(code, 2, "{err}");
-    assert!(err.contains("ok.toml:") && err.contains("not simulated yet"), "{err}");
+    assert_eq!(code, 0, "{err}");
 }

@@ -27,6 +27,7 @@ mod failures;
 mod fault_kinds;
 mod flow;
 mod fuzz;
+mod incidents;
 mod isolates;
 mod layers;
 mod map;

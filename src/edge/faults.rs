@@ -2,9 +2,9 @@
 //! each `[[fault]]` of the file becomes a [`Fault`] with the PoP indices and
 //! the state region it strikes, its start and its end in simulated time.
 //! What a fault does while it lasts is the loop's (`sim`); how the file
-//! writes faults is [`crate::scenario::schema::FaultSpec`]. Failure
-//! processes (random times to failure and repair) are not modelled: every
-//! fault is scripted.
+//! writes faults is [`crate::scenario::schema::FaultSpec`]. Random failures
+//! and repairs are [`crate::failures`]'; the loop turns each incident into
+//! a [`Fault`] of its kind.
 
 use crate::engine::{SimDuration, SimTime};
 use crate::scenario::regions::{state_region, STATE_REGIONS};

@@ -79,6 +79,8 @@ pub struct ModelConfig {
     pub fidelity: Fidelity,
     /// Demand over time (`[traffic.demand]`), if any.
     pub demand: Option<crate::workload::Demand>,
+    /// The failure processes (`[[failure]]`; empty: none).
+    pub failures: crate::failures::Plan,
     /// Each request's subrequests against the per-request limit, if modelled.
     pub subrequests: Option<crate::edge::subrequests::SubrequestConfig>,
     /// Deployments, isolates and cold starts (`[isolates]`), if set.
@@ -468,6 +470,7 @@ impl ModelConfig {
             }),
             fidelity: s.fidelity(),
             demand: crate::workload::from_scenario(s, world)?,
+            failures: crate::failures::plan(s, world)?,
             subrequests: s.spec.traffic.get_ref().subrequests.as_ref().map(|r| {
                 crate::edge::subrequests::SubrequestConfig {
                     mean: r.mean.get(),

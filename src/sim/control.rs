@@ -149,30 +149,33 @@ impl Sim<'_> {
         }
     }
 
-    fn pop_fault_start(&mut self, now: SimTime, p: usize, kind: FaultKind, capacity: f64) {
+    pub(super) fn pop_fault_start(&mut self, now: SimTime, p: usize, kind: FaultKind, capacity: f64) {
         match kind {
-            FaultKind::PopDown | FaultKind::RegionDown => {
-                let pop = &mut self.pops[p];
-                pop.alive = false;
-                pop.incarnation = pop.incarnation.wrapping_add(1);
-                for r in pop.pool.drain_queue(now.as_nanos()) {
-                    let slot = &mut self.slots.state[r.slot as usize];
-                    *slot = match *slot {
-                        // Its client already gave up: nobody needs the slot.
-                        SlotState::TimedOut => {
-                            self.slots.free.push(r.slot);
-                            SlotState::Free
-                        }
-                        _ => SlotState::Dropped,
-                    };
-                }
-            }
+            FaultKind::PopDown | FaultKind::RegionDown => self.pop_down(now, p, true),
             FaultKind::PopDegraded => {
                 self.pops[p].degraded = Some(capacity);
                 self.apply_servers(now, p);
             }
             FaultKind::HealthCheckFlap => self.pops[p].probes_fail = true,
             _ => {}
+        }
+    }
+
+    /// PoP `p` stops answering: what it holds is lost.
+    pub(super) fn kill_pop(&mut self, now: SimTime, p: usize) {
+        let pop = &mut self.pops[p];
+        pop.alive = false;
+        pop.incarnation = pop.incarnation.wrapping_add(1);
+        for r in pop.pool.drain_queue(now.as_nanos()) {
+            let slot = &mut self.slots.state[r.slot as usize];
+            *slot = match *slot {
+                // Its client already gave up: nobody needs the slot.
+                SlotState::TimedOut => {
+                    self.slots.free.push(r.slot);
+                    SlotState::Free
+                }
+                _ => SlotState::Dropped,
+            };
         }
     }
 
@@ -183,7 +186,7 @@ impl Sim<'_> {
         self.faults[f as usize].ended = Some(now);
         for &p in &fault.pops {
             match fault.kind {
-                FaultKind::PopDown | FaultKind::RegionDown => self.pops[p].alive = true,
+                FaultKind::PopDown | FaultKind::RegionDown => self.pop_down(now, p, false),
                 FaultKind::PopDegraded => {
                     self.pops[p].degraded = None;
                     self.apply_servers(now, p);

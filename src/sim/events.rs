@@ -233,4 +233,14 @@ pub enum Event {
         /// Fetch number within it (0 first, then the code-fetch retries).
         fetch: u8,
     },
+    /// A failure process's incident (in progress slot `slot`) strikes.
+    IncidentStart {
+        /// Its slot among the incidents in progress.
+        slot: u32,
+    },
+    /// A failure process's incident is repaired.
+    IncidentEnd {
+        /// Its slot among the incidents in progress.
+        slot: u32,
+    },
 }

@@ -25,6 +25,7 @@ mod control;
 mod drain;
 mod events;
 mod flow;
+pub mod incidents;
 mod isolates;
 pub mod levels;
 pub mod origin;
@@ -50,6 +51,7 @@ pub use bgp::{BgpResult, BgpSetup, RouteAction};
 pub use config::ModelConfig;
 pub use drain::{drain, lifetime};
 pub use events::{Event, Request};
+pub use incidents::{IncidentRecord, IncidentResult, MAX_INCIDENT_RECORDS};
 pub use isolates::{table_servers, IsolateTotals};
 pub use result::{Catchment, PopSample, PopSeries, PopTotals, RunResult, MAX_POP_BUCKETS};
 pub use run::{
@@ -81,6 +83,10 @@ struct PopState {
     provisioning: u32,
     degraded: Option<f64>,
     alive: bool,
+    /// Incidents and faults holding it down (it is back when none is left).
+    down_count: u32,
+    /// When it last went down.
+    down_since: SimTime,
     probes_fail: bool,
     incarnation: u16,
     health: HealthState,
@@ -157,6 +163,11 @@ struct Sim<'a> {
     routing: Routing,
     route_rng: Stream,
     flip_rng: Stream,
+    /// The failure processes' incidents, if the file has any.
+    incidents: Option<incidents::Feed>,
+    /// Incidents and faults holding each state unit down: regions (DO) 0-2,
+    /// KV primaries 3-5, the origin 6, the control plane 7.
+    unit_down: [u32; 8],
     /// Each served request's subrequests (when modelled).
     subrequest_rng: Stream,
     /// The flow level's share of served requests over the subrequest limit.
@@ -322,6 +333,8 @@ impl<'a> Sim<'a> {
                 provisioning: 0,
                 degraded: None,
                 alive: true,
+                down_count: 0,
+                down_since: SimTime::ZERO,
                 probes_fail: false,
                 incarnation: 0,
                 health: HealthState::default(),
@@ -360,6 +373,8 @@ impl<'a> Sim<'a> {
             flip_rng: rng::stream(inputs.seed, "anycast/unstable"),
             subrequest_rng: rng::stream(inputs.seed, "traffic/subrequests"),
             subrequest_loss: cfg.subrequests.map_or(0.0, |s| s.exceed_probability()),
+            incidents: incidents::Feed::new(&cfg.failures, inputs.seed, end, npops),
+            unit_down: [0; 8],
             pops,
             slots: Slots::default(),
             affected: vec![0; networks],
@@ -429,6 +444,7 @@ impl<'a> Sim<'a> {
         }
         self.schedule_state();
         self.schedule_deployments();
+        self.schedule_incidents();
     }
 
     #[inline]
@@ -462,6 +478,8 @@ impl<'a> Sim<'a> {
             Event::OriginTimeout { pop, attempt, slot, req } => self.origin_timeout(now, pop, attempt, slot, req),
             Event::Deploy { attempt } => self.deploy(now, attempt),
             Event::CodeFetch { attempt, fetch } => self.code_fetch(now, attempt, fetch),
+            Event::IncidentStart { slot } => self.incident_start(now, slot),
+            Event::IncidentEnd { slot } => self.incident_end(now, slot),
             Event::KvWriteRetry { site, key, attempt, first_ns } => self.kv_write(now, site, key, attempt, first_ns),
             Event::KvApply { namespace, from, to, key, version, value, committed_ns } => {
                 let v = crate::state::kv::Versioned { version, value };
@@ -539,7 +557,9 @@ impl<'a> Sim<'a> {
         self.recorder.give_up(given_up_at_end);
         self.clip_fault_timelines();
         let bgp = self.bgp_result();
+        let incidents = self.incidents_finish(end);
         RunResult {
+            incidents,
             events_handled: handled,
             trace_hash,
             measure_from,

@@ -96,6 +96,8 @@ pub struct RunResult {
     pub networks: usize,
     /// The state plane's measures.
     pub state: state::StateResult,
+    /// The failure processes' incidents and PoP downtime (with `[[failure]]`).
+    pub incidents: Option<super::IncidentResult>,
     /// The origin's measures, if there is one.
     pub origin: Option<origin::OriginResult>,
     /// Degradation levels and deployments.

@@ -8,6 +8,7 @@
 
 use super::config::{DoTraffic, KvTraffic, LimiterConfig};
 use super::{Event, Sim};
+use crate::edge::faults::Fault;
 use crate::engine::rng::{self, Stream};
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{Counts, LatencyHistogram};
@@ -606,9 +607,19 @@ impl Sim<'_> {
         }
     }
 
-    /// Applies (or lifts, `start == false`) fault `f`'s effect on the state plane.
+    /// Applies (or lifts, `start == false`) fault `f`'s effect on the state
+    /// plane, unless an incident holds the same unit down (then the first
+    /// down and the last back change it).
     pub(super) fn state_fault(&mut self, now: SimTime, f: usize, start: bool) {
-        let fault = &self.fault_plan[f];
+        let fault = self.fault_plan[f].clone();
+        if self.unit_count(&fault, start) != Some(false) {
+            self.state_effect(now, &fault, Some(f), start);
+        }
+    }
+
+    /// Applies (or lifts) a fault's effect on the state plane; `f`, the
+    /// scripted fault's number, keeps its Durable Object failover.
+    pub(super) fn state_effect(&mut self, now: SimTime, fault: &Fault, f: Option<usize>, start: bool) {
         if let Some(o) = &mut self.origin {
             let reset = o.fault(now, fault.kind, fault, start);
             self.origin_reset(now, reset);
@@ -623,7 +634,10 @@ impl Sim<'_> {
             (FaultKind::RegionDown | FaultKind::DoRegionDown, Some(r)) => {
                 if let Some(d) = &mut self.state.dos {
                     if start {
-                        self.state.failovers[f] = Some(d.model.region_down(r, now));
+                        let failover = d.model.region_down(r, now);
+                        if let Some(f) = f {
+                            self.state.failovers[f] = Some(failover);
+                        }
                     } else {
                         d.model.region_up(r);
                     }

@@ -23,7 +23,7 @@ use crate::sim::RunResult;
 use crate::world::World;
 use std::collections::BTreeMap;
 
-fn quantiles(values: &[f64]) -> Quantiles {
+pub(super) fn quantiles(values: &[f64]) -> Quantiles {
     let q = |p| crate::check::quantile(values.to_vec(), p).unwrap_or(0.0);
     Quantiles { p50: q(0.5), p99: q(0.99), max: q(1.0) }
 }
@@ -443,6 +443,7 @@ pub fn build(
         },
         origin: origin_summary(world, r),
         levels: levels_summary(world, r),
+        incidents: super::incidents::incidents_summary(r),
         expectations: verdicts.to_vec(),
         passed: verdicts.iter().all(|v| v.passed),
     }

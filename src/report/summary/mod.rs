@@ -11,11 +11,13 @@
 
 mod baseline;
 mod build;
+pub mod incidents;
 mod read;
 pub mod sections;
 
 pub use baseline::load_baseline;
 pub use build::build;
+pub use incidents::{IncidentEntry, IncidentsSummary};
 pub use read::{read, read_str, SummaryError};
 pub use sections::{LevelsSummary, OriginSummary, SortedPercentiles, StateSummary};
 
@@ -86,6 +88,9 @@ pub struct Summary {
     /// `memory_mean` the mean of the PoPs', `warm_pool_end` the largest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub isolates: Option<IsolatesSummary>,
+    /// The failure processes' incidents (with `[[failure]]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incidents: Option<IncidentsSummary>,
     /// Verdicts, in file order.
     pub expectations: Vec<Verdict>,
     /// True when every expectation holds.

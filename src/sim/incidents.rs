@@ -1,0 +1,266 @@
+//! The loop's side of the failure processes (`[[failure]]`): incidents
+//! drawn lazily from [`crate::failures::Generator`], one scheduled at a
+//! time, each striking as the scripted fault of its kind does (a PoP stops
+//! answering and the health checker, withdrawal and convergence follow; a
+//! region takes its PoPs and its Durable Object region; a KV primary, the
+//! origin or the control plane goes down) and lifting at its repair.
+//!
+//! Overlap: every unit keeps a count of the incidents holding it down; the
+//! first one down takes it down, the last one repaired brings it back, so a
+//! unit is down while any incident lasts (the generator's rule). Scripted
+//! faults of the same kind count too.
+//!
+//! Measured per incident: when, what, how long, why (summary.json lists
+//! them); per PoP, the time it was down. Left out for now: per-incident RTO
+//! and requests lost (the per-fault records of scripted faults).
+
+use super::{Event, Sim};
+use crate::edge::faults::Fault;
+use crate::engine::{SimDuration, SimTime};
+use crate::failures::{Cause, Generator, Incident, Plan, Target};
+use crate::scenario::regions::STATE_REGIONS;
+use crate::scenario::schema::FaultKind;
+use crate::world::catalog::Region;
+
+/// Incidents kept in the run's list; more are counted, not listed.
+pub const MAX_INCIDENT_RECORDS: usize = 100_000;
+
+/// One incident as the run saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentRecord {
+    /// When the unit went down.
+    pub start: SimTime,
+    /// When it was repaired (past the run's end if it was not).
+    pub end: SimTime,
+    /// The scripted fault kind it behaved as.
+    pub kind: FaultKind,
+    /// What failed: a PoP code, a state region, `origin`, `control-plane`.
+    pub target: String,
+    /// Random, human repair or regional event.
+    pub cause: Cause,
+    /// The `[[failure]]` it came from (0 for the file's first).
+    pub process: u32,
+    /// The unit was already down when it started (it added no outage).
+    pub already_down: bool,
+}
+
+/// What the failure processes did in a run.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentResult {
+    /// Incidents in order of their start (at most [`MAX_INCIDENT_RECORDS`]).
+    pub records: Vec<IncidentRecord>,
+    /// Incidents past the list's cap.
+    pub unlisted: u64,
+    /// Per PoP: simulated time it was down from incidents and faults of
+    /// the kinds that take PoPs down, overlaps counted once.
+    pub pop_downtime: Vec<SimDuration>,
+    /// Per PoP: times it went down (a failure).
+    pub pop_failures: Vec<u32>,
+}
+
+/// An incident in progress: the fault it behaves as.
+struct Live {
+    fault: Fault,
+}
+
+/// The failure processes of a run.
+pub(super) struct Feed {
+    generator: Generator,
+    /// Incidents in progress, by slot; free slots to reuse.
+    live: Vec<Option<Live>>,
+    free: Vec<u32>,
+    result: IncidentResult,
+}
+
+impl Feed {
+    /// The processes of `plan` over a run of `horizon` from `seed`; `None`
+    /// when the file has none.
+    pub(super) fn new(plan: &Plan, seed: u64, horizon: SimTime, pops: usize) -> Option<Feed> {
+        if plan.units.is_empty() && plan.events.is_empty() {
+            return None;
+        }
+        Some(Feed {
+            generator: Generator::new(plan, seed, horizon),
+            live: Vec::new(),
+            free: Vec::new(),
+            result: IncidentResult {
+                pop_downtime: vec![SimDuration::ZERO; pops],
+                pop_failures: vec![0; pops],
+                ..IncidentResult::default()
+            },
+        })
+    }
+
+    fn park(&mut self, fault: Fault) -> u32 {
+        match self.free.pop() {
+            Some(s) => {
+                self.live[s as usize] = Some(Live { fault });
+                s
+            }
+            None => {
+                self.live.push(Some(Live { fault }));
+                (self.live.len() - 1) as u32
+            }
+        }
+    }
+}
+
+/// The scripted fault an incident behaves as.
+fn as_fault(i: &Incident, world: &crate::world::World) -> Fault {
+    let (pops, region) = match i.target {
+        Target::Pop(p) => (vec![p], None),
+        Target::StateRegion(r) => {
+            let pops = match i.kind {
+                FaultKind::RegionDown => {
+                    let wanted = STATE_REGIONS.get(r).and_then(|n| Region::parse(n));
+                    (0..world.pops.len()).filter(|&p| Some(world.pops[p].region) == wanted).collect()
+                }
+                _ => Vec::new(),
+            };
+            (pops, Some(r))
+        }
+        Target::Origin | Target::ControlPlane => (Vec::new(), None),
+    };
+    Fault {
+        kind: i.kind,
+        pops,
+        region,
+        at: i.start,
+        end: Some(i.end),
+        capacity: 0.0,
+        lag: SimDuration::ZERO,
+        latency: SimDuration::ZERO,
+        error_rate: 0.0,
+        route_pop: None,
+        peer: None,
+    }
+}
+
+impl Sim<'_> {
+    /// Schedules the first incident, if the run has failure processes.
+    pub(super) fn schedule_incidents(&mut self) {
+        self.next_incident();
+    }
+
+    /// Draws the next incident and schedules its start (before the end).
+    fn next_incident(&mut self) {
+        let Some(feed) = &mut self.incidents else { return };
+        let Some(i) = feed.generator.next() else { return };
+        if i.start >= self.end {
+            return;
+        }
+        let fault = as_fault(&i, self.world);
+        if feed.result.records.len() < MAX_INCIDENT_RECORDS {
+            let target = i.target.label(&self.world.pops.iter().map(|p| p.code.clone()).collect::<Vec<_>>());
+            feed.result.records.push(IncidentRecord {
+                start: i.start,
+                end: i.end,
+                kind: i.kind,
+                target,
+                cause: i.cause,
+                process: i.process,
+                already_down: i.already_down,
+            });
+        } else {
+            feed.result.unlisted += 1;
+        }
+        let slot = feed.park(fault);
+        self.queue.schedule_at(i.start, Event::IncidentStart { slot });
+    }
+
+    /// Incident `slot` starts: it strikes, its repair is scheduled, the
+    /// next incident drawn.
+    pub(super) fn incident_start(&mut self, now: SimTime, slot: u32) {
+        let Some(fault) = self.live_fault(slot) else { return };
+        self.strike(now, &fault, true);
+        if let Some(end) = fault.end.filter(|e| *e < self.end) {
+            self.queue.schedule_at(end, Event::IncidentEnd { slot });
+        }
+        self.next_incident();
+    }
+
+    /// Incident `slot` is repaired.
+    pub(super) fn incident_end(&mut self, now: SimTime, slot: u32) {
+        let Some(fault) = self.live_fault(slot) else { return };
+        self.strike(now, &fault, false);
+        if let Some(feed) = &mut self.incidents {
+            feed.live[slot as usize] = None;
+            feed.free.push(slot);
+        }
+    }
+
+    fn live_fault(&self, slot: u32) -> Option<Fault> {
+        let feed = self.incidents.as_ref()?;
+        feed.live.get(slot as usize)?.as_ref().map(|l| l.fault.clone())
+    }
+
+    /// A fault of a generated incident starts (`start`) or lifts: its PoPs
+    /// by their down counts, the state plane by the unit's count.
+    fn strike(&mut self, now: SimTime, fault: &Fault, start: bool) {
+        self.flow_settle(now, &fault.pops);
+        for &p in &fault.pops {
+            self.pop_down(now, p, start);
+        }
+        if self.unit_count(fault, start) == Some(true) {
+            self.state_effect(now, fault, None, start);
+        }
+    }
+
+    /// Counts the incidents and faults holding a state unit down: true
+    /// when this one changes its state (the first down, the last repaired),
+    /// false when another still holds it; `None` for kinds not counted
+    /// (they act alone).
+    pub(super) fn unit_count(&mut self, fault: &Fault, start: bool) -> Option<bool> {
+        let key = match (fault.kind, fault.region) {
+            (FaultKind::RegionDown | FaultKind::DoRegionDown, Some(r)) => r,
+            (FaultKind::KvPrimaryDown, Some(r)) => 3 + r,
+            (FaultKind::OriginDown, _) => 6,
+            (FaultKind::ControlPlaneDown, _) => 7,
+            _ => return None,
+        };
+        let count = &mut self.unit_down[key];
+        Some(if start {
+            *count += 1;
+            *count == 1
+        } else {
+            *count = count.saturating_sub(1);
+            *count == 0
+        })
+    }
+
+    /// PoP `p` goes down (`start`) or comes back, counting the incidents and
+    /// faults holding it: the first takes it down, the last brings it back.
+    pub(super) fn pop_down(&mut self, now: SimTime, p: usize, start: bool) {
+        let count = self.pops[p].down_count;
+        if start {
+            self.pops[p].down_count = count + 1;
+            if count == 0 {
+                self.pops[p].down_since = now;
+                self.kill_pop(now, p);
+                if let Some(feed) = &mut self.incidents {
+                    feed.result.pop_failures[p] += 1;
+                }
+            }
+        } else if count > 0 {
+            self.pops[p].down_count = count - 1;
+            if count == 1 {
+                self.pops[p].alive = true;
+                let since = self.pops[p].down_since;
+                if let Some(feed) = &mut self.incidents {
+                    feed.result.pop_downtime[p] = feed.result.pop_downtime[p] + (now - since);
+                }
+            }
+        }
+    }
+
+    /// The failure processes' measures at the end `end`.
+    pub(super) fn incidents_finish(&mut self, end: SimTime) -> Option<IncidentResult> {
+        let mut feed = self.incidents.take()?;
+        for (p, pop) in self.pops.iter().enumerate() {
+            if pop.down_count > 0 {
+                feed.result.pop_downtime[p] = feed.result.pop_downtime[p] + (end - pop.down_since.min(end));
+            }
+        }
+        Some(feed.result)
+    }
+}

@@ -1,0 +1,113 @@
+//! Failure processes in the loop (`[[failure]]`): incidents strike as the
+//! scripted faults of their kind, a unit is down while any incident holds
+//! it (the union of their intervals), and the run's PoP downtime, failures,
+//! MTTR and MTBF are those of the incidents it lists, computed here by hand.
+
+use crate::util::{run_scenario, summary_json};
+use serde_json::Value;
+
+fn scenario(seed: u64, failures: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "failures"
+seed = {seed}
+duration = "2d"
+fidelity = "flow"
+[topology]
+pops = ["IAD", "ORD", "DFW", "ATL"]
+[traffic]
+rps = 10_000
+classes = {{ p1 = 1.0 }}
+[pops.default]
+servers = 40
+service = {{ dist = "exponential", mean = "2ms" }}
+[overload]
+tick = "10s"
+[metrics]
+bucket = "1h"
+{failures}
+"#
+    )
+}
+
+/// Per target: the union of its incidents' intervals (start, start + duration), s.
+fn union_by_target(first: &[Value]) -> std::collections::BTreeMap<String, Vec<(f64, f64)>> {
+    let mut by: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+    for i in first {
+        let s = i["start_s"].as_f64().unwrap();
+        let d = i["duration_s"].as_f64().unwrap();
+        by.entry(i["target"].as_str().unwrap().to_string()).or_default().push((s, s + d));
+    }
+    for v in by.values_mut() {
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut merged: Vec<(f64, f64)> = Vec::new();
+        for &(a, b) in v.iter() {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        *v = merged;
+    }
+    by
+}
+
+#[test]
+fn pop_downtime_is_the_union_of_the_incidents_and_mttr_mtbf_follow() {
+    // Two competing processes on ATL make its incidents overlap at times.
+    let failures = r#"
+[[failure]]
+kind = "pop-down"
+pops = "all"
+mtbf = "8h"
+mttr = "30m"
+[[failure]]
+kind = "pop-down"
+pop = "ATL"
+mtbf = "4h"
+ttr = { dist = "lognormal", median = "40m", sigma = 1.0 }
+"#;
+    let mut overlapped = false;
+    for seed in 1..=3 {
+        let j = summary_json(&run_scenario(&scenario(seed, failures)));
+        let inc = &j["incidents"];
+        let first = inc["first"].as_array().unwrap();
+        assert_eq!(inc["count"].as_u64().unwrap() as usize, first.len(), "all listed");
+        assert!(first.len() > 10, "seed {seed}: {} incidents", first.len());
+        let union = union_by_target(first);
+        let down: f64 = union.values().flatten().map(|(a, b)| b - a).sum();
+        let failures: usize = union.values().map(Vec::len).sum();
+        overlapped |= union.values().map(Vec::len).sum::<usize>() < first.len();
+        let got = inc["pop_downtime_minutes"].as_f64().unwrap() * 60.0;
+        assert!((got - down).abs() < 1e-3, "seed {seed}: downtime {got} s against the union's {down} s");
+        assert_eq!(
+            inc["pop_failures"].as_u64().unwrap() as usize,
+            failures,
+            "seed {seed}: one failure per union piece"
+        );
+        let up = 4.0 * 2.0 * 86_400.0 - down;
+        let mttr = inc["mttr_minutes"].as_f64().unwrap();
+        assert!((mttr - down / failures as f64 / 60.0).abs() < 1e-6, "seed {seed}: MTTR {mttr}");
+        let mtbf = inc["mtbf_days"].as_f64().unwrap();
+        assert!((mtbf - up / failures as f64 / 86_400.0).abs() < 1e-9, "seed {seed}: MTBF {mtbf}");
+        let avail = inc["pop_availability"].as_f64().unwrap();
+        assert!((avail - up / (up + down)).abs() < 1e-12);
+        // Requests keep flowing around the struck PoPs: the days' availability is high.
+        for a in inc["availability_by_day"].as_array().unwrap() {
+            assert!(a.as_f64().unwrap() > 0.99, "seed {seed}: {a}");
+        }
+    }
+    assert!(overlapped, "some incidents overlapped, so the union rule was exercised");
+}
+
+#[test]
+fn a_run_without_failure_processes_has_no_incidents_section_and_same_seed_same_bytes() {
+    let j = summary_json(&run_scenario(&scenario(5, "")));
+    assert!(j.get("incidents").is_none());
+    let text = scenario(5, "[[failure]]\nkind = \"pop-down\"\npops = \"all\"\nmtbf = \"6h\"\nmttr = \"10m\"\n");
+    let a = summary_json(&run_scenario(&text));
+    let b = summary_json(&run_scenario(&text));
+    assert_eq!(a, b);
+    assert!(a["incidents"]["count"].as_u64().unwrap() > 0);
+}
