@@ -2,18 +2,7 @@
 //! local time, against the curve computed here from its parameters (not
 //! with `edgesim::workload`), in both fidelities, and its mistakes.
 
-use crate::util::{edgesim_code, prepare_text, simulate, temp_dir, write_scenario};
-
-/// The default-style shape computed by hand: half-cosines from the trough
-/// (multiplier 2 / (1 + ratio)) to the peak (ratio times that), mean 1.
-fn shape(local_h: f64, peak: f64, trough: f64, ratio: f64) -> f64 {
-    let low = 2.0 / (1.0 + ratio);
-    let high = ratio * low;
-    let rise = (peak - trough).rem_euclid(24.0);
-    let since = (local_h - trough).rem_euclid(24.0);
-    let x = if since <= rise { since / rise } else { 1.0 - (since - rise) / (24.0 - rise) };
-    low + (high - low) * (1.0 - (std::f64::consts::PI * x).cos()) / 2.0
-}
+use crate::util::{edgesim_code, prepare_text, shape, simulate, temp_dir, write_scenario};
 
 fn scenario(fidelity: &str, duration: &str, rps: u32, demand: &str) -> String {
     format!(

@@ -5,7 +5,7 @@
 //! parameters; a PoP failure leaves served below offered in its own region
 //! only; the file and chart are written, and the same twice.
 
-use crate::util::{edgesim, prepare_text, read_json, s, simulate, temp_dir, text, write_scenario};
+use crate::util::{edgesim, prepare_text, read_json, s, shape, simulate, temp_dir, text, write_scenario};
 use edgesim::report::charts::render_all;
 use edgesim::world::catalog::Region;
 use std::fs;
@@ -81,17 +81,6 @@ fn the_regions_add_up_to_the_requests_issued_in_both_fidelities() {
         let second: u64 = (0..Region::ALL.len()).map(|k| r.recorder.regions.cell(1, k).issued).sum();
         assert!(first > 0 && (first as f64) < second as f64 * 0.8, "{fidelity}: {first} then {second}");
     }
-}
-
-/// The daily shape computed by hand: half-cosines from the trough
-/// (multiplier 2 / (1 + ratio)) to the peak (ratio times that), mean 1.
-fn shape(local_h: f64, peak: f64, trough: f64, ratio: f64) -> f64 {
-    let low = 2.0 / (1.0 + ratio);
-    let high = ratio * low;
-    let rise = (peak - trough).rem_euclid(24.0);
-    let since = (local_h - trough).rem_euclid(24.0);
-    let x = if since <= rise { since / rise } else { 1.0 - (since - rise) / (24.0 - rise) };
-    low + (high - low) * (1.0 - (std::f64::consts::PI * x).cos()) / 2.0
 }
 
 #[test]

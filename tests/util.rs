@@ -211,3 +211,15 @@ for = "20s"
 "#
     )
 }
+
+/// The default daily demand shape computed by hand (not with
+/// `edgesim::workload`): half-cosines from the trough (multiplier
+/// 2 / (1 + ratio)) to the peak (ratio times that), mean 1; hours local.
+pub fn shape(local_h: f64, peak: f64, trough: f64, ratio: f64) -> f64 {
+    let low = 2.0 / (1.0 + ratio);
+    let high = ratio * low;
+    let rise = (peak - trough).rem_euclid(24.0);
+    let since = (local_h - trough).rem_euclid(24.0);
+    let x = if since <= rise { since / rise } else { 1.0 - (since - rise) / (24.0 - rise) };
+    low + (high - low) * (1.0 - (std::f64::consts::PI * x).cos()) / 2.0
+}

@@ -7,7 +7,7 @@
 //! A flow run adds volumes beside the counts and rounds them in once, at
 //! its end, so that the regions add up to the run's totals exactly.
 
-use super::volume::{SentSpan, VolumeCounts};
+use super::volume::{apportion_slice, SentSpan, VolumeCounts};
 use super::Counts;
 use crate::engine::{SimDuration, SimTime};
 
@@ -106,45 +106,13 @@ impl RegionSeries {
             return;
         }
         let volumes = std::mem::take(&mut self.volumes);
-        let offered = apportion(volumes.iter().map(|v| v.issued), issued);
-        let served = apportion(volumes.iter().map(|v| v.succeeded), succeeded);
+        let offered = apportion_slice(&volumes.iter().map(|v| v.issued).collect::<Vec<_>>(), issued);
+        let served = apportion_slice(&volumes.iter().map(|v| v.succeeded).collect::<Vec<_>>(), succeeded);
         for ((c, o), s) in self.counts.iter_mut().zip(offered).zip(served) {
             c.issued += o;
             c.succeeded += s.min(o);
         }
     }
-}
-
-/// Splits `total` into whole parts as near `weights` (scaled to sum to
-/// `total`) as can be: largest remainders, ties to the first; all to the
-/// first part when the weights are all zero.
-fn apportion(weights: impl Iterator<Item = f64>, total: u64) -> Vec<u64> {
-    let weights: Vec<f64> = weights.map(|w| if w.is_finite() { w.max(0.0) } else { 0.0 }).collect();
-    let sum: f64 = weights.iter().sum();
-    let mut out = vec![0u64; weights.len()];
-    if out.is_empty() || total == 0 {
-        return out;
-    }
-    if sum <= 0.0 {
-        out[0] = total;
-        return out;
-    }
-    let exact: Vec<f64> = weights.iter().map(|w| w / sum * total as f64).collect();
-    for (o, e) in out.iter_mut().zip(&exact) {
-        *o = e.floor() as u64;
-    }
-    let given: u64 = out.iter().sum();
-    let mut left = total.saturating_sub(given);
-    let mut order: Vec<usize> = (0..out.len()).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
-    for i in order {
-        if left == 0 {
-            break;
-        }
-        out[i] += 1;
-        left -= 1;
-    }
-    out
 }
 
 #[cfg(test)]
@@ -176,6 +144,6 @@ mod tests {
         let served: u64 = (0..4).map(|b| s.cell(b, 0).succeeded + s.cell(b, 1).succeeded).sum();
         assert_eq!((offered, served), (16, 10));
         assert_eq!(s.cell(1, 1), Counts { issued: 5, succeeded: 0 });
-        assert_eq!(apportion([0.0, 0.0].into_iter(), 3), vec![3, 0]);
+        assert_eq!(apportion_slice(&[0.0, 0.0], 3), vec![3, 0]);
     }
 }

@@ -273,20 +273,29 @@ impl Recorder {
 /// Splits `total` into whole parts as near `weights` (scaled to sum to
 /// `total`) as can be: largest remainders, ties to the first.
 pub fn apportion<const N: usize>(weights: &[f64; N], total: u64) -> [u64; N] {
-    let sum: f64 = weights.iter().map(|w| w.max(0.0)).sum();
-    let mut out = [0u64; N];
-    if sum <= 0.0 || total == 0 {
-        if total > 0 {
-            out[0] = total;
-        }
+    let parts = apportion_slice(weights, total);
+    std::array::from_fn(|i| parts[i])
+}
+
+/// [`apportion`] over a slice: negative and non-finite weights count as 0;
+/// all to the first part when every weight is 0.
+pub fn apportion_slice(weights: &[f64], total: u64) -> Vec<u64> {
+    let weights: Vec<f64> = weights.iter().map(|&w| if w.is_finite() { w.max(0.0) } else { 0.0 }).collect();
+    let sum: f64 = weights.iter().sum();
+    let mut out = vec![0u64; weights.len()];
+    if out.is_empty() || total == 0 {
         return out;
     }
-    let exact: Vec<f64> = weights.iter().map(|w| w.max(0.0) / sum * total as f64).collect();
+    if sum <= 0.0 {
+        out[0] = total;
+        return out;
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| w / sum * total as f64).collect();
     for (o, e) in out.iter_mut().zip(&exact) {
         *o = e.floor() as u64;
     }
     let mut left = total.saturating_sub(out.iter().sum());
-    let mut order: Vec<usize> = (0..N).collect();
+    let mut order: Vec<usize> = (0..out.len()).collect();
     order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
     for i in order {
         if left == 0 {
