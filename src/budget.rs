@@ -163,12 +163,19 @@ fn memory_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
     ];
     if let Some(o) = &cfg.durable_objects {
         parts.push(("durable objects", o.model.objects as f64 * 256.0));
+        if o.breaker.is_some() {
+            let breaker = std::mem::size_of::<crate::resilience::breaker::Breaker>() as f64;
+            parts.push(("durable object breakers", o.model.objects as f64 * breaker));
+        }
         // Every write's WAL entry waits in the queue for its shipping lag.
         let shipping = o.requests_per_s * o.write_share * long_delay(&o.model.wal_lag, &[]).min(d);
         parts.push(("WAL entries in flight", shipping * bytes_per_queued_event()));
     }
     if let Some(k) = &cfg.kv {
         parts.push(("KV keys", k.model.keys as f64 * k.model.primaries.max(1) as f64 * 48.0));
+        let breaker = std::mem::size_of::<crate::resilience::breaker::Breaker>() as f64;
+        let replicas = k.replicas.max.max(k.replicas.min) as f64;
+        parts.push(("KV breakers and replicas", pops * (3.0 * breaker + replicas * 8.0 + 8.0)));
         // Every write waits for its replication to each other primary: the
         // lag of the model, or of a `kv-replication-lag` fault.
         let fault_lags: Vec<SimDuration> =

@@ -151,7 +151,10 @@ impl Sim<'_> {
         }
         let fault = as_fault(&i, self.world);
         if feed.result.records.len() < MAX_INCIDENT_RECORDS {
-            let target = i.target.label(&self.world.pops.iter().map(|p| p.code.clone()).collect::<Vec<_>>());
+            let target = match i.target {
+                Target::Pop(p) => self.world.pops[p].code.clone(),
+                other => other.label(&[]),
+            };
             feed.result.records.push(IncidentRecord {
                 start: i.start,
                 end: i.end,
