@@ -56,6 +56,11 @@ impl BreakerBank {
         }
     }
 
+    /// Every breaker, caller then target order (none without a configuration).
+    pub fn breakers(&self) -> &[Breaker] {
+        &self.breakers
+    }
+
     /// Calls refused by every breaker together.
     pub fn fail_fast(&self) -> u64 {
         self.breakers.iter().map(|b| b.fail_fast).sum()

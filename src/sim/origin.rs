@@ -8,7 +8,7 @@ use crate::edge::pool::{Admission, ServerPool};
 use crate::engine::rng::{self, Stream};
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::FailReason;
-use crate::resilience::breaker::Breaker;
+use crate::resilience::bank::BreakerBank;
 use crate::resilience::retry::RetryBudget;
 use crate::world::catalog::great_circle_km;
 use crate::world::World;
@@ -57,7 +57,8 @@ pub(super) struct OriginPlane {
     slots: Slots,
     /// One-way latency PoP -> origin, ns.
     hop: Vec<u64>,
-    breakers: Vec<Breaker>,
+    /// One per PoP.
+    breakers: BreakerBank,
     budget: Option<RetryBudget>,
     down: bool,
     extra: SimDuration,
@@ -85,7 +86,7 @@ impl OriginPlane {
             pick: rng::stream(seed, "origin/misses"),
             slots: Slots::default(),
             hop,
-            breakers: cfg.breaker.map_or_else(Vec::new, |b| vec![Breaker::new(b); n]),
+            breakers: BreakerBank::new(cfg.breaker, n, 1),
             budget: cfg.retry.budget.map(|r| RetryBudget::new(r, 10.0)),
             down: false,
             extra: SimDuration::ZERO,
@@ -104,10 +105,14 @@ impl OriginPlane {
     }
 
     pub(super) fn finish(mut self, end: SimTime) -> OriginResult {
-        self.result.breaker_transitions =
-            self.breakers.iter().map(|b| b.transitions.iter().map(|(t, s)| (*t, s.as_str())).collect()).collect();
-        self.result.breaker_open = self.breakers.iter().map(|b| b.time_open(end)).collect();
-        self.result.fail_fast = self.breakers.iter().map(|b| b.fail_fast).sum();
+        self.result.breaker_transitions = self
+            .breakers
+            .breakers()
+            .iter()
+            .map(|b| b.transitions.iter().map(|(t, s)| (*t, s.as_str())).collect())
+            .collect();
+        self.result.breaker_open = self.breakers.breakers().iter().map(|b| b.time_open(end)).collect();
+        self.result.fail_fast = self.breakers.fail_fast();
         self.result
     }
 
@@ -157,7 +162,7 @@ impl Sim<'_> {
                 b.earn();
             }
         }
-        if !o.breakers.is_empty() && !o.breakers[pop as usize].allow(now) {
+        if !o.breakers.allow(pop as usize, 0, now) {
             self.failure(req, pop, FailReason::BreakerOpen);
             return;
         }
@@ -228,9 +233,7 @@ impl Sim<'_> {
             return;
         }
         o.slots.state[slot as usize] = SlotState::Answered;
-        if !o.breakers.is_empty() {
-            o.breakers[pop as usize].record(now, ok);
-        }
+        o.breakers.record(pop as usize, 0, now, ok);
         if ok {
             self.origin_answered(now, pop, req);
         } else {
@@ -265,9 +268,7 @@ impl Sim<'_> {
             _ => o.slots.state[slot as usize] = SlotState::TimedOut,
         }
         o.result.timeouts += 1;
-        if !o.breakers.is_empty() {
-            o.breakers[pop as usize].record(now, false);
-        }
+        o.breakers.record(pop as usize, 0, now, false);
         self.origin_retry(now, pop, attempt, req);
     }
 
