@@ -81,6 +81,16 @@ impl SentSpan {
     }
 }
 
+/// Where a span's successes go whole in the histograms with a time axis
+/// ([`Recorder::series_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesKey {
+    /// The time-series bucket.
+    pub bucket: usize,
+    /// The latency probes whose windows hold the span (bit `i`: probe `i`).
+    pub probes: u64,
+}
+
 /// The volumes beside a [`Recorder`]'s counts.
 #[derive(Debug, Clone, Default)]
 pub(super) struct RecorderVolumes {
@@ -230,6 +240,63 @@ impl Recorder {
             let s = span.share_in(p.from, p.to);
             if s > 0.0 && in_class > 0.0 {
                 atoms.iter().for_each(|(d, m)| p.latency.record_volume(*d + shift, in_class * share * s * m));
+            }
+        }
+    }
+
+    /// Where `span`'s successes go in the histograms with a time axis, if
+    /// they go there whole: the span is measured whole, lies in one bucket
+    /// and in or out of each latency probe's window whole (at most 64
+    /// probes). Successes of one key may then be added up before
+    /// recording ([`Self::latency_series_key_volume`]); `None`: record
+    /// them with [`Self::latency_series_volume`].
+    pub fn series_key(&self, span: SentSpan) -> Option<SeriesKey> {
+        if self.measured_share(span) != 1.0 || self.probes.len() > 64 || self.buckets.is_empty() {
+            return None;
+        }
+        let mut slots = span.slots(SimTime::ZERO, SimDuration(self.bucket_ns));
+        let (first, s) = slots.next()?;
+        let last = self.buckets.len() - 1;
+        let bucket = match slots.last() {
+            None if s == 1.0 => first.min(last),
+            // Past the last bucket everything lands in it.
+            Some((b, _)) if first >= last && b >= last => last,
+            _ => return None,
+        };
+        let mut probes = 0u64;
+        for (i, p) in self.probes.iter().enumerate().filter(|(_, p)| p.records_latency) {
+            match span.share_in(p.from, p.to) {
+                s if s == 1.0 => probes |= 1 << i,
+                s if s == 0.0 => {}
+                _ => return None,
+            }
+        }
+        Some(SeriesKey { bucket, probes })
+    }
+
+    /// `volume` measured successes (by class) of `key` answered by `pop`,
+    /// latencies `atoms` shifted by `shift`: what
+    /// [`Self::latency_series_volume`] records for spans of that key, at once.
+    pub fn latency_series_key_volume(
+        &mut self,
+        key: SeriesKey,
+        pop: u32,
+        volume: [f64; 4],
+        atoms: &Atoms,
+        shift: SimDuration,
+    ) {
+        let v = volume.iter().sum::<f64>();
+        if let Some(bucket) = self.buckets.get_mut(key.bucket) {
+            let h = bucket.latency.get_or_insert_with(|| LatencyHistogram::new(2));
+            atoms.iter().for_each(|(d, m)| h.record_volume(*d + shift, v * m));
+        }
+        for (i, p) in self.probes.iter_mut().enumerate() {
+            if key.probes & (1 << i) == 0 || !p.records_latency || p.pop.is_some_and(|q| q != pop) {
+                continue;
+            }
+            let in_class = p.class.map_or(v, |c| volume[c as usize]);
+            if in_class > 0.0 {
+                atoms.iter().for_each(|(d, m)| p.latency.record_volume(*d + shift, in_class * m));
             }
         }
     }
