@@ -203,7 +203,14 @@ impl Station {
             return None;
         }
         let c = erlang_c(self.servers, lambda / self.service_rate_per_s).unwrap_or(1.0);
-        (c * rho.powf(f64::from(k)) < 1e-12).then_some(c)
+        let k = f64::from(k);
+        // Far from the threshold the logarithms decide (a power that
+        // underflows is slow); near it the power, as exact as before.
+        match k * rho.ln() - (1e-12 / c).ln() {
+            m if m < -1.0 => Some(c),
+            m if m > 1.0 => None,
+            _ => (c * rho.powf(k) < 1e-12).then_some(c),
+        }
     }
 
     /// M/G/c, stable: Erlang C, with the Allen-Cunneen factor.
