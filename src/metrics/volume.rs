@@ -265,10 +265,11 @@ impl Recorder {
         };
         let mut probes = 0u64;
         for (i, p) in self.probes.iter().enumerate().filter(|(_, p)| p.records_latency) {
-            match span.share_in(p.from, p.to) {
-                s if s == 1.0 => probes |= 1 << i,
-                s if s == 0.0 => {}
-                _ => return None,
+            let s = span.share_in(p.from, p.to);
+            if s == 1.0 {
+                probes |= 1 << i;
+            } else if s != 0.0 {
+                return None;
             }
         }
         Some(SeriesKey { bucket, probes })
