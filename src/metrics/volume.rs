@@ -452,6 +452,44 @@ mod tests {
     }
 
     #[test]
+    fn a_key_records_what_the_spans_would_and_refuses_a_straddling_one() {
+        let probe = || super::super::Probe::new(SimTime(3_000_000_000), SimTime(5_000_000_000), None, Some(1));
+        let new = || {
+            Recorder::new(
+                2,
+                SimDuration::from_secs(10),
+                SimTime(1_000_000_000),
+                SimDuration::from_secs(2),
+                vec![probe()],
+            )
+        };
+        let atoms = [(SimDuration::from_millis(3), 0.5), (SimDuration::from_millis(40), 0.5)];
+        let shift = SimDuration::from_millis(20);
+        let (mut direct, mut keyed) = (new(), new());
+        // Two spans in bucket 1 ([2 s, 4 s)) and in the probe's window.
+        let spans = [span(3_000, 3_500), span(3_500, 4_000)];
+        let key = keyed.series_key(spans[0]);
+        assert_eq!(key, Some(SeriesKey { bucket: 1, probes: 1 }));
+        assert_eq!(keyed.series_key(spans[1]), key);
+        let volume = [0.0, 300.0, 100.0, 0.0];
+        for s in spans {
+            direct.latency_series_volume(s, 0, volume, &atoms, shift);
+        }
+        if let Some(k) = key {
+            keyed.latency_series_key_volume(k, 0, volume.map(|v| 2.0 * v), &atoms, shift);
+        }
+        let hist = |r: &Recorder| r.buckets[1].latency.as_ref().map(|h| (h.count(), h.quantile_ms(0.9), h.mean_ms()));
+        assert_eq!(hist(&keyed), hist(&direct));
+        assert_eq!(hist(&keyed).map(|h| h.0), Some(800));
+        assert_eq!(keyed.probes[0].latency.count(), 600);
+        assert_eq!(keyed.probes[0].latency.mean_ms(), direct.probes[0].latency.mean_ms());
+        // Across a bucket's end, a probe's end or the warm-up's: recorded at once.
+        for straddling in [span(3_500, 4_500), span(4_500, 5_500), span(500, 1_500)] {
+            assert_eq!(keyed.series_key(straddling), None, "{straddling:?}");
+        }
+    }
+
+    #[test]
     fn recorder_volumes_settle_into_consistent_counts() {
         let mut r =
             Recorder::new(2, SimDuration::from_secs(10), SimTime(1_000_000_000), SimDuration::from_secs(1), vec![]);
