@@ -110,7 +110,9 @@ fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
         ("retries after faults", per_request * fault_attempts(p, rps) * 4.0),
         // Under a demand curve, send events come at the peak rate and are thinned.
         ("thinned sends", per_request * rps * d * (demand_peak(p) - 1.0)),
-        ("health probes", pops * per_tick(cfg.health.interval)),
+        // One round per interval; it probes only PoPs that may miss (those
+        // of a fault, from its start until they answer again after it).
+        ("health probes", per_tick(cfg.health.interval) + probed_in_faults(p, d)),
         ("control ticks", per_tick(cfg.tick)),
         ("route changes", p.faults.iter().map(|f| 2.0 * f.pops.len() as f64 * (networks + 1.0)).sum::<f64>() + 2.0),
         // A flow run integrates every network and resolves every PoP each
@@ -134,6 +136,20 @@ fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
         parts.push(("deployments", per_s * d));
     }
     parts
+}
+
+/// Probes of PoPs under faults: each fault's PoPs from its start until
+/// they are declared up again after its end (`successes` answers more).
+fn probed_in_faults(p: &Prepared, d: f64) -> f64 {
+    let health = &p.config.health;
+    let interval = secs(health.interval);
+    if interval <= 0.0 {
+        return 0.0;
+    }
+    let recovery = f64::from(health.successes + 1) * interval;
+    let until = |f: &crate::edge::faults::Fault| f.end.map_or(d, |e| (e.as_secs_f64() + recovery).min(d));
+    let probes = |f: &crate::edge::faults::Fault| (until(f) - f.at.as_secs_f64()).max(0.0) / interval;
+    p.faults.iter().map(|f| f.pops.len() as f64 * probes(f)).sum()
 }
 
 fn memory_parts(p: &Prepared) -> Vec<(&'static str, f64)> {

@@ -81,6 +81,16 @@ impl SentSpan {
     }
 }
 
+/// Where a span's successes go whole in the histograms with a time axis
+/// ([`Recorder::series_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeriesKey {
+    /// The time-series bucket.
+    pub bucket: usize,
+    /// The latency probes whose windows hold the span (bit `i`: probe `i`).
+    pub probes: u64,
+}
+
 /// The volumes beside a [`Recorder`]'s counts.
 #[derive(Debug, Clone, Default)]
 pub(super) struct RecorderVolumes {
@@ -230,6 +240,64 @@ impl Recorder {
             let s = span.share_in(p.from, p.to);
             if s > 0.0 && in_class > 0.0 {
                 atoms.iter().for_each(|(d, m)| p.latency.record_volume(*d + shift, in_class * share * s * m));
+            }
+        }
+    }
+
+    /// Where `span`'s successes go in the histograms with a time axis, if
+    /// they go there whole: the span is measured whole, lies in one bucket
+    /// and in or out of each latency probe's window whole (at most 64
+    /// probes). Successes of one key may then be added up before
+    /// recording ([`Self::latency_series_key_volume`]); `None`: record
+    /// them with [`Self::latency_series_volume`].
+    pub fn series_key(&self, span: SentSpan) -> Option<SeriesKey> {
+        if self.measured_share(span) != 1.0 || self.probes.len() > 64 || self.buckets.is_empty() {
+            return None;
+        }
+        let mut slots = span.slots(SimTime::ZERO, SimDuration(self.bucket_ns));
+        let (first, s) = slots.next()?;
+        let last = self.buckets.len() - 1;
+        let bucket = match slots.last() {
+            None if s == 1.0 => first.min(last),
+            // Past the last bucket everything lands in it.
+            Some((b, _)) if first >= last && b >= last => last,
+            _ => return None,
+        };
+        let mut probes = 0u64;
+        for (i, p) in self.probes.iter().enumerate().filter(|(_, p)| p.records_latency) {
+            let s = span.share_in(p.from, p.to);
+            if s == 1.0 {
+                probes |= 1 << i;
+            } else if s != 0.0 {
+                return None;
+            }
+        }
+        Some(SeriesKey { bucket, probes })
+    }
+
+    /// `volume` measured successes (by class) of `key` answered by `pop`,
+    /// latencies `atoms` shifted by `shift`: what
+    /// [`Self::latency_series_volume`] records for spans of that key, at once.
+    pub fn latency_series_key_volume(
+        &mut self,
+        key: SeriesKey,
+        pop: u32,
+        volume: [f64; 4],
+        atoms: &Atoms,
+        shift: SimDuration,
+    ) {
+        let v = volume.iter().sum::<f64>();
+        if let Some(bucket) = self.buckets.get_mut(key.bucket) {
+            let h = bucket.latency.get_or_insert_with(|| LatencyHistogram::new(2));
+            atoms.iter().for_each(|(d, m)| h.record_volume(*d + shift, v * m));
+        }
+        for (i, p) in self.probes.iter_mut().enumerate() {
+            if key.probes & (1 << i) == 0 || !p.records_latency || p.pop.is_some_and(|q| q != pop) {
+                continue;
+            }
+            let in_class = p.class.map_or(v, |c| volume[c as usize]);
+            if in_class > 0.0 {
+                atoms.iter().for_each(|(d, m)| p.latency.record_volume(*d + shift, in_class * m));
             }
         }
     }
@@ -390,6 +458,44 @@ mod tests {
         assert_eq!(apportion(&[0.0, 0.0], 3), [3, 0]);
         let w = [0.1, 5.55, 3.35, 1e-9];
         assert_eq!(apportion(&w, 900).iter().sum::<u64>(), 900);
+    }
+
+    #[test]
+    fn a_key_records_what_the_spans_would_and_refuses_a_straddling_one() {
+        let probe = || super::super::Probe::new(SimTime(3_000_000_000), SimTime(5_000_000_000), None, Some(1));
+        let new = || {
+            Recorder::new(
+                2,
+                SimDuration::from_secs(10),
+                SimTime(1_000_000_000),
+                SimDuration::from_secs(2),
+                vec![probe()],
+            )
+        };
+        let atoms = [(SimDuration::from_millis(3), 0.5), (SimDuration::from_millis(40), 0.5)];
+        let shift = SimDuration::from_millis(20);
+        let (mut direct, mut keyed) = (new(), new());
+        // Two spans in bucket 1 ([2 s, 4 s)) and in the probe's window.
+        let spans = [span(3_000, 3_500), span(3_500, 4_000)];
+        let key = keyed.series_key(spans[0]);
+        assert_eq!(key, Some(SeriesKey { bucket: 1, probes: 1 }));
+        assert_eq!(keyed.series_key(spans[1]), key);
+        let volume = [0.0, 300.0, 100.0, 0.0];
+        for s in spans {
+            direct.latency_series_volume(s, 0, volume, &atoms, shift);
+        }
+        if let Some(k) = key {
+            keyed.latency_series_key_volume(k, 0, volume.map(|v| 2.0 * v), &atoms, shift);
+        }
+        let hist = |r: &Recorder| r.buckets[1].latency.as_ref().map(|h| (h.count(), h.quantile_ms(0.9), h.mean_ms()));
+        assert_eq!(hist(&keyed), hist(&direct));
+        assert_eq!(hist(&keyed).map(|h| h.0), Some(800));
+        assert_eq!(keyed.probes[0].latency.count(), 600);
+        assert_eq!(keyed.probes[0].latency.mean_ms(), direct.probes[0].latency.mean_ms());
+        // Across a bucket's end, a probe's end or the warm-up's: recorded at once.
+        for straddling in [span(3_500, 4_500), span(4_500, 5_500), span(500, 1_500)] {
+            assert_eq!(keyed.series_key(straddling), None, "{straddling:?}");
+        }
     }
 
     #[test]

@@ -115,16 +115,26 @@ impl Scenario {
         self.spec.scenario.duration.get_ref().sim()
     }
 
+    /// The `metrics.bucket` set, when [`Self::bucket`] widened it.
+    pub fn bucket_widened_from(&self) -> Option<SimDuration> {
+        let set = self.spec.metrics.bucket.as_ref()?.get_ref().sim();
+        (self.bucket() != set).then_some(set)
+    }
+
     /// Leading time excluded from measures.
     pub fn warmup(&self) -> SimDuration {
         self.spec.scenario.warmup.get_ref().sim()
     }
 
-    /// Width of a time-series bucket: as set, or the smallest of 1s, 10s, 1m,
-    /// 10m, 1h that keeps the run within 3,600 buckets.
+    /// Width of a time-series bucket: as set (widened to the smallest whole
+    /// multiple that keeps the run within 10,000 buckets, so that the
+    /// series stays bounded whatever the horizon), or the smallest of 1s, 10s, 1m, 10m,
+    /// 1h that keeps the run within 3,600 buckets.
     pub fn bucket(&self) -> SimDuration {
         if let Some(b) = &self.spec.metrics.bucket {
-            return b.get_ref().sim();
+            let w = b.get_ref().sim().as_nanos().max(1);
+            let n = self.duration().as_nanos().div_ceil(w);
+            return SimDuration(w * n.div_ceil(validate::MAX_SERIES_BUCKETS).max(1));
         }
         let d = self.duration().as_nanos();
         [1u64, 10, 60, 600, 3600]
@@ -142,5 +152,31 @@ pub fn duration_dist(spec: &DistSpec) -> DurationDist {
         DistSpec::Lognormal { p50, p99 } => DurationDist::lognormal_from_p50_p99(p50.sim(), p99.sim()),
         DistSpec::Constant { value } => DurationDist::Constant { ns: value.as_nanos() },
         DistSpec::Uniform { min, max } => DurationDist::Uniform { min_ns: min.as_nanos(), max_ns: max.as_nanos() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(duration: &str, bucket: &str) -> Scenario {
+        let text = format!(
+            "[scenario]\nname = \"b\"\nseed = 1\nduration = \"{duration}\"\n[topology]\ncatalog = \"builtin\"\n\
+             [traffic]\nrps = 10\nclasses = {{ p1 = 1.0 }}\n[metrics]\nbucket = \"{bucket}\"\n"
+        );
+        parse("b.toml", &text, PathBuf::new()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_bucket_set_is_widened_to_a_whole_multiple_past_the_cap() {
+        let kept = scenario("365d", "1h");
+        assert_eq!(kept.bucket(), SimDuration::from_secs(3_600));
+        assert_eq!(kept.bucket_widened_from(), None);
+        // 365 d of 10 min is 52,560 buckets: 6 x 10 min gives 8,760.
+        let widened = scenario("365d", "10m");
+        assert_eq!(widened.bucket(), SimDuration::from_secs(3_600));
+        assert_eq!(widened.bucket_widened_from(), Some(SimDuration::from_secs(600)));
+        let n = widened.duration().as_nanos().div_ceil(widened.bucket().as_nanos());
+        assert!(n <= validate::MAX_SERIES_BUCKETS, "{n}");
     }
 }

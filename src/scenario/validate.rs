@@ -13,6 +13,9 @@ use toml::Spanned;
 pub(crate) const MAX_DEFAULT_BUCKETS: u64 = 3_600;
 /// Most time-series buckets an explicit `metrics.bucket` may give.
 pub(crate) const MAX_BUCKETS: u64 = 1_000_000;
+/// Most time-series buckets a run keeps: a `metrics.bucket` that gives more
+/// is widened to a whole multiple (a year of hours fits).
+pub(crate) const MAX_SERIES_BUCKETS: u64 = 10_000;
 /// Tolerance on class shares summing to 1.
 pub(crate) const SHARE_SUM_TOLERANCE: f64 = 1e-6;
 /// Most servers one PoP may have.

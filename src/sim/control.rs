@@ -14,16 +14,36 @@ use crate::engine::SimTime;
 use crate::scenario::schema::FaultKind;
 
 impl Sim<'_> {
-    pub(super) fn probe(&mut self, now: SimTime, pop: u32) {
+    /// The health checker's round: probes each PoP it watches, in index
+    /// order. One that answers and is declared up leaves the round: more
+    /// answers would change nothing until it fails ([`Self::watch`]).
+    pub(super) fn probes(&mut self, now: SimTime) {
+        let mut watched = std::mem::take(&mut self.watched);
+        watched.retain(|&pop| self.probe(now, pop));
+        std::mem::swap(&mut self.watched, &mut watched);
+        watched.into_iter().for_each(|p| self.watch(p as usize));
+        let next = now + self.cfg.health.interval;
+        if next < self.end {
+            self.queue.schedule_at(next, Event::Probes);
+        }
+    }
+
+    /// Probes PoP `pop`; false if it answered and is declared up.
+    fn probe(&mut self, now: SimTime, pop: u32) -> bool {
         let p = &self.pops[pop as usize];
         if p.alive && !p.probes_fail {
             self.health_result(now, pop, true);
+            self.pops[pop as usize].health.is_down()
         } else {
             self.queue.schedule_at(now + self.cfg.health.timeout, Event::ProbeMiss { pop });
+            true
         }
-        let next = now + self.cfg.health.interval;
-        if next < self.end {
-            self.queue.schedule_at(next, Event::Probe { pop });
+    }
+
+    /// PoP `p` may miss its probes from now: the next round probes it.
+    fn watch(&mut self, p: usize) {
+        if let Err(i) = self.watched.binary_search(&(p as u32)) {
+            self.watched.insert(i, p as u32);
         }
     }
 
@@ -156,7 +176,10 @@ impl Sim<'_> {
                 self.pops[p].degraded = Some(capacity);
                 self.apply_servers(now, p);
             }
-            FaultKind::HealthCheckFlap => self.pops[p].probes_fail = true,
+            FaultKind::HealthCheckFlap => {
+                self.pops[p].probes_fail = true;
+                self.watch(p);
+            }
             _ => {}
         }
     }
@@ -166,6 +189,8 @@ impl Sim<'_> {
         let pop = &mut self.pops[p];
         pop.alive = false;
         pop.incarnation = pop.incarnation.wrapping_add(1);
+        self.watch(p);
+        let pop = &mut self.pops[p];
         for r in pop.pool.drain_queue(now.as_nanos()) {
             let slot = &mut self.slots.state[r.slot as usize];
             *slot = match *slot {

@@ -65,11 +65,8 @@ pub enum Event {
         /// The request.
         req: Request,
     },
-    /// The health checker probes PoP `pop`.
-    Probe {
-        /// PoP index.
-        pop: u32,
-    },
+    /// The health checker probes the PoPs it watches.
+    Probes,
     /// A probe of PoP `pop` went unanswered.
     ProbeMiss {
         /// PoP index.

@@ -183,6 +183,9 @@ struct Sim<'a> {
     active_faults: u32,
     /// Time of the health checker's first probe.
     health_phase: SimDuration,
+    /// The PoPs the health checker's rounds probe, in index order: all but
+    /// those that answered and are declared up (until they fail).
+    watched: Vec<u32>,
     faults: Vec<FaultRecord>,
     /// Catchment snapshots around faults.
     catchments: Vec<result::Catchment>,
@@ -381,6 +384,7 @@ impl<'a> Sim<'a> {
             settled: vec![0; networks],
             active_faults: 0,
             health_phase: cfg.health.resolve_phase(&mut rng::stream(inputs.seed, "health/phase")),
+            watched: (0..npops as u32).collect(),
             faults: inputs.faults.iter().map(|f| FaultRecord::new(f.at, end)).collect(),
             catchments: Vec::new(),
             recorder,
@@ -434,9 +438,7 @@ impl<'a> Sim<'a> {
         }
         let phase = SimTime::ZERO + self.health_phase;
         if phase < self.end {
-            for pop in 0..self.pops.len() {
-                self.queue.schedule_at(phase, Event::Probe { pop: pop as u32 });
-            }
+            self.queue.schedule_at(phase, Event::Probes);
         }
         let tick = SimTime::ZERO + self.cfg.tick;
         if tick < self.end {
@@ -455,7 +457,7 @@ impl<'a> Sim<'a> {
             Event::Arrive { pop, req } => self.arrive(now, pop, req),
             Event::Depart { pop, server, incarnation, req } => self.depart(now, pop, server, incarnation, req),
             Event::Timeout { req } => self.timeout(now, req),
-            Event::Probe { pop } => self.probe(now, pop),
+            Event::Probes => self.probes(now),
             Event::ProbeMiss { pop } => self.health_result(now, pop, false),
             Event::RouteChange { pop, withdraw } => self.route_change(now, pop, withdraw),
             Event::Learn { net, pop, epoch } => self.learn(now, net, pop, epoch),

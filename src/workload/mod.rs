@@ -155,6 +155,10 @@ impl Demand {
     }
 
     fn growth(&self, t_s: f64) -> f64 {
+        // No growth: 1 exactly, as `1^x` is, without the power.
+        if self.growth_per_year == 0.0 {
+            return 1.0;
+        }
         (1.0 + self.growth_per_year).powf(t_s / YEAR_S)
     }
 

@@ -180,35 +180,50 @@ impl Station {
         let lambda = finite_non_negative(offered_per_s, StationError::OfferedRate)?;
         let capacity = self.capacity_per_s();
         Ok(match self.queue_limit {
-            Some(k) if self.limit_negligible(lambda, k) => self.unlimited(lambda),
-            Some(k) if k <= MAX_LIMITED_STATES => self.limited(lambda, k),
-            // A limit too long to solve state by state that binds: past
-            // capacity it fills (the fluid backlog's regime).
-            Some(_) | None if lambda >= capacity => self.overloaded(lambda),
-            Some(k) => self.limited(lambda, k.min(MAX_LIMITED_STATES)),
+            Some(k) => match self.negligible_limit(lambda, k) {
+                Some(prob_wait) => self.unlimited_with(lambda, prob_wait),
+                None if k <= MAX_LIMITED_STATES => self.limited(lambda, k),
+                // A limit too long to solve state by state that binds: past
+                // capacity it fills (the fluid backlog's regime).
+                None if lambda >= capacity => self.overloaded(lambda),
+                None => self.limited(lambda, k.min(MAX_LIMITED_STATES)),
+            },
+            None if lambda >= capacity => self.overloaded(lambda),
             None => self.unlimited(lambda),
         })
     }
 
-    /// True when a queue limit of `k` changes nothing that matters: the
+    /// When a queue limit of `k` changes nothing that matters (the
     /// unlimited queue is stable and finds `k` or more waiting with
-    /// probability `C rho^k` below 1e-12.
-    fn limit_negligible(&self, lambda: f64, k: u32) -> bool {
+    /// probability `C rho^k` below 1e-12): the probability of waiting `C`
+    /// (Erlang C, computed once for both).
+    fn negligible_limit(&self, lambda: f64, k: u32) -> Option<f64> {
         let rho = lambda / self.capacity_per_s();
         if rho >= 1.0 {
-            return false;
+            return None;
         }
         let c = erlang_c(self.servers, lambda / self.service_rate_per_s).unwrap_or(1.0);
-        c * rho.powf(f64::from(k)) < 1e-12
+        let k = f64::from(k);
+        // Far from the threshold the logarithms decide (a power that
+        // underflows is slow); near it the power, as exact as before.
+        match k * rho.ln() - (1e-12 / c).ln() {
+            m if m < -1.0 => Some(c),
+            m if m > 1.0 => None,
+            _ => (c * rho.powf(k) < 1e-12).then_some(c),
+        }
     }
 
     /// M/G/c, stable: Erlang C, with the Allen-Cunneen factor.
     fn unlimited(&self, lambda: f64) -> Steady {
-        let mu = self.service_rate_per_s;
-        let a = lambda / mu;
         // `lambda < c mu` was checked by the caller, so `rho < 1` unless
         // rounding says otherwise; then the limit `C -> 1` holds.
-        let prob_wait = erlang_c(self.servers, a).unwrap_or(1.0);
+        self.unlimited_with(lambda, erlang_c(self.servers, lambda / self.service_rate_per_s).unwrap_or(1.0))
+    }
+
+    /// [`Self::unlimited`] given its probability of waiting.
+    fn unlimited_with(&self, lambda: f64, prob_wait: f64) -> Steady {
+        let mu = self.service_rate_per_s;
+        let a = lambda / mu;
         let spare_per_s = self.capacity_per_s() - lambda;
         let factor = self.wait_factor();
         let mean_wait_s = prob_wait / spare_per_s * factor;

@@ -397,6 +397,7 @@ pub fn build(
         sim_duration_s: s.duration().as_secs_f64(),
         warmup_s: s.warmup().as_secs_f64(),
         bucket_s,
+        bucket_widened_from_s: s.bucket_widened_from().map(|b| b.as_secs_f64()),
         events_handled: r.events_handled,
         trace_hash: r.trace_hash.clone(),
         requests: Requests {

@@ -51,6 +51,10 @@ pub struct Summary {
     pub warmup_s: f64,
     /// Time-series bucket width, s.
     pub bucket_s: f64,
+    /// The `metrics.bucket` set, s, when it was widened to `bucket_s` to
+    /// keep the series within 10,000 buckets (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_widened_from_s: Option<f64>,
     /// Events handled.
     pub events_handled: u64,
     /// Hash of the handled-event stream.

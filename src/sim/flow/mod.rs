@@ -133,6 +133,10 @@ struct PopFlow {
     /// (network delay and retries) and class: recorded into the run's
     /// latency histograms when it changes, or at the end.
     deferred: Vec<(SimDuration, [f64; 4])>,
+    /// Successes since the state changed or the time-series bucket began,
+    /// by where they go in the series, latency shift and class: recorded
+    /// into the series when either changes, or at the end.
+    series: Vec<(crate::metrics::volume::SeriesKey, SimDuration, [f64; 4])>,
     service_rate_per_s: f64,
     service_scv: f64,
     /// The service and the jitter both ways: the latency past the network
@@ -212,6 +216,7 @@ impl FlowPlane {
                 waiting: 0.0,
                 state: None,
                 deferred: Vec::new(),
+                series: Vec::new(),
                 service_rate_per_s: 1e9 / c.service.mean_ns().max(1.0),
                 service_scv: c.service.scv(),
                 base: Atoms::service(&c.service).plus(&jitter),

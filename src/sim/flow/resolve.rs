@@ -9,19 +9,38 @@
 //! A stable state is kept while the offered rate holds (to 1e-9), so a
 //! steady PoP solves its queue once; its latency atoms are remade only when
 //! the wait's law moves (the probability of waiting by 0.01, the mean wait
-//! by 2% or 10 us). Its successes' latencies go to the time-series
-//! histograms at once, to the run's when the atoms change (or at the end).
+//! by 2% or 10 us). Its successes' latencies are added up by network delay
+//! and recorded when the atoms change (or at the end): into the run's
+//! histograms, and into a time-series bucket's (and the expectations'
+//! windows) also when the bucket ends; a span that straddles a bucket or a
+//! window is recorded at once.
 
 use super::latency::{Atoms, Tail};
 use super::{FlowPlane, Piece, StationKey};
 use crate::edge::station::Station;
 use crate::engine::{SimDuration, SimTime};
-use crate::metrics::volume::SentSpan;
+use crate::metrics::volume::{SentSpan, SeriesKey};
 use crate::metrics::FailReason;
 use crate::sim::Sim;
 
 /// Latency shifts a PoP defers at most before recording them.
 const MAX_DEFERRED: usize = 32;
+
+/// Latency shifts a PoP defers at most for the time series.
+const MAX_SERIES: usize = 128;
+
+/// Records a PoP's successes deferred for the time series (`p`: the PoP,
+/// `durations`: its latency since they were deferred).
+fn flush_series(
+    recorder: &mut crate::metrics::Recorder,
+    p: usize,
+    series: &mut Vec<(SeriesKey, SimDuration, [f64; 4])>,
+    durations: &[(SimDuration, f64)],
+) {
+    for (key, shift, volume) in series.drain(..) {
+        recorder.latency_series_key_volume(key, p as u32, volume, durations, shift);
+    }
+}
 
 /// A PoP's queueing state, per second, and the latency it gives.
 #[derive(Debug, Clone)]
@@ -147,7 +166,19 @@ impl Sim<'_> {
         let pf = &mut plane.pops[p];
         let Some(state) = pf.state.as_ref() else { return };
         for g in groups {
-            self.recorder.latency_series_volume(g.sent, p as u32, g.volume, &state.durations, g.shift);
+            match self.recorder.series_key(g.sent) {
+                Some(key) => {
+                    // A new bucket: the last one's successes are recorded first.
+                    if pf.series.first().is_some_and(|(k, _, _)| k.bucket != key.bucket) {
+                        flush_series(&mut self.recorder, p, &mut pf.series, &state.durations);
+                    }
+                    match pf.series.iter_mut().find(|(k, shift, _)| *k == key && *shift == g.shift) {
+                        Some((_, _, v)) => (0..4).for_each(|c| v[c] += g.volume[c]),
+                        None => pf.series.push((key, g.shift, g.volume)),
+                    }
+                }
+                None => self.recorder.latency_series_volume(g.sent, p as u32, g.volume, &state.durations, g.shift),
+            }
             let total: f64 = g.volume.iter().sum();
             let mut mask = g.mask;
             while mask != 0 {
@@ -163,7 +194,8 @@ impl Sim<'_> {
             }
         }
         // Retries give many shifts: record them now rather than search long lists.
-        if plane.pops[p].deferred.len() > MAX_DEFERRED {
+        let pf = &plane.pops[p];
+        if pf.deferred.len() > MAX_DEFERRED || pf.series.len() > MAX_SERIES {
             self.flush_latency(plane, p);
         }
     }
@@ -172,6 +204,7 @@ impl Sim<'_> {
     pub(super) fn flush_latency(&mut self, plane: &mut FlowPlane, p: usize) {
         let pf = &mut plane.pops[p];
         let Some(state) = pf.state.as_ref() else { return };
+        flush_series(&mut self.recorder, p, &mut pf.series, &state.durations);
         for (shift, volume) in pf.deferred.drain(..) {
             for (class, v) in volume.iter().enumerate() {
                 self.recorder.latency_totals_volume(p as u32, class as u8, *v, &state.durations, shift);
