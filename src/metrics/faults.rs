@@ -25,6 +25,9 @@ pub const RTO_THRESHOLD: f64 = 0.99;
 pub const RTO_HOLD: SimDuration = SimDuration::from_secs(10);
 /// Width of the buckets the RTO is measured on.
 pub const RTO_BUCKET: SimDuration = SimDuration::from_secs(1);
+/// How long after an incident's start its RTO is looked for: an incident
+/// whose traffic is not back by then counts as not recovered.
+pub const INCIDENT_RTO_WINDOW: SimDuration = SimDuration::from_secs(30 * 60);
 /// How far before a fault "latency before" looks.
 pub const BEFORE_WINDOW: SimDuration = SimDuration::from_secs(60);
 

@@ -42,6 +42,19 @@ pub struct IncidentRecord {
     pub process: u32,
     /// The unit was already down when it started (it added no outage).
     pub already_down: bool,
+    /// Its recovery time as DESIGN.md defines a fault's (the traffic of
+    /// the PoPs' catchment at the start back at 99% success for 10 s), if
+    /// measured: PoP and region incidents only, within
+    /// [`crate::metrics::faults::INCIDENT_RTO_WINDOW`] of the start, and
+    /// while a fault slot was free.
+    pub rto: Option<SimDuration>,
+    /// Whether the RTO was measured (false: no catchment to measure, or
+    /// no free fault slot); measured and `rto == None` means not recovered
+    /// within the window.
+    pub rto_measured: bool,
+    /// Requests of that traffic sent while it lasted that failed (0 when
+    /// not measured).
+    pub requests_lost: u64,
 }
 
 /// What the failure processes did in a run.
@@ -163,6 +176,9 @@ impl Sim<'_> {
                 cause: i.cause,
                 process: i.process,
                 already_down: i.already_down,
+                rto: None,
+                rto_measured: false,
+                requests_lost: 0,
             });
         } else {
             feed.result.unlisted += 1;

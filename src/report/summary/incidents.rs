@@ -50,6 +50,14 @@ pub struct IncidentEntry {
     pub duration_s: f64,
     /// The fault kind it behaved as.
     pub kind: String,
+    /// Requests of its catchment's traffic that failed while it lasted
+    /// (null when not measured).
+    pub requests_lost: Option<u64>,
+    /// Its RTO, s (null when not measured or not recovered within 30 min;
+    /// see `rto_measured`).
+    pub rto_s: Option<f64>,
+    /// Whether its RTO was measured (PoP and region incidents).
+    pub rto_measured: bool,
     /// Its start, s since the start of the run.
     pub start_s: f64,
     /// What failed: a PoP code, a state region, `origin`, `control-plane`.
@@ -83,6 +91,9 @@ pub(super) fn incidents_summary(r: &RunResult) -> Option<IncidentsSummary> {
                 cause: i.cause.as_str().to_string(),
                 duration_s: clip(i),
                 kind: i.kind.as_str().to_string(),
+                requests_lost: i.rto_measured.then_some(i.requests_lost),
+                rto_s: i.rto.map(|d| d.as_secs_f64()),
+                rto_measured: i.rto_measured,
                 start_s: i.start.as_secs_f64(),
                 target: i.target.clone(),
             })
