@@ -226,6 +226,34 @@ fn flow_agrees_with_request_level_with_state_planes_and_steady_traffic() {
     }
 }
 
+/// A dead PoP's clients time out and retry into it again until its route
+/// moves; the flow level must play those retries at their own time, not at
+/// the next control period (with 60 s periods it once retried every
+/// request after the move and lost none: availability 1.0). pop-failure
+/// with 1 s and 60 s control periods: the fault's lost requests agree with
+/// each other exactly and with the request level within 5%, its RTO within
+/// 1 s.
+#[test]
+fn a_dead_pops_retries_fail_at_flow_level_whatever_the_control_period() {
+    let text = std::fs::read_to_string(scenario_path("pop-failure.toml")).expect("shipped");
+    assert!(!text.contains("[overload]"), "the test adds its own control period");
+    let dir = temp_dir("flow-tick");
+    let lost = |fidelity, tick: &str| {
+        let path = dir.join(format!("pf-{tick}.toml"));
+        std::fs::write(&path, format!("{text}\n[overload]\ntick = \"{tick}\"\n")).expect("writable");
+        let out = run_as(&path, fidelity, None).summary;
+        let f = &out.faults[0];
+        (f.requests_lost, f.rto_s.expect("recovers"))
+    };
+    let (req, req_rto) = lost(Fidelity::Request, "1s");
+    assert!(req > 1_000, "the request level loses requests: {req}");
+    for tick in ["1s", "60s"] {
+        let (flow, rto) = lost(Fidelity::Flow, tick);
+        assert!(rel(flow as f64, req as f64) <= 0.05, "tick {tick}: lost {flow} (flow) vs {req} (request)");
+        assert!((rto - req_rto).abs() <= 1.0, "tick {tick}: RTO {rto} vs {req_rto}");
+    }
+}
+
 /// Where shedding hangs on a CPU threshold crossed by noise, one seed
 /// cannot agree: each fidelity is random there (the flow level through the
 /// sampling noise of the CPU its control loop reads), and a small bias in

@@ -16,6 +16,7 @@ pub mod regions;
 pub mod schema;
 pub mod units;
 mod validate;
+pub(crate) use validate::MAX_FAULTS;
 
 pub use error::{ScenarioError, Source};
 pub use schema::ScenarioSpec;

@@ -102,7 +102,7 @@ impl Sim<'_> {
 
     /// Faults that last and whose catchment network `net` was in when they
     /// struck, for which it has not moved yet.
-    fn pending_moves(&self, net: usize) -> u32 {
+    pub(super) fn pending_moves(&self, net: usize) -> u32 {
         self.active_faults & !self.settled[net]
     }
 
@@ -134,7 +134,11 @@ impl Sim<'_> {
 
     /// PoP `pop` serves and is not struck by fault `f`.
     fn live_for(&self, f: usize, pop: usize) -> bool {
-        self.pops[pop].alive && !self.fault_plan[f].pops.contains(&pop)
+        let struck = match self.fault_plan.get(f) {
+            Some(fault) => &fault.pops[..],
+            None => self.incident_pops(f),
+        };
+        self.pops[pop].alive && !struck.contains(&pop)
     }
 
     pub(super) fn fault_start(&mut self, now: SimTime, f: u32) {

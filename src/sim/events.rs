@@ -240,4 +240,9 @@ pub enum Event {
         /// Its slot among the incidents in progress.
         slot: u32,
     },
+    /// A repaired incident's RTO window is over: its measures are final.
+    IncidentClose {
+        /// Its slot among the incidents in progress.
+        slot: u32,
+    },
 }

@@ -11,8 +11,9 @@
 //! faults of the same kind count too.
 //!
 //! Measured per incident: when, what, how long, why (summary.json lists
-//! them); per PoP, the time it was down. Left out for now: per-incident RTO
-//! and requests lost (the per-fault records of scripted faults).
+//! them); per PoP, the time it was down; for PoP and region incidents, the
+//! RTO and the requests lost, measured as a scripted fault's are on the
+//! fault slots scripted faults leave free ([`super::incident_rto`]).
 
 use super::{Event, Sim};
 use crate::edge::faults::Fault;
@@ -74,6 +75,10 @@ pub struct IncidentResult {
 /// An incident in progress: the fault it behaves as.
 struct Live {
     fault: Fault,
+    /// Its entry in the run's list (none past the list's cap).
+    record: Option<usize>,
+    /// The fault slot measuring its RTO, if it has one.
+    fault_slot: Option<u32>,
 }
 
 /// The failure processes of a run.
@@ -82,13 +87,20 @@ pub(super) struct Feed {
     /// Incidents in progress, by slot; free slots to reuse.
     live: Vec<Option<Live>>,
     free: Vec<u32>,
-    result: IncidentResult,
+    pub(super) result: IncidentResult,
+    /// Fault slots free for measuring an incident, the lowest last.
+    pub(super) free_faults: Vec<u32>,
+    /// The PoPs each fault slot's incident struck (by slot - first slot).
+    pub(super) slot_pops: Vec<Vec<usize>>,
+    /// The first fault slot incidents may use (after the scripted faults).
+    pub(super) first_slot: u32,
 }
 
 impl Feed {
     /// The processes of `plan` over a run of `horizon` from `seed`; `None`
     /// when the file has none.
-    pub(super) fn new(plan: &Plan, seed: u64, horizon: SimTime, pops: usize) -> Option<Feed> {
+    /// `scripted` faults take the first fault slots.
+    pub(super) fn new(plan: &Plan, seed: u64, horizon: SimTime, pops: usize, scripted: usize) -> Option<Feed> {
         if plan.units.is_empty() && plan.events.is_empty() {
             return None;
         }
@@ -96,6 +108,9 @@ impl Feed {
             generator: Generator::new(plan, seed, horizon),
             live: Vec::new(),
             free: Vec::new(),
+            free_faults: (scripted as u32..super::incident_rto::FAULT_SLOTS).rev().collect(),
+            slot_pops: Vec::new(),
+            first_slot: scripted as u32,
             result: IncidentResult {
                 pop_downtime: vec![SimDuration::ZERO; pops],
                 pop_failures: vec![0; pops],
@@ -104,17 +119,44 @@ impl Feed {
         })
     }
 
-    fn park(&mut self, fault: Fault) -> u32 {
+    fn park(&mut self, fault: Fault, record: Option<usize>) -> u32 {
+        let live = Some(Live { fault, record, fault_slot: None });
         match self.free.pop() {
             Some(s) => {
-                self.live[s as usize] = Some(Live { fault });
+                self.live[s as usize] = live;
                 s
             }
             None => {
-                self.live.push(Some(Live { fault }));
+                self.live.push(live);
                 (self.live.len() - 1) as u32
             }
         }
+    }
+
+    /// The fault slot and list entry of incident `slot`, if it has them.
+    pub(super) fn measured(&self, slot: u32) -> Option<(u32, Option<usize>)> {
+        let live = self.live.get(slot as usize)?.as_ref()?;
+        Some((live.fault_slot?, live.record))
+    }
+
+    /// Gives incident `slot` fault slot `f`.
+    pub(super) fn set_fault_slot(&mut self, slot: u32, f: u32) {
+        if let Some(Some(live)) = self.live.get_mut(slot as usize) {
+            live.fault_slot = Some(f);
+        }
+    }
+
+    /// Frees incident `slot`.
+    pub(super) fn release(&mut self, slot: u32) {
+        if let Some(l) = self.live.get_mut(slot as usize) {
+            *l = None;
+            self.free.push(slot);
+        }
+    }
+
+    /// Incidents in progress that hold a fault slot.
+    pub(super) fn measuring(&self) -> Vec<u32> {
+        (0..self.live.len() as u32).filter(|&s| self.measured(s).is_some()).collect()
     }
 }
 
@@ -163,7 +205,8 @@ impl Sim<'_> {
             return;
         }
         let fault = as_fault(&i, self.world);
-        if feed.result.records.len() < MAX_INCIDENT_RECORDS {
+        let record = (feed.result.records.len() < MAX_INCIDENT_RECORDS).then_some(feed.result.records.len());
+        if record.is_some() {
             let target = match i.target {
                 Target::Pop(p) => self.world.pops[p].code.clone(),
                 other => other.label(&[]),
@@ -183,14 +226,16 @@ impl Sim<'_> {
         } else {
             feed.result.unlisted += 1;
         }
-        let slot = feed.park(fault);
+        let slot = feed.park(fault, record);
         self.queue.schedule_at(i.start, Event::IncidentStart { slot });
     }
 
-    /// Incident `slot` starts: it strikes, its repair is scheduled, the
-    /// next incident drawn.
+    /// Incident `slot` starts: its RTO is measured if it can be, it
+    /// strikes, its repair is scheduled, the next incident drawn.
     pub(super) fn incident_start(&mut self, now: SimTime, slot: u32) {
         let Some(fault) = self.live_fault(slot) else { return };
+        self.flow_settle(now, &fault.pops);
+        self.open_measure(now, slot, &fault);
         self.strike(now, &fault, true);
         if let Some(end) = fault.end.filter(|e| *e < self.end) {
             self.queue.schedule_at(end, Event::IncidentEnd { slot });
@@ -202,9 +247,10 @@ impl Sim<'_> {
     pub(super) fn incident_end(&mut self, now: SimTime, slot: u32) {
         let Some(fault) = self.live_fault(slot) else { return };
         self.strike(now, &fault, false);
-        if let Some(feed) = &mut self.incidents {
-            feed.live[slot as usize] = None;
-            feed.free.push(slot);
+        if !self.end_measure(now, slot) {
+            if let Some(feed) = &mut self.incidents {
+                feed.release(slot);
+            }
         }
     }
 
@@ -274,6 +320,10 @@ impl Sim<'_> {
 
     /// The failure processes' measures at the end `end`.
     pub(super) fn incidents_finish(&mut self, end: SimTime) -> Option<IncidentResult> {
+        let measuring = self.incidents.as_ref()?.measuring();
+        for slot in measuring {
+            self.close_measure(slot);
+        }
         let mut feed = self.incidents.take()?;
         for (p, pop) in self.pops.iter().enumerate() {
             if pop.down_count > 0 {

@@ -25,6 +25,7 @@ mod control;
 mod drain;
 mod events;
 mod flow;
+mod incident_rto;
 pub mod incidents;
 mod isolates;
 pub mod levels;
@@ -376,7 +377,7 @@ impl<'a> Sim<'a> {
             flip_rng: rng::stream(inputs.seed, "anycast/unstable"),
             subrequest_rng: rng::stream(inputs.seed, "traffic/subrequests"),
             subrequest_loss: cfg.subrequests.map_or(0.0, |s| s.exceed_probability()),
-            incidents: incidents::Feed::new(&cfg.failures, inputs.seed, end, npops),
+            incidents: incidents::Feed::new(&cfg.failures, inputs.seed, end, npops, inputs.faults.len()),
             unit_down: [0; 8],
             pops,
             slots: Slots::default(),
@@ -482,6 +483,7 @@ impl<'a> Sim<'a> {
             Event::CodeFetch { attempt, fetch } => self.code_fetch(now, attempt, fetch),
             Event::IncidentStart { slot } => self.incident_start(now, slot),
             Event::IncidentEnd { slot } => self.incident_end(now, slot),
+            Event::IncidentClose { slot } => self.close_measure(slot),
             Event::KvWriteRetry { site, key, attempt, first_ns } => self.kv_write(now, site, key, attempt, first_ns),
             Event::KvApply { namespace, from, to, key, version, value, committed_ns } => {
                 let v = crate::state::kv::Versioned { version, value };
@@ -505,7 +507,9 @@ impl<'a> Sim<'a> {
         }
         // A flow run integrates its flows up to the end first (no-op otherwise).
         self.flow_settle_all(self.end);
-        let mut lasting = self.active_faults;
+        // Incidents measuring their RTO are not scripted faults: no catchment.
+        let scripted = u32::MAX.checked_shr(32 - self.fault_plan.len() as u32).unwrap_or(0);
+        let mut lasting = self.active_faults & scripted;
         while lasting != 0 {
             let f = lasting.trailing_zeros();
             lasting &= lasting - 1;
@@ -562,6 +566,7 @@ impl<'a> Sim<'a> {
         self.clip_fault_timelines();
         let bgp = self.bgp_result();
         let incidents = self.incidents_finish(end);
+        self.faults.truncate(self.fault_plan.len());
         RunResult {
             incidents,
             events_handled: handled,

@@ -31,6 +31,7 @@ pub mod latency;
 mod resolve;
 
 use super::Sim;
+use crate::edge::anycast::NO_POP;
 use crate::edge::station::Backlog;
 use crate::engine::{SimDuration, SimTime};
 use latency::Atoms;
@@ -480,6 +481,37 @@ impl Sim<'_> {
         if now <= from {
             return;
         }
+        // While the route leads to a dead PoP, the span goes in steps no
+        // longer than the shortest timeout-and-wait: the retries of one step
+        // start in a later one and meet the route and PoPs of their own time
+        // (a dead PoP again, until the route moves), not the next control
+        // period's.
+        let dead = plane.route[n].iter().any(|&p| p != NO_POP && !self.pops[p as usize].alive);
+        let step = match self.retry_quantum() {
+            Some(q) if dead => q,
+            _ => now - from,
+        };
+        let mut a = from;
+        while a < now {
+            let b = (a + step).min(now);
+            self.advance_step(plane, net, a, b);
+            a = b;
+        }
+    }
+
+    /// The shortest time from an attempt that timed out to its retry: the
+    /// client's timeout plus the shortest listed wait (`None` if zero or no
+    /// retries).
+    fn retry_quantum(&self) -> Option<SimDuration> {
+        let retry = &self.cfg.retry;
+        let wait = (1..=retry.max_retries()).filter_map(|k| retry.wait_after(k)).min()?;
+        Some(self.cfg.client_timeout + wait).filter(|q| *q > SimDuration::ZERO)
+    }
+
+    /// Delivers network `net`'s flows over `[from, to)`: its first attempts
+    /// and the retries that start in it.
+    fn advance_step(&mut self, plane: &mut FlowPlane, net: u32, from: SimTime, now: SimTime) {
+        let n = net as usize;
         plane.since[n] = now;
         let base_to = now.min(plane.end);
         if base_to > from {
