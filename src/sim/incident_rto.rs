@@ -34,9 +34,8 @@ impl Sim<'_> {
         if !matches!(fault.kind, FaultKind::PopDown | FaultKind::RegionDown) || fault.pops.is_empty() {
             return;
         }
-        let catchment: Vec<usize> = (0..self.routing.networks())
-            .filter(|&n| fault.pops.contains(&(self.routing.best(n) as usize)))
-            .collect();
+        let catchment: Vec<usize> =
+            (0..self.routing.networks()).filter(|&n| fault.pops.contains(&(self.routing.best(n) as usize))).collect();
         if catchment.is_empty() {
             return;
         }
