@@ -193,3 +193,31 @@ fn over_replications_the_runs_pop_downtime_and_failures_cover_the_renewal_formul
     covers(&shares, mttr_h / (mtbf_h + mttr_h), "share of PoP-time down");
     covers(&rates, 8760.0 / (mtbf_h + mttr_h), "failures per PoP-year");
 }
+
+/// A regional event is measured once, on all its PoPs' catchment: of the
+/// incidents it emits at one instant, exactly one entry carries the RTO and
+/// the lost requests, the others say not measured, and the event lost more
+/// requests than any lone PoP of the run did.
+#[test]
+fn a_regional_event_is_measured_once_on_all_its_pops() {
+    let failures = "[[failure]]\nkind = \"pop-down\"\npop = \"IAD\"\nmtbf = \"12h\"\nmttr = \"10m\"\n\
+                    [[failure]]\nkind = \"region-event\"\nregion = \"NA\"\nmtbf = \"6h\"\ncount = 3\nmttr = \"20m\"\n";
+    let j = summary_json(&run_scenario(&scenario(4, failures)));
+    let first = j["incidents"]["first"].as_array().unwrap();
+    let mut events: std::collections::BTreeMap<u64, Vec<&Value>> = Default::default();
+    let mut lone_lost = 0;
+    for i in first {
+        if i["cause"] == "regional" {
+            events.entry((i["start_s"].as_f64().unwrap() * 1e3) as u64).or_default().push(i);
+        } else if i["rto_measured"].as_bool().unwrap() {
+            lone_lost = lone_lost.max(i["requests_lost"].as_u64().unwrap());
+        }
+    }
+    assert!(events.len() >= 2 && lone_lost > 0, "{} events; lone PoPs lost {lone_lost}", events.len());
+    for (at, incidents) in events {
+        assert_eq!(incidents.len(), 3, "event at {at} ms takes 3 PoPs");
+        let measured: Vec<_> = incidents.iter().filter(|i| i["rto_measured"].as_bool().unwrap()).collect();
+        assert_eq!(measured.len(), 1, "event at {at} ms: {incidents:?}");
+        assert!(measured[0]["requests_lost"].as_u64().unwrap() > lone_lost, "{measured:?}");
+    }
+}

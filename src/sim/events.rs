@@ -242,7 +242,7 @@ pub enum Event {
     },
     /// A repaired incident's RTO window is over: its measures are final.
     IncidentClose {
-        /// Its slot among the incidents in progress.
-        slot: u32,
+        /// The fault slot that measured it.
+        fault: u32,
     },
 }

@@ -77,6 +77,8 @@ struct Live {
     fault: Fault,
     /// Its entry in the run's list (none past the list's cap).
     record: Option<usize>,
+    /// Why it happened (a regional event's incidents share one measure).
+    cause: Cause,
     /// The fault slot measuring its RTO, if it has one.
     fault_slot: Option<u32>,
 }
@@ -88,12 +90,8 @@ pub(super) struct Feed {
     live: Vec<Option<Live>>,
     free: Vec<u32>,
     pub(super) result: IncidentResult,
-    /// Fault slots free for measuring an incident, the lowest last.
-    pub(super) free_faults: Vec<u32>,
-    /// The PoPs each fault slot's incident struck (by slot - first slot).
-    pub(super) slot_pops: Vec<Vec<usize>>,
-    /// The first fault slot incidents may use (after the scripted faults).
-    pub(super) first_slot: u32,
+    /// The fault slots measuring incidents' RTO.
+    pub(super) slots: super::incident_rto::FaultSlots,
 }
 
 impl Feed {
@@ -108,9 +106,7 @@ impl Feed {
             generator: Generator::new(plan, seed, horizon),
             live: Vec::new(),
             free: Vec::new(),
-            free_faults: (scripted as u32..super::incident_rto::FAULT_SLOTS).rev().collect(),
-            slot_pops: Vec::new(),
-            first_slot: scripted as u32,
+            slots: super::incident_rto::FaultSlots::new(scripted as u32),
             result: IncidentResult {
                 pop_downtime: vec![SimDuration::ZERO; pops],
                 pop_failures: vec![0; pops],
@@ -119,8 +115,8 @@ impl Feed {
         })
     }
 
-    fn park(&mut self, fault: Fault, record: Option<usize>) -> u32 {
-        let live = Some(Live { fault, record, fault_slot: None });
+    fn park(&mut self, fault: Fault, record: Option<usize>, cause: Cause) -> u32 {
+        let live = Some(Live { fault, record, cause, fault_slot: None });
         match self.free.pop() {
             Some(s) => {
                 self.live[s as usize] = live;
@@ -133,10 +129,15 @@ impl Feed {
         }
     }
 
-    /// The fault slot and list entry of incident `slot`, if it has them.
-    pub(super) fn measured(&self, slot: u32) -> Option<(u32, Option<usize>)> {
+    /// Incident `slot`'s list entry and cause.
+    pub(super) fn about(&self, slot: u32) -> Option<(Option<usize>, Cause)> {
         let live = self.live.get(slot as usize)?.as_ref()?;
-        Some((live.fault_slot?, live.record))
+        Some((live.record, live.cause))
+    }
+
+    /// The fault slot measuring incident `slot`, if any.
+    pub(super) fn fault_slot(&self, slot: u32) -> Option<u32> {
+        self.live.get(slot as usize)?.as_ref()?.fault_slot
     }
 
     /// Gives incident `slot` fault slot `f`.
@@ -147,16 +148,11 @@ impl Feed {
     }
 
     /// Frees incident `slot`.
-    pub(super) fn release(&mut self, slot: u32) {
+    fn release(&mut self, slot: u32) {
         if let Some(l) = self.live.get_mut(slot as usize) {
             *l = None;
             self.free.push(slot);
         }
-    }
-
-    /// Incidents in progress that hold a fault slot.
-    pub(super) fn measuring(&self) -> Vec<u32> {
-        (0..self.live.len() as u32).filter(|&s| self.measured(s).is_some()).collect()
     }
 }
 
@@ -226,7 +222,7 @@ impl Sim<'_> {
         } else {
             feed.result.unlisted += 1;
         }
-        let slot = feed.park(fault, record);
+        let slot = feed.park(fault, record, i.cause);
         self.queue.schedule_at(i.start, Event::IncidentStart { slot });
     }
 
@@ -247,10 +243,9 @@ impl Sim<'_> {
     pub(super) fn incident_end(&mut self, now: SimTime, slot: u32) {
         let Some(fault) = self.live_fault(slot) else { return };
         self.strike(now, &fault, false);
-        if !self.end_measure(now, slot) {
-            if let Some(feed) = &mut self.incidents {
-                feed.release(slot);
-            }
+        self.end_measure(now, slot);
+        if let Some(feed) = &mut self.incidents {
+            feed.release(slot);
         }
     }
 
@@ -320,9 +315,8 @@ impl Sim<'_> {
 
     /// The failure processes' measures at the end `end`.
     pub(super) fn incidents_finish(&mut self, end: SimTime) -> Option<IncidentResult> {
-        let measuring = self.incidents.as_ref()?.measuring();
-        for slot in measuring {
-            self.close_measure(slot);
+        for f in self.incidents.as_ref()?.slots.in_use() {
+            self.close_measure(f);
         }
         let mut feed = self.incidents.take()?;
         for (p, pop) in self.pops.iter().enumerate() {

@@ -483,7 +483,7 @@ impl<'a> Sim<'a> {
             Event::CodeFetch { attempt, fetch } => self.code_fetch(now, attempt, fetch),
             Event::IncidentStart { slot } => self.incident_start(now, slot),
             Event::IncidentEnd { slot } => self.incident_end(now, slot),
-            Event::IncidentClose { slot } => self.close_measure(slot),
+            Event::IncidentClose { fault } => self.close_measure(fault),
             Event::KvWriteRetry { site, key, attempt, first_ns } => self.kv_write(now, site, key, attempt, first_ns),
             Event::KvApply { namespace, from, to, key, version, value, committed_ns } => {
                 let v = crate::state::kv::Versioned { version, value };
