@@ -119,8 +119,7 @@ impl Sim<'_> {
             return;
         }
         let sent = f.sent();
-        self.recorder.outcome_volumes(sent, pop, volume, outcome);
-        self.recorder.region_volume(sent, net, total, outcome.is_ok());
+        self.recorder.flow_outcome_volumes(sent, (pop, net), volume, total, outcome);
         let mut mask = self.affected[net as usize];
         while mask != 0 {
             let i = mask.trailing_zeros() as usize;
