@@ -56,14 +56,19 @@ impl Sim<'_> {
         let measured = self.recorder.measured_share(f.sent());
         plane.pops[p].period.arrivals += volume.iter().sum::<f64>();
         let mut shed = [0.0; 4];
+        let mut any_shed = false;
         for (class, v) in volume.iter_mut().enumerate() {
             if *v > 0.0 && self.pops[p].shedder.sheds(class as u8) {
                 plane.pops[p].period.shed += *v;
                 plane.pops[p].shed_by_class[class] += *v * measured;
                 shed[class] = std::mem::take(v);
+                any_shed = true;
             }
         }
-        self.flow_outcome(net, f, pop, shed, Err(FailReason::Shed));
+        // Nothing shed: the outcome would record nothing.
+        if any_shed {
+            self.flow_outcome(net, f, pop, shed, Err(FailReason::Shed));
+        }
         let (share, to) = (self.pops[p].spill_share, self.pops[p].spill_to);
         if !spilled && share > 0.0 && to != NO_POP {
             let moved = volume.map(|v| v * share);

@@ -49,7 +49,13 @@ impl Tail {
 
     /// The mass above `ns`, as [`Atoms::mass_above`] gives it.
     pub fn mass_above(&self, ns: f64) -> f64 {
-        self.above[self.values.partition_point(|v| *v <= ns)]
+        // Past the last atom (the usual case: a client timeout far beyond
+        // the latency) or before the first: the ends, without a search.
+        match (self.values.first(), self.values.last()) {
+            (_, Some(last)) if *last <= ns => self.above[self.values.len()],
+            (Some(first), _) if *first > ns => self.above[0],
+            _ => self.above[self.values.partition_point(|v| *v <= ns)],
+        }
     }
 }
 
