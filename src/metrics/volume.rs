@@ -511,6 +511,34 @@ mod tests {
     }
 
     #[test]
+    fn a_single_slot_is_the_one_the_slots_give_whole() {
+        let w = SimDuration::from_secs(1);
+        let origin = SimTime(300_000_000);
+        // Inside one slot, at its edges, across two, before the origin, empty.
+        let spans = [
+            span(1_400, 1_900),
+            span(1_300, 2_300),
+            span(1_300, 2_301),
+            span(1_299, 1_800),
+            span(100, 200),
+            span(1_700, 1_700),
+            span(2_300, 2_300),
+        ];
+        for s in spans {
+            let all: Vec<(usize, f64)> = s.slots(origin, w).collect();
+            let whole = match all.as_slice() {
+                [(b, share)] if *share == 1.0 && s.from >= origin => Some(*b),
+                _ => None,
+            };
+            assert_eq!(s.single_slot(origin, w), whole, "{s:?}: {all:?}");
+        }
+        assert_eq!(span(1_300, 2_300).single_slot(origin, w), Some(1));
+        // Inside a window: share 1 (without a division); across it: the part.
+        assert_eq!(span(1_000, 2_000).share_in(SimTime(1_000_000_000), SimTime(2_000_000_000)), 1.0);
+        assert_eq!(span(1_000, 3_000).share_in(SimTime(1_000_000_000), SimTime(2_000_000_000)), 0.5);
+    }
+
+    #[test]
     fn apportion_keeps_the_total_and_the_proportions() {
         assert_eq!(apportion(&[1.0, 1.0, 1.0], 10), [4, 3, 3]);
         assert_eq!(apportion(&[0.0, 2.6, 7.4], 10), [0, 3, 7]);
