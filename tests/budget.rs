@@ -195,3 +195,27 @@ for = "3s"
     assert!(err.starts_with(&format!("error: {file}: ")), "names the file: {err}");
     assert!(err.contains("--max-memory"), "{err}");
 }
+
+/// A year of the whole catalog in flow fidelity fits the default budget:
+/// its network and PoP periods count at their measured cost
+/// ([`budget::FLOW_PERIOD_EVENTS`] request-level events each), computed
+/// here from the scenario's networks, PoPs and control period. The same
+/// year in request fidelity is refused, naming its requests' events and
+/// the flag.
+#[test]
+fn a_year_in_flow_fidelity_fits_the_default_budget_and_in_request_fidelity_is_refused() {
+    let path = scenario_path("year-of-operations.toml");
+    let p = prepared(&path);
+    let e = budget::check(&p, Limits::from_flags(None, None)).expect("a flow year fits the default budget");
+    let networks = p.world.sites.len() as f64 * f64::from(p.config.networks_per_site.max(1));
+    let periods = p.scenario.duration().as_secs_f64() / p.config.tick.as_secs_f64();
+    let expected = budget::FLOW_PERIOD_EVENTS * (networks + p.world.pops.len() as f64) * periods;
+    let part = e.event_parts.iter().find(|(n, _)| *n == "flow network and PoP periods").map_or(0, |x| x.1);
+    assert!((part as f64 - expected).abs() <= 1.0, "{part} vs {expected}");
+    let text =
+        std::fs::read_to_string(&path).expect("the scenario").replace("fidelity = \"flow\"", "fidelity = \"request\"");
+    assert!(text.contains("fidelity = \"request\""), "the scenario names its fidelity");
+    let request = write_scenario(&temp_dir("year-request"), "year-request", &text);
+    let err = budget::check(&prepared(&request), Limits::from_flags(None, None)).expect_err("refused");
+    assert!(err.contains("client requests") && err.contains("--max-events"), "{err}");
+}

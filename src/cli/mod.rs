@@ -135,7 +135,7 @@ pub fn plural(n: usize, what: &str) -> String {
 /// replications).
 #[derive(clap::Args, Debug)]
 pub struct BudgetFlags {
-    /// Refuse a run estimated past N events, stop one that gets there [default: 1e8].
+    /// Refuse a run estimated past N events, stop one that gets there [default: 1e9].
     #[arg(long, value_name = "N", value_parser = parse_event_count)]
     pub max_events: Option<u64>,
     /// Refuse a run estimated to need more than this memory, MiB [default: 1024].

@@ -58,7 +58,7 @@ pub struct SweepArgs {
     /// Simulate every request or flows of rates (the same as `--set scenario.fidelity=...` with one value).
     #[arg(long, value_enum)]
     pub fidelity: Option<super::FidelityArg>,
-    /// Refuse the sweep if a run is estimated past N events; a replication that gets there is recorded as an error (checked every 65,536 events) [default: 1e8].
+    /// Refuse the sweep if a run is estimated past N events; a replication that gets there is recorded as an error (checked every 65,536 events) [default: 1e9].
     #[arg(long, value_name = "N", value_parser = super::parse_event_count)]
     pub max_events: Option<u64>,
     /// Print only errors (and no progress bar).

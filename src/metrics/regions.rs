@@ -87,6 +87,16 @@ impl RegionSeries {
             self.volumes = vec![VolumeCounts::default(); self.counts.len()];
         }
         let last = self.buckets.saturating_sub(1);
+        if let Some(b) = span.single_slot(SimTime::ZERO, width) {
+            // Share 1: what the loop below would add.
+            if let Some(v) = self.volumes.get_mut(b.min(last) * self.regions + r) {
+                v.issued += volume;
+                if ok {
+                    v.succeeded += volume;
+                }
+            }
+            return;
+        }
         for (b, s) in span.slots(SimTime::ZERO, width) {
             if let Some(v) = self.volumes.get_mut(b.min(last) * self.regions + r) {
                 v.issued += volume * s;

@@ -53,6 +53,10 @@ pub struct SentSpan {
 impl SentSpan {
     /// The share (0 to 1) of the span inside `[a, b)`.
     pub fn share_in(&self, a: SimTime, b: SimTime) -> f64 {
+        // Inside whole: 1 without a division (which gives exactly 1 too).
+        if self.from >= a && self.to <= b && self.to > self.from {
+            return 1.0;
+        }
         if self.to <= self.from {
             return if self.from >= a && self.from < b { 1.0 } else { 0.0 };
         }
@@ -62,6 +66,20 @@ impl SentSpan {
             return 0.0;
         }
         (hi - lo).as_nanos() as f64 / (self.to - self.from).as_nanos() as f64
+    }
+
+    /// The slot `[origin + i w, origin + (i+1) w)` that holds the whole
+    /// span (an empty one: its `from`), if one does: [`Self::slots`] would
+    /// give it alone, with share 1.
+    #[inline]
+    pub fn single_slot(&self, origin: SimTime, w: SimDuration) -> Option<usize> {
+        if self.from < origin {
+            return None;
+        }
+        let w_ns = w.as_nanos().max(1);
+        let first = (self.from - origin).as_nanos() / w_ns;
+        let last = if self.to > self.from { (self.to - origin).as_nanos().saturating_sub(1) / w_ns } else { first };
+        (first == last).then_some(first as usize)
     }
 
     /// For each slot `[origin + i w, origin + (i+1) w)` of width `w` that the
@@ -140,6 +158,33 @@ impl Recorder {
     /// `outcome` (Ok: success); only the measured part counts.
     pub fn outcome_volumes(&mut self, span: SentSpan, pop: u32, volume: [f64; 4], outcome: Result<(), FailReason>) {
         let Some((span, share)) = self.measured(span) else { return };
+        self.measured_outcome_volumes(span, share, pop, volume, outcome);
+    }
+
+    /// [`Self::outcome_volumes`] and [`Self::region_volume`] at once, for
+    /// `volume` requests (by class, `total` in all) of client network `net`.
+    pub fn flow_outcome_volumes(
+        &mut self,
+        span: SentSpan,
+        (pop, net): (u32, u32),
+        volume: [f64; 4],
+        total: f64,
+        outcome: Result<(), FailReason>,
+    ) {
+        let Some((span, share)) = self.measured(span) else { return };
+        self.measured_outcome_volumes(span, share, pop, volume, outcome);
+        self.regions.add_volume(span, SimDuration(self.bucket_ns), net, total * share, outcome.is_ok());
+    }
+
+    /// [`Self::outcome_volumes`] of the measured part `span`, `share` of the whole.
+    fn measured_outcome_volumes(
+        &mut self,
+        span: SentSpan,
+        share: f64,
+        pop: u32,
+        volume: [f64; 4],
+        outcome: Result<(), FailReason>,
+    ) {
         let v = volume.map(|x| x * share);
         let all: f64 = v.iter().sum();
         if all <= 0.0 {
@@ -163,9 +208,18 @@ impl Recorder {
                 (0..4).for_each(|c| vols.shed_by_class[c] += v[c]);
             }
         }
-        for (b, s) in span.slots(origin, width) {
-            if let Some(bucket) = vols.buckets.get_mut(b.min(last)) {
-                bucket.add(all * s, ok);
+        match span.single_slot(origin, width) {
+            Some(b) => {
+                if let Some(bucket) = vols.buckets.get_mut(b.min(last)) {
+                    bucket.add(all, ok);
+                }
+            }
+            None => {
+                for (b, s) in span.slots(origin, width) {
+                    if let Some(bucket) = vols.buckets.get_mut(b.min(last)) {
+                        bucket.add(all * s, ok);
+                    }
+                }
             }
         }
         for (p, pv) in self.probes.iter().zip(vols.probes.iter_mut()) {
@@ -254,14 +308,19 @@ impl Recorder {
         if self.measured_share(span) != 1.0 || self.probes.len() > 64 || self.buckets.is_empty() {
             return None;
         }
-        let mut slots = span.slots(SimTime::ZERO, SimDuration(self.bucket_ns));
-        let (first, s) = slots.next()?;
         let last = self.buckets.len() - 1;
-        let bucket = match slots.last() {
-            None if s == 1.0 => first.min(last),
-            // Past the last bucket everything lands in it.
-            Some((b, _)) if first >= last && b >= last => last,
-            _ => return None,
+        let bucket = match span.single_slot(SimTime::ZERO, SimDuration(self.bucket_ns)) {
+            Some(b) => b.min(last),
+            None => {
+                let mut slots = span.slots(SimTime::ZERO, SimDuration(self.bucket_ns));
+                let (first, s) = slots.next()?;
+                match slots.last() {
+                    None if s == 1.0 => first.min(last),
+                    // Past the last bucket everything lands in it.
+                    Some((b, _)) if first >= last && b >= last => last,
+                    _ => return None,
+                }
+            }
         };
         let mut probes = 0u64;
         for (i, p) in self.probes.iter().enumerate().filter(|(_, p)| p.records_latency) {
@@ -449,6 +508,34 @@ mod tests {
         let instant = span(1_200, 1_200);
         assert_eq!(instant.slots(SimTime::ZERO, SimDuration::from_secs(1)).collect::<Vec<_>>(), vec![(1, 1.0)]);
         assert_eq!(s.share_in(SimTime::ZERO, SimTime(1_500_000_000)), 0.5);
+    }
+
+    #[test]
+    fn a_single_slot_is_the_one_the_slots_give_whole() {
+        let w = SimDuration::from_secs(1);
+        let origin = SimTime(300_000_000);
+        // Inside one slot, at its edges, across two, before the origin, empty.
+        let spans = [
+            span(1_400, 1_900),
+            span(1_300, 2_300),
+            span(1_300, 2_301),
+            span(1_299, 1_800),
+            span(100, 200),
+            span(1_700, 1_700),
+            span(2_300, 2_300),
+        ];
+        for s in spans {
+            let all: Vec<(usize, f64)> = s.slots(origin, w).collect();
+            let whole = match all.as_slice() {
+                [(b, share)] if *share == 1.0 && s.from >= origin => Some(*b),
+                _ => None,
+            };
+            assert_eq!(s.single_slot(origin, w), whole, "{s:?}: {all:?}");
+        }
+        assert_eq!(span(1_300, 2_300).single_slot(origin, w), Some(1));
+        // Inside a window: share 1 (without a division); across it: the part.
+        assert_eq!(span(1_000, 2_000).share_in(SimTime(1_000_000_000), SimTime(2_000_000_000)), 1.0);
+        assert_eq!(span(1_000, 3_000).share_in(SimTime(1_000_000_000), SimTime(2_000_000_000)), 0.5);
     }
 
     #[test]

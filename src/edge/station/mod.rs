@@ -204,6 +204,13 @@ impl Station {
         }
         let c = erlang_c(self.servers, lambda / self.service_rate_per_s).unwrap_or(1.0);
         let k = f64::from(k);
+        // Since ln rho <= rho - 1 and C <= 1 (so ln(1e-12 / C) >= ln 1e-12
+        // > -27.7), k (rho - 1) < -30 puts the test below -1 (with room for
+        // rounding) without a logarithm: the usual case, a long queue limit
+        // at a moderate load.
+        if k * (rho - 1.0) < -30.0 {
+            return Some(c);
+        }
         // Far from the threshold the logarithms decide (a power that
         // underflows is slow); near it the power, as exact as before.
         match k * rho.ln() - (1e-12 / c).ln() {

@@ -56,14 +56,19 @@ impl Sim<'_> {
         let measured = self.recorder.measured_share(f.sent());
         plane.pops[p].period.arrivals += volume.iter().sum::<f64>();
         let mut shed = [0.0; 4];
+        let mut any_shed = false;
         for (class, v) in volume.iter_mut().enumerate() {
             if *v > 0.0 && self.pops[p].shedder.sheds(class as u8) {
                 plane.pops[p].period.shed += *v;
                 plane.pops[p].shed_by_class[class] += *v * measured;
                 shed[class] = std::mem::take(v);
+                any_shed = true;
             }
         }
-        self.flow_outcome(net, f, pop, shed, Err(FailReason::Shed));
+        // Nothing shed: the outcome would record nothing.
+        if any_shed {
+            self.flow_outcome(net, f, pop, shed, Err(FailReason::Shed));
+        }
         let (share, to) = (self.pops[p].spill_share, self.pops[p].spill_to);
         if !spilled && share > 0.0 && to != NO_POP {
             let moved = volume.map(|v| v * share);
@@ -119,8 +124,7 @@ impl Sim<'_> {
             return;
         }
         let sent = f.sent();
-        self.recorder.outcome_volumes(sent, pop, volume, outcome);
-        self.recorder.region_volume(sent, net, total, outcome.is_ok());
+        self.recorder.flow_outcome_volumes(sent, (pop, net), volume, total, outcome);
         let mut mask = self.affected[net as usize];
         while mask != 0 {
             let i = mask.trailing_zeros() as usize;

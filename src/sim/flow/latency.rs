@@ -49,7 +49,13 @@ impl Tail {
 
     /// The mass above `ns`, as [`Atoms::mass_above`] gives it.
     pub fn mass_above(&self, ns: f64) -> f64 {
-        self.above[self.values.partition_point(|v| *v <= ns)]
+        // Past the last atom (the usual case: a client timeout far beyond
+        // the latency) or before the first: the ends, without a search.
+        match (self.values.first(), self.values.last()) {
+            (_, Some(last)) if *last <= ns => self.above[self.values.len()],
+            (Some(first), _) if *first > ns => self.above[0],
+            _ => self.above[self.values.partition_point(|v| *v <= ns)],
+        }
     }
 }
 
@@ -254,6 +260,14 @@ mod tests {
         for x in [0.0, 0.5, 1.0, 3.0, 7.0, 20.0, 1e9] {
             assert!((t.mass_above(x) - a.mass_above(x)).abs() < 1e-12, "at {x}");
         }
+        // The ends (read without a search) are the searched values exactly,
+        // at every atom and on either side of it.
+        let searched = |ns: f64| t.above[t.values.partition_point(|v| *v <= ns)];
+        for v in t.values.iter().flat_map(|v| [v - 1e-3, *v, v + 1e-3]).chain([-1.0, f64::MAX]) {
+            assert_eq!(t.mass_above(v), searched(v), "at {v}");
+        }
+        assert_eq!(t.mass_above(f64::MAX), 0.0);
+        assert!((t.mass_above(-1.0) - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -126,7 +126,10 @@ impl Sim<'_> {
                 ok[class] = v - refused[class] - late[class];
             }
             refused_total += refused.iter().sum::<f64>();
-            self.flow_outcome(piece.net, piece.flow, p as u32, refused, Err(FailReason::QueueFull));
+            // None refused: the outcome would record nothing.
+            if refused_share > 0.0 {
+                self.flow_outcome(piece.net, piece.flow, p as u32, refused, Err(FailReason::QueueFull));
+            }
             if self.subrequest_loss > 0.0 {
                 let over = ok.map(|v| v * self.subrequest_loss);
                 ok = std::array::from_fn(|c| ok[c] - over[c]);
