@@ -10,7 +10,8 @@ use super::ChartError;
 use crate::failures::Cause;
 use crate::report::CsvText;
 use crate::scenario::schema::FaultKind;
-use crate::sim::{IncidentRecord, RunResult};
+use crate::engine::SimTime;
+use crate::sim::{IncidentRecord, IncidentResult, RunResult};
 use crate::world::catalog::Region;
 use crate::world::World;
 use std::path::Path;
@@ -33,7 +34,12 @@ pub const CAUSES: [&str; 3] = ["random", "human", "regional"];
 /// (0/1) and `requests_lost`. `None` for a run without failure processes.
 pub fn incidents_csv(result: &RunResult, world: &World) -> Option<String> {
     let inc = result.incidents.as_ref()?;
-    let end = result.end;
+    Some(incidents_csv_of(inc, result.end, |r| pops_taken(r, world)))
+}
+
+/// [`incidents_csv`] of the incidents `inc` of a run ending at `end`,
+/// `pops_of` giving the PoPs each takes down.
+fn incidents_csv_of(inc: &IncidentResult, end: SimTime, pops_of: impl Fn(&IncidentRecord) -> Vec<String>) -> String {
     let mut out = CsvText::new([
         "start_s",
         "end_s",
@@ -62,13 +68,13 @@ pub fn incidents_csv(result: &RunResult, world: &World) -> Option<String> {
             event,
             r.process.to_string(),
             u8::from(r.already_down).to_string(),
-            pops_taken(r, world).join(" "),
+            pops_of(r).join(" "),
             r.rto.map_or_else(String::new, |d| ns_secs(d.as_nanos())),
             u8::from(r.rto_measured).to_string(),
             r.requests_lost.to_string(),
         ]);
     }
-    Some(out.finish())
+    out.finish()
 }
 
 /// Nanoseconds as seconds with all nine decimals (exact, so the file's
@@ -268,3 +274,7 @@ pub(super) fn downtime_by_cause(rows: &[IncidentRow]) -> Downtime {
     bars.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
     Downtime { bars }
 }
+
+#[cfg(test)]
+#[path = "incidents_tests.rs"]
+mod tests;
