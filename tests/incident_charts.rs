@@ -16,7 +16,7 @@ const STEMS: [&str; 3] = ["availability-by-day", "incident-rto", "downtime-by-ca
 const FAILURES: &str = r#"
 [scenario]
 name = "incident-charts"
-seed = 11
+seed = 2
 duration = "2d"
 fidelity = "flow"
 [topology]
@@ -85,7 +85,7 @@ fn a_run_with_failures_draws_the_incident_charts_and_a_section() {
     let expected = inc["pop_downtime_minutes"].as_f64().expect("PoP downtime");
     assert!((total - expected).abs() <= 0.051, "chart total {total} vs summary.json {expected}");
     let svg = fs::read_to_string(out.join("availability-by-day.svg")).expect("read the SVG");
-    for needle in ["99.99%", "target", "regional events", "region-down", "day of the run"] {
+    for needle in ["99.99%", "target 99.99%", "regional events: ", "region-down, random: ", "day of the run"] {
         assert!(svg.contains(needle), "availability-by-day.svg: no \"{needle}\"");
     }
     let svg = fs::read_to_string(out.join("incident-rto.svg")).expect("read the SVG");

@@ -32,7 +32,7 @@ pub const CHARTS: [(&str, &str); 7] = [
 /// The charts of a run with failure processes, shown in the report's
 /// "Failures over the run" section: (file stem, caption).
 pub const INCIDENT_CHARTS: [(&str, &str); 3] = [
-    ("availability-by-day", "Request availability per day (nines scale), the 99.99% target dashed, incidents marked by cause"),
+    ("availability-by-day", "Availability per day (nines), the 99.99% target dashed, incidents marked by cause"),
     ("incident-rto", "Empirical CDF of the incidents' measured RTO, the 30 s PoP and 5 min region targets marked"),
     ("downtime-by-cause", "PoP downtime by cause (random, human repair, regional event), stacked by kind"),
 ];

@@ -72,6 +72,8 @@ pub(super) struct AvailabilityChart<'a> {
     pub(super) run: &'a RunInfo,
     pub(super) days: &'a [Option<f64>],
     pub(super) rows: &'a [IncidentRow],
+    /// The availability target drawn dashed ([`AVAILABILITY_TARGET`]).
+    pub(super) target: f64,
 }
 
 /// Height of a lane of incident ticks at the bottom of the plot, px.
@@ -97,7 +99,7 @@ impl AvailabilityChart<'_> {
     /// (at least the target's plus two); days without one are drawn at
     /// the top; under the lowest nine, a strip for the incident ticks.
     fn range(&self) -> (f64, f64) {
-        let target = nines(AVAILABILITY_TARGET).unwrap_or(4.0);
+        let target = nines(self.target).unwrap_or(4.0);
         let finite: Vec<f64> = self.days.iter().flatten().filter_map(|a| nines(*a)).collect();
         let lo = finite.iter().copied().fold(target - 1.0, f64::min).floor().max(0.0);
         let hi = finite.iter().copied().fold(target + 1.0, f64::max).ceil() + 1.0;
@@ -111,7 +113,7 @@ impl Chart for AvailabilityChart<'_> {
         DB::ErrorType: 'static,
     {
         let subtitle = format!(
-            "{}; requests succeeded / issued per day by send time; incidents by start: ticks per PoP, regional events shaded",
+            "{}; requests succeeded / issued per day by send time; a tick per incident in its cause's lane, regional events and region-downs shaded",
             self.run.context()
         );
         draw_header(root, "Availability per day, incidents marked", &subtitle)?;
@@ -130,7 +132,7 @@ impl Chart for AvailabilityChart<'_> {
         for m in marks.iter().filter(|m| m.span) {
             let (a, b) = (chart.backend_coord(&(m.from, hi)), chart.backend_coord(&(m.to, strip)));
             let rect = [a, (b.0.max(a.0 + 2), b.1)];
-            root.draw(&Rectangle::new(rect, cause_color(&m.cause).mix(0.18).filled()))?;
+            root.draw(&Rectangle::new(rect, cause_color(&m.cause).mix(0.3).filled()))?;
         }
         chart
             .configure_mesh()
@@ -145,7 +147,7 @@ impl Chart for AvailabilityChart<'_> {
             .max_light_lines(0)
             .bold_line_style(GRID)
             .draw()?;
-        let target = nines(AVAILABILITY_TARGET).unwrap_or(4.0);
+        let target = nines(self.target).unwrap_or(4.0);
         chart.draw_series(DashedLineSeries::new([(0.0, target), (x_end, target)], 6, 4, GREY.stroke_width(2)))?;
         for m in marks.iter().filter(|m| !m.span) {
             let lane = CAUSES.iter().position(|c| *c == m.cause).unwrap_or(0) as i32;
@@ -167,7 +169,7 @@ impl Chart for AvailabilityChart<'_> {
             };
             chart.draw_series(points.iter().map(dot))?;
         }
-        let legend = availability_legend(&marks);
+        let legend = availability_legend(&marks, self.target);
         let (x, y) = chart.plotting_area().get_pixel_range();
         draw_legend(root, x.end + 16, y.start, &legend)
     }
@@ -175,10 +177,10 @@ impl Chart for AvailabilityChart<'_> {
 
 /// The availability chart's legend: the series, the target, and each
 /// cause of incident with its count.
-fn availability_legend(marks: &[super::incidents::DayMark]) -> Vec<(String, Swatch)> {
+fn availability_legend(marks: &[super::incidents::DayMark], target: f64) -> Vec<(String, Swatch)> {
     let mut legend = vec![
         ("availability per day".to_string(), Swatch::Line(SERIES_COLORS[0])),
-        (format!("target {}", nines_label(nines(AVAILABILITY_TARGET).unwrap_or(4.0))), Swatch::Dashed(GREY)),
+        (format!("target {}", nines_label(nines(target).unwrap_or(4.0))), Swatch::Dashed(GREY)),
     ];
     for cause in CAUSES {
         let of = |span: bool| marks.iter().filter(move |m| m.cause == cause && m.span == span);
@@ -187,7 +189,11 @@ fn availability_legend(marks: &[super::incidents::DayMark]) -> Vec<(String, Swat
             legend.push((format!("{}: {ticks}", cause_label(cause)), Swatch::Line(cause_color(cause))));
         }
         if spans > 0 {
-            let what = if cause == "regional" { "regional events".to_string() } else { format!("region-down, {}", cause_label(cause)) };
+            let what = if cause == "regional" {
+                "regional events".to_string()
+            } else {
+                format!("region-down, {}", cause_label(cause))
+            };
             legend.push((format!("{what}: {spans}"), Swatch::Band(cause_color(cause))));
         }
     }
@@ -233,7 +239,8 @@ impl Chart for RtoChart<'_> {
         );
         draw_header(root, "Incident RTO: empirical CDF", &subtitle)?;
         if curves.is_empty() {
-            let text = format!("None of the {} incidents has a measured RTO in this run: nothing to draw.", self.rows.len());
+            let text =
+                format!("None of the {} incidents has a measured RTO in this run: nothing to draw.", self.rows.len());
             let style = font_colored(18, GREY).pos(Pos::new(HPos::Center, VPos::Center));
             root.draw(&Text::new(text, (WIDTH as i32 / 2, HEIGHT as i32 / 2), style))?;
             return Ok(());
@@ -262,7 +269,11 @@ impl Chart for RtoChart<'_> {
             .max_light_lines(0)
             .bold_line_style(GRID)
             .draw()?;
-        let targets = [(POP_RTO_TARGET_S, "PoP target 30s", FAULT_COLORS[0]), (REGION_RTO_TARGET_S, "region target 5 min", FAULT_COLORS[1]), (window, "window", GREY)];
+        let targets = [
+            (POP_RTO_TARGET_S, "PoP target 30s", FAULT_COLORS[0]),
+            (REGION_RTO_TARGET_S, "region target 5 min", FAULT_COLORS[1]),
+            (window, "window", GREY),
+        ];
         for (t, _, c) in targets {
             chart.draw_series(DashedLineSeries::new([(t.log10(), 0.0), (t.log10(), 1.05)], 6, 4, c.stroke_width(2)))?;
         }

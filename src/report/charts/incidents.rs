@@ -7,10 +7,10 @@
 
 use super::input::Csv;
 use super::ChartError;
+use crate::engine::SimTime;
 use crate::failures::Cause;
 use crate::report::CsvText;
 use crate::scenario::schema::FaultKind;
-use crate::engine::SimTime;
 use crate::sim::{IncidentRecord, IncidentResult, RunResult};
 use crate::world::catalog::Region;
 use crate::world::World;

@@ -28,9 +28,9 @@ pub(crate) use draw::{
     MARGIN, SERIES_COLORS, X_AREA,
 };
 pub(crate) use draw::{secs, step_label};
-pub(crate) use input::ordered_steps;
 pub use incident_charts::{AVAILABILITY_TARGET, POP_RTO_TARGET_S, REGION_RTO_TARGET_S};
 pub use incidents::{incidents_csv, pops_taken, CAUSES, INCIDENTS_CSV};
+pub(crate) use input::ordered_steps;
 pub use levels::LEVEL_NAMES;
 pub use map::{fault_map_number, fault_map_stem};
 pub use traffic::TRAFFIC_TOP;
@@ -143,7 +143,12 @@ fn render_incidents(dir: &Path, run: &RunInfo, written: &mut Vec<PathBuf>) -> Re
     }
     let rows = incidents::read_incidents(&path)?;
     let days = run.availability_by_day.clone().unwrap_or_default();
-    render(dir, "availability-by-day", &AvailabilityChart { run, days: &days, rows: &rows }, written)?;
+    render(
+        dir,
+        "availability-by-day",
+        &AvailabilityChart { run, days: &days, rows: &rows, target: AVAILABILITY_TARGET },
+        written,
+    )?;
     render(dir, "incident-rto", &RtoChart { run, rows: &rows }, written)?;
     render(dir, "downtime-by-cause", &DowntimeChart { run, rows: &rows }, written)
 }
