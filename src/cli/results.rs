@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// Writes one run's result files into its set: scenario.toml (a copy of
 /// the file, for `plot`), the CSVs (timeseries, pops_timeseries, levels,
-/// map_pops, catchments, regions),
+/// map_pops, catchments, regions, and incidents with `[[failure]]`),
 /// run.json and summary.json. The set is swapped in whole later.
 pub fn write_results(set: &ResultsSet, p: &Prepared, outcome: &Outcome, wall_s: f64) -> Result<(), Failure> {
     let summary = &outcome.summary;
@@ -27,6 +27,9 @@ pub fn write_results(set: &ResultsSet, p: &Prepared, outcome: &Outcome, wall_s: 
     set.write(report::MAP_POPS_CSV, report::map_pops_csv(&outcome.result, &p.world).as_bytes())?;
     set.write(report::CATCHMENTS_CSV, report::catchments_csv(&outcome.result, &p.world).as_bytes())?;
     set.write(report::REGIONS_CSV, report::regions_csv(&outcome.result).as_bytes())?;
+    if let Some(csv) = report::charts::incidents_csv(&outcome.result, &p.world) {
+        set.write(report::charts::INCIDENTS_CSV, csv.as_bytes())?;
+    }
     set.write("run.json", run_json(summary, wall_s).as_bytes())?;
     set.write("summary.json", json.as_bytes())?;
     Ok(())
@@ -42,6 +45,7 @@ pub fn run_file_names() -> Vec<String> {
         report::MAP_POPS_CSV,
         report::CATCHMENTS_CSV,
         report::REGIONS_CSV,
+        report::charts::INCIDENTS_CSV,
         "run.json",
         "summary.json",
     ]
@@ -50,7 +54,7 @@ pub fn run_file_names() -> Vec<String> {
     .collect();
     names.push("report.html".into());
     names.push(outputs::MARKER.into());
-    for (stem, _) in report::html::CHARTS {
+    for (stem, _) in report::html::CHARTS.iter().chain(&report::html::INCIDENT_CHARTS) {
         names.push(format!("{stem}.svg"));
         names.push(format!("{stem}.png"));
     }

@@ -29,6 +29,14 @@ pub const CHARTS: [(&str, &str); 7] = [
     ("map", "World map: PoPs sized by requests, coloured by the worst state they were in"),
 ];
 
+/// The charts of a run with failure processes, shown in the report's
+/// "Failures over the run" section: (file stem, caption).
+pub const INCIDENT_CHARTS: [(&str, &str); 3] = [
+    ("availability-by-day", "Availability per day (nines), the 99.99% target dashed, incidents marked by cause"),
+    ("incident-rto", "Empirical CDF of the incidents' measured RTO, the 30 s PoP and 5 min region targets marked"),
+    ("downtime-by-cause", "PoP downtime by cause (random, human repair, regional event), stacked by kind"),
+];
+
 /// The caption of a fault's map (`map-fault-N`, after `map` in a report).
 pub const FAULT_MAP_CAPTION: &str =
     "The sites a fault moved: their PoP just before it struck (dashed) and while it lasted (solid)";
@@ -89,6 +97,7 @@ pub fn write_report(results_dir: &Path, scenario_toml: &str) -> io::Result<PathB
     durable_section(&mut page, &s);
     levels_section(&mut page, &s);
     pops_section(&mut page, &s);
+    failures_section(&mut page, results_dir)?;
     charts_section(&mut page, results_dir)?;
     scenario_section(&mut page, scenario_toml);
     page_end(&mut page);
@@ -585,8 +594,29 @@ fn pop_row(p: &PopSummary) -> Vec<String> {
 }
 
 fn charts_section(page: &mut String, dir: &Path) -> io::Result<()> {
+    let figures = figures(dir, chart_list(dir))?;
+    if !figures.is_empty() {
+        let _ = writeln!(page, "<section><h2>Charts</h2>\n{figures}</section>");
+    }
+    Ok(())
+}
+
+/// The incident charts ([`INCIDENT_CHARTS`]), when the run drew them (a
+/// run with `[[failure]]`).
+fn failures_section(page: &mut String, dir: &Path) -> io::Result<()> {
+    let list = INCIDENT_CHARTS.iter().map(|(s, c)| (s.to_string(), c.to_string())).collect();
+    let figures = figures(dir, list)?;
+    if !figures.is_empty() {
+        let _ = writeln!(page, "<section><h2>Failures over the run</h2>\n{figures}</section>");
+    }
+    Ok(())
+}
+
+/// A figure per chart of `list` whose SVG is in `dir` (those missing left
+/// out).
+fn figures(dir: &Path, list: Vec<(String, String)>) -> io::Result<String> {
     let mut figures = String::new();
-    for (stem, caption) in chart_list(dir) {
+    for (stem, caption) in list {
         let path = dir.join(format!("{stem}.svg"));
         let svg = match fs::read_to_string(&path) {
             Ok(svg) => svg,
@@ -602,10 +632,7 @@ fn charts_section(page: &mut String, dir: &Path) -> io::Result<()> {
             escape(&caption)
         );
     }
-    if !figures.is_empty() {
-        let _ = writeln!(page, "<section><h2>Charts</h2>\n{figures}</section>");
-    }
-    Ok(())
+    Ok(figures)
 }
 
 /// An SVG file as markup to put inside HTML: anything before `<svg`

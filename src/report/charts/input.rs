@@ -17,6 +17,9 @@ pub(super) struct RunInfo {
     pub(super) warmup_s: f64,
     pub(super) bucket_s: f64,
     pub(super) faults: Vec<FaultInfo>,
+    /// summary.json's `incidents.availability_by_day` (runs with
+    /// `[[failure]]`).
+    pub(super) availability_by_day: Option<Vec<Option<f64>>>,
 }
 
 /// One fault: what, when, and its steps (s after the fault) in order.
@@ -57,6 +60,7 @@ impl RunInfo {
             warmup_s: s.warmup_s,
             bucket_s: s.bucket_s,
             faults: s.faults.iter().map(FaultInfo::from).collect(),
+            availability_by_day: s.incidents.map(|i| i.availability_by_day),
         })
     }
 

@@ -1,14 +1,18 @@
 //! Charts of a results folder, each as SVG and PNG: latency and success
 //! ratio over time with every fault and its failover steps marked, arrivals
 //! per PoP, offered and served load per client region, the degradation (or
-//! shed) level, Durable Object migration steps, and world maps of the PoPs
-//! and of each fault's moved catchment.
+//! shed) level, Durable Object migration steps, world maps of the PoPs
+//! and of each fault's moved catchment, and for a run with failure
+//! processes the availability per day, the incidents' RTO ECDF and the
+//! PoP downtime by cause.
 //!
 //! Every text uses the DejaVu Sans font embedded in the binary, so a PNG
 //! looks the same on any machine and needs no system font. Same inputs give
 //! the same bytes.
 
 mod draw;
+mod incident_charts;
+mod incidents;
 mod input;
 mod levels;
 mod map;
@@ -24,11 +28,14 @@ pub(crate) use draw::{
     MARGIN, SERIES_COLORS, X_AREA,
 };
 pub(crate) use draw::{secs, step_label};
+pub use incident_charts::{AVAILABILITY_TARGET, POP_RTO_TARGET_S, REGION_RTO_TARGET_S};
+pub use incidents::{incidents_csv, pops_taken, CAUSES, INCIDENTS_CSV};
 pub(crate) use input::ordered_steps;
 pub use levels::LEVEL_NAMES;
 pub use map::{fault_map_number, fault_map_stem};
 pub use traffic::TRAFFIC_TOP;
 
+use incident_charts::{AvailabilityChart, DowntimeChart, RtoChart};
 use input::{read_buckets, read_levels, read_pop_ticks, RunInfo};
 use levels::LevelsChart;
 use migration::MigrationChart;
@@ -93,8 +100,10 @@ impl std::error::Error for ChartError {}
 /// `pops_timeseries.csv` exists), `load-by-region` (when `regions.csv`
 /// exists), `levels` (from `levels.csv`, else from the
 /// PoPs' shed levels), `object_rto` (when a fault moved Durable Objects),
-/// `map` (when `map_pops.csv` exists) and `map-fault-N` (per fault with
-/// rows in `catchments.csv`).
+/// `map` (when `map_pops.csv` exists), `map-fault-N` (per fault with
+/// rows in `catchments.csv`), and `availability-by-day`, `incident-rto`
+/// and `downtime-by-cause` (when [`INCIDENTS_CSV`] exists: a run with
+/// `[[failure]]`).
 /// Returns the files written, in that order.
 pub fn render_all(results_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
     register_font()?;
@@ -122,7 +131,26 @@ pub fn render_all(results_dir: &Path) -> Result<Vec<PathBuf>, ChartError> {
         render(results_dir, "object_rto", &MigrationChart { run: &run }, &mut written)?;
     }
     map::render_maps(results_dir, &run, &mut written)?;
+    render_incidents(results_dir, &run, &mut written)?;
     Ok(written)
+}
+
+/// The three incident charts, when the folder has [`INCIDENTS_CSV`].
+fn render_incidents(dir: &Path, run: &RunInfo, written: &mut Vec<PathBuf>) -> Result<(), ChartError> {
+    let path = dir.join(INCIDENTS_CSV);
+    if !path.exists() {
+        return Ok(());
+    }
+    let rows = incidents::read_incidents(&path)?;
+    let days = run.availability_by_day.clone().unwrap_or_default();
+    render(
+        dir,
+        "availability-by-day",
+        &AvailabilityChart { run, days: &days, rows: &rows, target: AVAILABILITY_TARGET },
+        written,
+    )?;
+    render(dir, "incident-rto", &RtoChart { run, rows: &rows }, written)?;
+    render(dir, "downtime-by-cause", &DowntimeChart { run, rows: &rows }, written)
 }
 
 pub(crate) fn register_font() -> Result<(), ChartError> {
