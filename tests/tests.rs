@@ -27,6 +27,7 @@ mod failures;
 mod fault_kinds;
 mod flow;
 mod fuzz;
+mod horizon;
 mod incidents;
 mod isolates;
 mod layers;

@@ -276,7 +276,15 @@ fn headline(name: &str) -> bool {
         "max_pop_utilisation",
         "max_level",
     ];
-    NAMES.contains(&name) || (name.starts_with("fault") && !name.contains(".timeline.")) || name.starts_with("expect")
+    const HORIZON: [&str; 6] = [
+        "availability_annual",
+        "downtime_minutes",
+        "error_budget.burn_ratio",
+        "incidents.count",
+        "incidents.mttr_minutes",
+        "incidents.rto_p99_s",
+    ];
+    NAMES.contains(&name) || HORIZON.contains(&name) || (name.starts_with("fault") && !name.contains(".timeline.")) || name.starts_with("expect")
 }
 
 fn opt(x: Option<f64>) -> String {
