@@ -312,3 +312,35 @@ fn sweep_reports_the_long_horizon_measures_with_intervals() {
     let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
     assert!(csv.contains("availability_annual") && csv.contains("error_budget.burn_ratio"));
 }
+
+#[test]
+fn request_fidelity_counts_each_request_on_its_send_day_class_and_region() {
+    // 20 rps for 26 h at one PoP, down for 10 minutes from 25 h: about
+    // 20 x 600 = 12,000 requests fail, all on day 2.
+    let toml = one_pop("")
+        .replace("fidelity = \"flow\"", "fidelity = \"request\"")
+        .replace("duration = \"60h\"", "duration = \"26h\"")
+        .replace("rps = 1_000", "rps = 20")
+        .replace("at = \"30h\"", "at = \"25h\"")
+        .replace("for = \"1h\"", "for = \"10m\"");
+    let j = summary_json(&run_scenario(&toml));
+    let h = &j["horizon"];
+    let req = &j["requests"];
+    let days = h["by_day"].as_array().unwrap();
+    assert_eq!(days.len(), 2);
+    assert_eq!(u(&days[0]["issued"]) + u(&days[1]["issued"]), u(&req["issued"]));
+    assert_eq!(u(&days[0]["failed"]), 0);
+    assert_eq!(u(&days[1]["failed"]), u(&req["failed"]));
+    let lost = u(&days[1]["failed"]) as f64;
+    assert!((11_000.0..13_500.0).contains(&lost), "{lost}");
+    // Poisson arrivals: day 1 holds about 20 x 86,400 requests.
+    let day1 = u(&days[0]["issued"]) as f64;
+    assert!((day1 - 1_728_000.0).abs() < 5.0 * 1_728_000f64.sqrt(), "{day1}");
+    for c in ["p1", "p2"] {
+        assert_eq!(u(&h["by_class"][c]["issued"]), u(&req["by_class"][c]["issued"]), "{c}");
+        assert_eq!(u(&h["by_class"][c]["failed"]), u(&req["by_class"][c]["failed"]), "{c}");
+    }
+    assert_eq!(u(&h["by_region"]["NA"]["issued"]), u(&req["issued"]));
+    assert_eq!(u(&h["by_region"]["NA"]["failed"]), u(&req["failed"]));
+    assert_eq!(f(&days[1]["minutes"]), 120.0);
+}
