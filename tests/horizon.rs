@@ -115,7 +115,9 @@ fn verdicts(j: &Value) -> Vec<(String, String, Option<f64>)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["text"].as_str().unwrap().to_string(), v["status"].as_str().unwrap().to_string(), v["observed"].as_f64()))
+        .map(|v| {
+            (v["text"].as_str().unwrap().to_string(), v["status"].as_str().unwrap().to_string(), v["observed"].as_f64())
+        })
         .collect()
 }
 

@@ -266,8 +266,14 @@ pub fn print_files(files: &[PathBuf]) {
 
 /// Whether the terminal table shows a measure (sweep.json has them all).
 fn headline(name: &str) -> bool {
-    const NAMES: [&str; 8] = [
+    const NAMES: [&str; 14] = [
         "availability",
+        "availability_annual",
+        "downtime_minutes",
+        "error_budget.burn_ratio",
+        "incidents.count",
+        "incidents.mttr_minutes",
+        "incidents.rto_p99_s",
         "latency_ms.p50",
         "latency_ms.p99",
         "attempts_per_request",
@@ -276,15 +282,7 @@ fn headline(name: &str) -> bool {
         "max_pop_utilisation",
         "max_level",
     ];
-    const HORIZON: [&str; 6] = [
-        "availability_annual",
-        "downtime_minutes",
-        "error_budget.burn_ratio",
-        "incidents.count",
-        "incidents.mttr_minutes",
-        "incidents.rto_p99_s",
-    ];
-    NAMES.contains(&name) || HORIZON.contains(&name) || (name.starts_with("fault") && !name.contains(".timeline.")) || name.starts_with("expect")
+    NAMES.contains(&name) || (name.starts_with("fault") && !name.contains(".timeline.")) || name.starts_with("expect")
 }
 
 fn opt(x: Option<f64>) -> String {
