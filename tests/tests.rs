@@ -27,6 +27,7 @@ mod failures;
 mod fault_kinds;
 mod flow;
 mod fuzz;
+mod horizon;
 mod incident_charts;
 mod incidents;
 mod isolates;

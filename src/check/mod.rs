@@ -1,8 +1,12 @@
 //! Expectations: what a scenario says a run must show, and the verdicts.
 
 pub mod baseline;
+pub mod horizon;
 pub mod junit;
+mod metric;
 pub mod verdict;
+
+pub use metric::Metric;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::metrics::{Probe, CLASS_NAMES};
@@ -16,93 +20,6 @@ use crate::world::{unknown_pop_message, World};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use toml::Spanned;
-
-/// What an expectation measures.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Metric {
-    /// Successful / issued requests in a scope.
-    Availability,
-    /// A latency quantile (in [0, 1]) of the successes in a scope, ms.
-    Latency(f64),
-    /// Mean busy fraction of a PoP's servers.
-    Utilisation,
-    /// Mean wait for a server at a PoP, ms.
-    MeanWait,
-    /// Fraction of a PoP's requests that waited for a server.
-    PWait,
-    /// Recovery time of a fault, ms.
-    Rto,
-    /// From a fault to its detection, ms.
-    Detection,
-    /// From a fault to the start of the route withdrawal, ms.
-    Withdrawal,
-    /// From a fault until this share of affected networks moved, ms.
-    Converged(f64),
-    /// Affected requests that finally failed while the fault lasted.
-    RequestsLost,
-    /// Requests shed (count).
-    Shed,
-    /// Requests spilled (count).
-    Spilled,
-    /// Attempts per request.
-    AttemptsPerRequest,
-    /// RPO of a region failure, ms.
-    Rpo,
-    /// Acknowledged writes a region failure lost.
-    WritesLost,
-    /// A quantile (in [0, 1]) of the affected objects' recovery times, ms.
-    ObjectRto(f64),
-    /// A quantile of KV read staleness, ms.
-    KvStaleness(f64),
-    /// KV writes queued and never applied.
-    KvWritesDropped,
-    /// Largest admitted / limit of the KV (true) or DO (false) limiter.
-    LimiterOveradmission(bool),
-    /// A quantile of Durable Object write latency, ms.
-    DoWriteLatency(f64),
-    /// A quantile of KV read latency, ms.
-    KvReadLatency(f64),
-    /// KV writes failed after every retry.
-    KvWritesFailed,
-    /// The highest level reached, globally or at one PoP.
-    MaxLevel,
-    /// The global level at a time (ns since the start).
-    LevelAt(u64),
-    /// Time spent at a global level, ms.
-    TimeInLevel(u8),
-    /// From a fault to the global level's last return to 0, ms.
-    BackToLevel0,
-    /// Fetch attempts per fetch (client attempts per request without an origin).
-    RetryAmplification,
-    /// Times origin breakers opened.
-    BreakerOpened,
-    /// Deployment attempts refused.
-    DeploymentsFailed,
-    /// Cold starts / started requests at a PoP.
-    ColdStartRate,
-}
-
-impl Metric {
-    /// True if values are durations in ms.
-    fn is_duration(self) -> bool {
-        matches!(
-            self,
-            Metric::Latency(_)
-                | Metric::MeanWait
-                | Metric::Rto
-                | Metric::Detection
-                | Metric::Withdrawal
-                | Metric::Converged(_)
-                | Metric::Rpo
-                | Metric::ObjectRto(_)
-                | Metric::KvStaleness(_)
-                | Metric::DoWriteLatency(_)
-                | Metric::KvReadLatency(_)
-                | Metric::TimeInLevel(_)
-                | Metric::BackToLevel0
-        )
-    }
-}
 
 /// One side of a bound: the limit and whether equality passes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -370,6 +287,14 @@ pub fn resolve(s: &Scenario, world: &World) -> Result<(Vec<Expectation>, Vec<Pro
             ExpectSpec::DeploymentsFailed(c) => {
                 count_expectation(src, world, "deployments_failed", Metric::DeploymentsFailed, c)?
             }
+            spec @ (ExpectSpec::AvailabilityAnnual(_)
+            | ExpectSpec::DowntimeMinutes(_)
+            | ExpectSpec::Mttr(_)
+            | ExpectSpec::Mtbf(_)
+            | ExpectSpec::IncidentRto(_)) => match horizon::expectation(spec) {
+                Some(exp) => exp,
+                None => continue,
+            },
         };
         exps.push(exp);
     }
@@ -607,6 +532,9 @@ pub fn run_measure(e: &Expectation, result: &RunResult) -> Option<f64> {
             let adm = if kv { l.kv.as_ref() } else { l.durable_object.as_ref() }?;
             Some(adm.over_admission(l.full_windows.clone()).0)
         }
+        Metric::AvailabilityAnnual | Metric::DowntimeMinutes | Metric::Mttr | Metric::Mtbf | Metric::IncidentRto(_) => {
+            horizon::measure(e.metric, result)
+        }
         _ => None,
     }
 }
@@ -790,7 +718,7 @@ fn judge(e: &Expectation, result: &RunResult, world: &World) -> Verdict {
                 None,
                 match e.fault {
                     Some(_) => "nothing measured for this fault".to_string(),
-                    None => "nothing measured in scope".to_string(),
+                    None => horizon::missing(e.metric).unwrap_or("nothing measured in scope").to_string(),
                 },
             ),
         },

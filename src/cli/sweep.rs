@@ -266,8 +266,14 @@ pub fn print_files(files: &[PathBuf]) {
 
 /// Whether the terminal table shows a measure (sweep.json has them all).
 fn headline(name: &str) -> bool {
-    const NAMES: [&str; 8] = [
+    const NAMES: [&str; 14] = [
         "availability",
+        "availability_annual",
+        "downtime_minutes",
+        "error_budget.burn_ratio",
+        "incidents.count",
+        "incidents.mttr_minutes",
+        "incidents.rto_p99_s",
         "latency_ms.p50",
         "latency_ms.p99",
         "attempts_per_request",

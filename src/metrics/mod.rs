@@ -8,6 +8,7 @@
 
 pub mod faults;
 pub mod histogram;
+pub mod horizon;
 pub mod regions;
 pub mod volume;
 
@@ -180,6 +181,8 @@ pub struct Recorder {
     /// Offered and served load per bucket and client region (empty until
     /// [`Recorder::set_regions`]).
     pub regions: regions::RegionSeries,
+    /// Measured requests per day, by class and client region.
+    pub horizon: horizon::Horizon,
     /// Fractional counts of a flow run, until settled into the counts.
     volumes: Option<Box<volume::RecorderVolumes>>,
 }
@@ -211,6 +214,7 @@ impl Recorder {
             buckets: vec![Bucket::default(); buckets],
             probes,
             regions: regions::RegionSeries::default(),
+            horizon: horizon::Horizon::new(duration),
             volumes: None,
         }
     }
@@ -218,6 +222,7 @@ impl Recorder {
     /// Counts load per client region from now on: client network `n`
     /// belongs to region `net_region[n]`, one of `regions`.
     pub fn set_regions(&mut self, net_region: Vec<u8>, regions: usize) {
+        self.horizon.set_regions(net_region.clone(), regions);
         self.regions = regions::RegionSeries::new(net_region, regions, self.buckets.len());
     }
 
@@ -228,6 +233,7 @@ impl Recorder {
     pub fn region_outcome(&mut self, sent: SimTime, net: u32, ok: bool) {
         if self.measures(sent) {
             self.regions.add((sent.as_nanos() / self.bucket_ns) as usize, net, ok);
+            self.horizon.add_region(sent, net, ok);
         }
     }
 
@@ -246,6 +252,7 @@ impl Recorder {
     fn count(&mut self, sent: SimTime, pop: u32, class: u8, ok: bool) -> usize {
         self.total.add(ok);
         self.by_class[class as usize].add(ok);
+        self.horizon.add(sent, class, ok);
         if let Some(c) = self.by_pop.get_mut(pop as usize) {
             c.add(ok);
         }

@@ -191,6 +191,7 @@ impl Recorder {
             return;
         }
         let ok = outcome.is_ok();
+        self.horizon.add_volume(span, &v, ok);
         let (origin, width) = (SimTime::ZERO, SimDuration(self.bucket_ns));
         let last = self.buckets.len().saturating_sub(1);
         self.volumes();
@@ -239,6 +240,7 @@ impl Recorder {
     pub fn region_volume(&mut self, span: SentSpan, net: u32, volume: f64, ok: bool) {
         if let Some((span, share)) = self.measured(span) {
             self.regions.add_volume(span, SimDuration(self.bucket_ns), net, volume * share, ok);
+            self.horizon.add_region_volume(span, net, volume * share, ok);
         }
     }
 
@@ -374,6 +376,7 @@ impl Recorder {
         let failed_before = self.total.failed();
         let added = (issued.saturating_sub(self.total.issued), succeeded.saturating_sub(self.total.succeeded));
         self.regions.settle(added.0, added.1);
+        self.horizon.settle(&v.by_class.map(|c| c.round()), Counts { issued: added.0, succeeded: added.1 });
         self.total = Counts { issued, succeeded };
         let failed = self.total.failed() - failed_before;
         let reasons = apportion(&v.failed_by_reason, failed);

@@ -711,6 +711,14 @@ fn check_expectations(spec: &ScenarioSpec, src: &Source) -> Check {
                 (&None, c.bounds().given())
             }
             ExpectSpec::Latency(l) => (&l.window, l.bounds().given()),
+            ExpectSpec::AvailabilityAnnual(_)
+            | ExpectSpec::DowntimeMinutes(_)
+            | ExpectSpec::Mttr(_)
+            | ExpectSpec::Mtbf(_)
+            | ExpectSpec::IncidentRto(_) => {
+                let given = e.get_ref().horizon_bounds(!spec.failures.is_empty(), &here).unwrap_or(Ok([false; 4]));
+                (&None, given.map_err(|m| at(src, e, m))?)
+            }
         };
         if !bounds.iter().any(|b| *b) {
             return Err(at(src, e, format!("{here}: no bound given; add one of lt, le, gt, ge (e.g. ge = 0.999)")));

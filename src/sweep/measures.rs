@@ -14,6 +14,8 @@
 //! | `fault{i}.rto_s`, `fault{i}.requests_lost` | `faults[i-1]` (faults numbered from 1, as expectations do) |
 //! | `fault{i}.timeline.<step>` | `faults[i-1].timeline` |
 //! | `fault{i}.rpo_s`, `fault{i}.writes_lost`, `fault{i}.object_rto_p99_s` | `faults[i-1].durable_objects`, when present |
+//! | `availability_annual`, `nines`, `downtime_minutes`, `downtime_minutes_per_year`, `error_budget.burn_ratio` | `horizon` (with `[[failure]]` or a run of a day or more) |
+//! | `incidents.count`, `.pop_downtime_minutes`, `.pop_availability`, `.mttr_minutes`, `.mtbf_days`, `.rto_p99_s`, `.rto_not_recovered` | `incidents` (with `[[failure]]`) |
 //! | `expect{i}.observed` | `expectations[i-1].observed` (ratio, ms or count, as the verdict says) |
 //!
 //! A value that is absent, null or not finite is left out: the aggregate
@@ -57,6 +59,22 @@ pub fn extract(summary: &Summary) -> (BTreeMap<String, f64>, Vec<ExpectationStat
             put(format!("fault{n}.writes_lost"), Some(d.writes_lost as f64));
             put(format!("fault{n}.object_rto_p99_s"), Some(d.object_rto_s.p99));
         }
+    }
+    if let Some(h) = &summary.horizon {
+        put("availability_annual".into(), h.availability_annual);
+        put("nines".into(), h.nines);
+        put("downtime_minutes".into(), h.downtime_minutes);
+        put("downtime_minutes_per_year".into(), h.downtime_minutes_per_year);
+        put("error_budget.burn_ratio".into(), h.error_budget.burn_ratio);
+    }
+    if let Some(i) = &summary.incidents {
+        put("incidents.count".into(), Some(i.count as f64));
+        put("incidents.pop_downtime_minutes".into(), Some(i.pop_downtime_minutes));
+        put("incidents.pop_availability".into(), Some(i.pop_availability));
+        put("incidents.mttr_minutes".into(), i.mttr_minutes);
+        put("incidents.mtbf_days".into(), i.mtbf_days);
+        put("incidents.rto_p99_s".into(), i.incident_rto.p99_s);
+        put("incidents.rto_not_recovered".into(), Some(i.incident_rto.not_recovered as f64));
     }
     let mut expectations = Vec::new();
     for (i, e) in summary.expectations.iter().enumerate() {

@@ -444,7 +444,8 @@ pub fn build(
         },
         origin: origin_summary(world, r),
         levels: levels_summary(world, r),
-        incidents: super::incidents::incidents_summary(r),
+        incidents: super::incidents::incidents_summary(world, r),
+        horizon: super::horizon::horizon_summary(s, r),
         expectations: verdicts.to_vec(),
         passed: verdicts.iter().all(|v| v.passed),
     }

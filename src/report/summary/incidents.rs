@@ -1,10 +1,22 @@
 //! summary.json's `incidents` section: what the failure processes did over
 //! the run (with `[[failure]]`): the incidents, the PoPs' downtime and the
-//! realised MTTR and MTBF, and availability per day of requests.
+//! realised MTTR and MTBF, PoP downtime by cause, the distribution of the
+//! incidents' RTOs, and availability per day of requests.
+//!
+//! Downtime by cause: each incident that took PoPs down (a PoP incident
+//! takes its PoP; a `region-down` its state region's PoPs) counts, per
+//! PoP, the part of its span (clipped at the run's end) that no earlier
+//! incident on that PoP already covered: overlaps go to the earlier one,
+//! so the causes add up to the listed incidents' union of PoP downtime
+//! (scripted faults count in `pop_downtime_minutes` only).
 
 use super::Quantiles;
-use crate::engine::SimDuration;
-use crate::sim::{IncidentResult, RunResult};
+use crate::check::horizon::{incident_rtos_s, pop_time};
+use crate::engine::SimTime;
+use crate::scenario::schema::FaultKind;
+use crate::sim::{IncidentRecord, RunResult};
+use crate::world::catalog::Region;
+use crate::world::World;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -23,10 +35,17 @@ pub struct IncidentsSummary {
     pub by_kind: BTreeMap<String, u64>,
     /// Incidents that started in the run.
     pub count: u64,
+    /// PoP downtime per cause (`random`, `human`, `regional`), minutes:
+    /// see the module's definition.
+    #[serde(default)]
+    pub downtime_by_cause_minutes: BTreeMap<String, f64>,
     /// Their durations, start to repair (clipped at the run's end), s.
     pub duration_s: Quantiles,
     /// The first incidents (at most 1,000), in order of their start.
     pub first: Vec<IncidentEntry>,
+    /// The distribution of the RTOs across incidents.
+    #[serde(default)]
+    pub incident_rto: IncidentRtoSummary,
     /// Realised mean time between failures of a PoP: PoP up time over PoP
     /// failures, days (null with none).
     pub mtbf_days: Option<f64>,
@@ -39,6 +58,25 @@ pub struct IncidentsSummary {
     pub pop_downtime_minutes: f64,
     /// PoP failures (a PoP going down; overlapping incidents count once).
     pub pop_failures: u64,
+}
+
+/// The RTOs of the incidents whose RTO was measured (PoP and region
+/// incidents); quantiles by nearest rank, one not recovered within the
+/// window counting as infinite (a quantile that lands on one is null).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IncidentRtoSummary {
+    /// The largest, s.
+    pub max_s: Option<f64>,
+    /// Incidents with a measured RTO (recovered or not).
+    pub measured: u64,
+    /// Of those, not recovered within the window.
+    pub not_recovered: u64,
+    /// Median, s.
+    pub p50_s: Option<f64>,
+    /// 90th percentile, s.
+    pub p90_s: Option<f64>,
+    /// 99th percentile, s.
+    pub p99_s: Option<f64>,
 }
 
 /// One incident.
@@ -65,7 +103,7 @@ pub struct IncidentEntry {
 }
 
 /// The section, when the run had failure processes.
-pub(super) fn incidents_summary(r: &RunResult) -> Option<IncidentsSummary> {
+pub(super) fn incidents_summary(world: &World, r: &RunResult) -> Option<IncidentsSummary> {
     let inc = r.incidents.as_ref()?;
     let end = r.end;
     let clip = |i: &crate::sim::IncidentRecord| (i.end.min(end) - i.start).as_secs_f64();
@@ -76,12 +114,14 @@ pub(super) fn incidents_summary(r: &RunResult) -> Option<IncidentsSummary> {
         *by_kind.entry(i.kind.as_str().to_string()).or_insert(0) += 1;
     }
     let durations: Vec<f64> = inc.records.iter().map(clip).collect();
-    let (down, up, failures) = pop_time(inc, r);
+    let t = pop_time(r)?;
+    let (down, up, failures) = (t.down_s, t.up_s, t.failures);
     Some(IncidentsSummary {
         availability_by_day: availability_by_day(r),
         by_cause,
         by_kind,
         count: inc.records.len() as u64 + inc.unlisted,
+        downtime_by_cause_minutes: downtime_by_cause(world, &inc.records, end),
         duration_s: super::build::quantiles(&durations),
         first: inc
             .records
@@ -98,6 +138,7 @@ pub(super) fn incidents_summary(r: &RunResult) -> Option<IncidentsSummary> {
                 target: i.target.clone(),
             })
             .collect(),
+        incident_rto: incident_rto(r),
         mtbf_days: (failures > 0).then(|| up / failures as f64 / 86_400.0),
         mttr_minutes: (failures > 0).then(|| down / failures as f64 / 60.0),
         pop_availability: if up + down > 0.0 { up / (up + down) } else { 1.0 },
@@ -106,26 +147,51 @@ pub(super) fn incidents_summary(r: &RunResult) -> Option<IncidentsSummary> {
     })
 }
 
-/// PoP time down and up (s, summed over PoPs) and PoP failures.
-fn pop_time(inc: &IncidentResult, r: &RunResult) -> (f64, f64, u64) {
-    let down: f64 = inc.pop_downtime.iter().map(|d| d.as_secs_f64()).sum();
-    let total = (r.end - crate::engine::SimTime::ZERO).as_secs_f64() * inc.pop_downtime.len() as f64;
-    let failures = inc.pop_failures.iter().map(|&n| n as u64).sum();
-    (down, (total - down).max(0.0), failures)
+/// The PoPs an incident took down: its PoP, or its region's.
+fn pops_of(world: &World, i: &IncidentRecord) -> Vec<usize> {
+    if let Some(p) = world.pop_index(&i.target) {
+        return vec![p];
+    }
+    match (i.kind, Region::parse(&i.target)) {
+        (FaultKind::RegionDown, Some(g)) => (0..world.pops.len()).filter(|&p| world.pops[p].region == g).collect(),
+        _ => Vec::new(),
+    }
 }
 
-/// Availability of requests per day, from the time-series buckets.
-fn availability_by_day(r: &RunResult) -> Vec<Option<f64>> {
-    let width = r.recorder.bucket_width().as_nanos().max(1);
-    let day = SimDuration::from_secs(86_400).as_nanos();
-    let days = (r.end.as_nanos()).div_ceil(day) as usize;
-    let mut counts = vec![(0u64, 0u64); days.max(1)];
-    for (b, bucket) in r.recorder.buckets.iter().enumerate() {
-        let d = ((b as u64 * width) / day) as usize;
-        if let Some(c) = counts.get_mut(d) {
-            c.0 += bucket.counts.issued;
-            c.1 += bucket.counts.succeeded;
+/// PoP downtime per cause, minutes: overlaps on a PoP go to the earlier
+/// incident (`records` are in order of their start).
+pub fn downtime_by_cause(world: &World, records: &[IncidentRecord], end: SimTime) -> BTreeMap<String, f64> {
+    let mut covered = vec![SimTime::ZERO; world.pops.len()];
+    let mut out: BTreeMap<String, f64> = BTreeMap::new();
+    for i in records {
+        let stop = i.end.min(end);
+        for p in pops_of(world, i) {
+            let from = i.start.max(covered[p]);
+            if stop > from {
+                *out.entry(i.cause.as_str().to_string()).or_insert(0.0) += (stop - from).as_secs_f64() / 60.0;
+            }
+            covered[p] = covered[p].max(stop);
         }
     }
-    counts.into_iter().map(|(i, s)| (i > 0).then(|| s as f64 / i as f64)).collect()
+    out
+}
+
+/// The RTO distribution across the incidents with a measured RTO.
+fn incident_rto(r: &RunResult) -> IncidentRtoSummary {
+    let rtos = incident_rtos_s(r).unwrap_or_default();
+    let q = |p| crate::check::quantile(rtos.clone(), p).filter(|x| x.is_finite());
+    IncidentRtoSummary {
+        max_s: q(1.0),
+        measured: rtos.len() as u64,
+        not_recovered: rtos.iter().filter(|x| x.is_infinite()).count() as u64,
+        p50_s: q(0.5),
+        p90_s: q(0.9),
+        p99_s: q(0.99),
+    }
+}
+
+/// Availability of requests per day (exact days of send time).
+fn availability_by_day(r: &RunResult) -> Vec<Option<f64>> {
+    let h = &r.recorder.horizon;
+    (0..h.days()).map(|d| h.day(d).availability()).collect()
 }

@@ -11,13 +11,15 @@
 
 mod baseline;
 mod build;
+pub mod horizon;
 pub mod incidents;
 mod read;
 pub mod sections;
 
 pub use baseline::load_baseline;
 pub use build::build;
-pub use incidents::{IncidentEntry, IncidentsSummary};
+pub use horizon::{ErrorBudget, HorizonMonth, HorizonPeriod, HorizonScope, HorizonSummary};
+pub use incidents::{IncidentEntry, IncidentRtoSummary, IncidentsSummary};
 pub use read::{read, read_str, SummaryError};
 pub use sections::{LevelsSummary, OriginSummary, SortedPercentiles, StateSummary};
 
@@ -95,6 +97,10 @@ pub struct Summary {
     /// The failure processes' incidents (with `[[failure]]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incidents: Option<IncidentsSummary>,
+    /// Availability per day, month and year, nines, downtime and the error
+    /// budget (with `[[failure]]` or over a day or more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon: Option<HorizonSummary>,
     /// Verdicts, in file order.
     pub expectations: Vec<Verdict>,
     /// True when every expectation holds.

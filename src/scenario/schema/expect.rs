@@ -149,6 +149,22 @@ pub enum ExpectSpec {
     /// Cold starts / started requests at a PoP (every PoP if `pop` is
     /// absent), over the run after warm-up; needs `[isolates]`.
     ColdStartRate(RatioExpect),
+    /// Succeeded / issued requests over the whole run after warm-up, read
+    /// as the year's availability (over a run of any length it is the
+    /// run's availability).
+    AvailabilityAnnual(PlainRatioExpect),
+    /// Request-weighted downtime over the run, minutes: (1 - availability)
+    /// x the measured window (not scaled to a year).
+    DowntimeMinutes(PlainNumberExpect),
+    /// Realised mean time to repair of a PoP (PoP downtime / PoP
+    /// failures); needs `[[failure]]`.
+    Mttr(PlainDurationExpect),
+    /// Realised mean time between failures of a PoP (PoP up time / PoP
+    /// failures); needs `[[failure]]`.
+    Mtbf(PlainDurationExpect),
+    /// A percentile of the RTOs of the incidents whose RTO was measured
+    /// (one not recovered counts as infinite); needs `[[failure]]`.
+    IncidentRto(IncidentRtoExpect),
 }
 
 expectation! {
@@ -249,5 +265,52 @@ expectation! {
         /// `[start, end]` of simulated time; default the whole run after warm-up.
         #[serde(default, deserialize_with = "window")]
         pub window: Option<Spanned<[Duration; 2]>>,
+    }
+}
+
+expectation! {
+    /// A bound on a number between 0 and 1 about the whole run.
+    PlainRatioExpect, bound Fraction => f64 {}
+}
+
+expectation! {
+    /// A bound on a number about the whole run.
+    PlainNumberExpect, bound NonNegative => f64 {}
+}
+
+expectation! {
+    /// A bound on a duration about the whole run.
+    PlainDurationExpect, bound Duration => Duration {}
+}
+
+expectation! {
+    /// A bound on a percentile of the incidents' RTOs.
+    IncidentRtoExpect, bound Duration => Duration {
+        /// Which percentile, in (0, 100] [100: the largest].
+        pub percentile: Option<Spanned<Percentile>>,
+    }
+}
+
+impl ExpectSpec {
+    /// For the long-horizon keys (`availability_annual`, `downtime_minutes`,
+    /// `mttr`, `mtbf`, `incident_rto`): which bounds are given (`lt`, `le`,
+    /// `gt`, `ge`), or what is wrong: `mttr`, `mtbf` and `incident_rto`
+    /// measure incidents, so they need failure processes
+    /// (`has_failures`). `None` for every other key.
+    pub fn horizon_bounds(&self, has_failures: bool, here: &str) -> Option<Result<[bool; 4], String>> {
+        let (name, given, needs_failures) = match self {
+            ExpectSpec::AvailabilityAnnual(r) => ("availability_annual", r.bounds().given(), false),
+            ExpectSpec::DowntimeMinutes(n) => ("downtime_minutes", n.bounds().given(), false),
+            ExpectSpec::Mttr(d) => ("mttr", d.bounds().given(), true),
+            ExpectSpec::Mtbf(d) => ("mtbf", d.bounds().given(), true),
+            ExpectSpec::IncidentRto(i) => ("incident_rto", i.bounds().given(), true),
+            _ => return None,
+        };
+        if needs_failures && !has_failures {
+            return Some(Err(format!(
+                "{here}: {name} measures the incidents of failure processes; this scenario has no [[failure]] table"
+            )));
+        }
+        Some(Ok(given))
     }
 }
