@@ -174,6 +174,7 @@ impl Recorder {
         let Some((span, share)) = self.measured(span) else { return };
         self.measured_outcome_volumes(span, share, pop, volume, outcome);
         self.regions.add_volume(span, SimDuration(self.bucket_ns), net, total * share, outcome.is_ok());
+        self.horizon.add_region_volume(span, net, total * share, outcome.is_ok());
     }
 
     /// [`Self::outcome_volumes`] of the measured part `span`, `share` of the whole.
@@ -232,15 +233,6 @@ impl Recorder {
             if s > 0.0 && in_scope > 0.0 {
                 pv.add(in_scope * s, ok);
             }
-        }
-    }
-
-    /// `volume` requests of client network `net` sent over `span` ended
-    /// (`ok`: succeeded): into its region's load (the measured part).
-    pub fn region_volume(&mut self, span: SentSpan, net: u32, volume: f64, ok: bool) {
-        if let Some((span, share)) = self.measured(span) {
-            self.regions.add_volume(span, SimDuration(self.bucket_ns), net, volume * share, ok);
-            self.horizon.add_region_volume(span, net, volume * share, ok);
         }
     }
 

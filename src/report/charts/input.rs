@@ -20,6 +20,8 @@ pub(super) struct RunInfo {
     /// summary.json's `incidents.availability_by_day` (runs with
     /// `[[failure]]`).
     pub(super) availability_by_day: Option<Vec<Option<f64>>>,
+    /// summary.json's `horizon.error_budget.target` (runs of a day or more).
+    pub(super) availability_target: Option<f64>,
 }
 
 /// One fault: what, when, and its steps (s after the fault) in order.
@@ -61,6 +63,7 @@ impl RunInfo {
             bucket_s: s.bucket_s,
             faults: s.faults.iter().map(FaultInfo::from).collect(),
             availability_by_day: s.incidents.map(|i| i.availability_by_day),
+            availability_target: s.horizon.map(|h| h.error_budget.target),
         })
     }
 

@@ -146,7 +146,12 @@ fn render_incidents(dir: &Path, run: &RunInfo, written: &mut Vec<PathBuf>) -> Re
     render(
         dir,
         "availability-by-day",
-        &AvailabilityChart { run, days: &days, rows: &rows, target: AVAILABILITY_TARGET },
+        &AvailabilityChart {
+            run,
+            days: &days,
+            rows: &rows,
+            target: run.availability_target.unwrap_or(AVAILABILITY_TARGET),
+        },
         written,
     )?;
     render(dir, "incident-rto", &RtoChart { run, rows: &rows }, written)?;

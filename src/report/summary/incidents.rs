@@ -46,6 +46,11 @@ pub struct IncidentsSummary {
     /// The distribution of the RTOs across incidents.
     #[serde(default)]
     pub incident_rto: IncidentRtoSummary,
+    /// Requests lost per cause (`random`, `human`, `regional`): the sum of
+    /// the measured incidents' `requests_lost` over every incident of the
+    /// run (not only the listed ones); what drives the availability.
+    #[serde(default)]
+    pub lost_by_cause: BTreeMap<String, u64>,
     /// Realised mean time between failures of a PoP: PoP up time over PoP
     /// failures, days (null with none).
     pub mtbf_days: Option<f64>,
@@ -122,6 +127,7 @@ pub(super) fn incidents_summary(world: &World, r: &RunResult) -> Option<Incident
         by_kind,
         count: inc.records.len() as u64 + inc.unlisted,
         downtime_by_cause_minutes: downtime_by_cause(world, &inc.records, end),
+        lost_by_cause: lost_by_cause(&inc.records),
         duration_s: super::build::quantiles(&durations),
         first: inc
             .records
@@ -188,6 +194,15 @@ fn incident_rto(r: &RunResult) -> IncidentRtoSummary {
         p90_s: q(0.9),
         p99_s: q(0.99),
     }
+}
+
+/// Requests lost by the measured incidents, per cause.
+fn lost_by_cause(records: &[crate::sim::IncidentRecord]) -> BTreeMap<String, u64> {
+    let mut by = BTreeMap::new();
+    for i in records.iter().filter(|i| i.rto_measured) {
+        *by.entry(i.cause.as_str().to_string()).or_insert(0) += i.requests_lost;
+    }
+    by
 }
 
 /// Availability of requests per day (exact days of send time).
