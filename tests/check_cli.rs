@@ -43,9 +43,11 @@ fn shipped_scenarios_pass_and_junit_counts_match_the_files() {
     let junit = d.join("reports/junit.xml");
     let verdict = d.join("reports/verdict.json");
     let scenarios = crate_path("scenarios");
-    // Every shipped file, the seed's stages (flow fidelity) included.
+    // Every shipped file, the seed's stages (flow fidelity) included, but
+    // the year (minutes in a test build; CI checks it with the release build).
     let mut files = Vec::new();
     toml_files(&scenarios, &mut files);
+    files.retain(|f| !f.ends_with(crate::util::YEAR_SCENARIO));
     files.sort();
     let mut args = vec!["check".to_string()];
     args.extend(files.iter().map(|f| s(f).to_string()));
@@ -396,5 +398,54 @@ fn baseline_drift_beyond_tolerance_fails_and_small_changes_pass() {
     let (o, v) = check(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(v["scenarios"][0]["baseline"]["drifted"], 0, "{v}");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// `--threads` changes when scenarios run, not what is printed or judged:
+/// three scenarios of different lengths (the longest last in the file
+/// order, so it starts first) with one failing expectation give the same
+/// blocks in file order, the same exit code and the same verdicts on one
+/// thread and on three (timings aside); `--threads 0` is a usage error.
+#[test]
+fn check_on_several_threads_prints_and_judges_as_on_one() {
+    let d = temp_dir("threads");
+    let mut files = Vec::new();
+    for (name, dur, expect) in [
+        ("a-short", "5s", "availability = { ge = 0.99 }"),
+        ("b-failing", "5s", "latency = { percentile = 50, le = \"1us\" }"),
+        ("c-long", "40s", "availability = { ge = 0.99 }"),
+    ] {
+        let f = d.join(format!("{name}.toml"));
+        write(&f, &tiny(name, &[expect]).replace("duration = \"10s\"", &format!("duration = \"{dur}\"")));
+        files.push(f);
+    }
+    // Timings aside: each block's last line ends with "(1.23s; results in ...)".
+    let untimed = |out: &[u8]| -> Vec<String> {
+        let text = String::from_utf8_lossy(out).to_string();
+        text.lines().map(|l| l.split("  (").next().unwrap_or(l).to_string()).collect()
+    };
+    let verdicts = |v: &serde_json::Value| -> Vec<(String, String)> {
+        let list = v["scenarios"].as_array().expect("scenarios");
+        list.iter().map(|s| (s["scenario"].to_string(), s["expectations"].to_string())).collect()
+    };
+    let mut runs = Vec::new();
+    for threads in ["1", "3"] {
+        let json = d.join(format!("verdict-{threads}.json"));
+        let mut args = vec!["check".to_string()];
+        args.extend(files.iter().map(|f| s(f).to_string()));
+        let out = d.join("results");
+        args.extend(["--out", s(&out), "--json", s(&json), "--no-charts", "--threads", threads].map(String::from));
+        let o = edgesim(&args);
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+        runs.push((o.status.code(), untimed(&o.stdout), verdicts(&v)));
+    }
+    assert_eq!(runs[0].0, Some(1), "one expectation fails");
+    assert_eq!(runs[0], runs[1], "one thread and three");
+    let order: Vec<&String> = runs[1].1.iter().filter(|l| l.starts_with("  => ")).collect();
+    assert_eq!(order.len(), 3);
+    assert!(order[0].contains("a-short") && order[1].contains("b-failing") && order[2].contains("c-long"), "{order:?}");
+    let (code, err) = crate::util::edgesim_code(["check", s(&files[0]), "--threads", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--threads 0"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }

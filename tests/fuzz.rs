@@ -30,7 +30,7 @@
 
 mod generate;
 
-use crate::util::{crate_path, is_stage_scenario, shipped_scenarios};
+use crate::util::{crate_path, is_long_scenario, shipped_scenarios};
 use generate::Gen;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
@@ -93,7 +93,7 @@ struct Case {
 fn shipped() -> Vec<(String, String)> {
     let root = crate_path("");
     let mut out = Vec::new();
-    for p in shipped_scenarios().into_iter().filter(|p| !is_stage_scenario(p)) {
+    for p in shipped_scenarios().into_iter().filter(|p| !is_long_scenario(p)) {
         if let Ok(text) = fs::read_to_string(&p) {
             let rel = p.strip_prefix(&root).unwrap_or(&p).to_string_lossy().into_owned();
             out.push((rel, text));

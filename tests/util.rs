@@ -85,11 +85,18 @@ pub fn shipped_scenarios() -> Vec<PathBuf> {
 /// Whether `path` is one of the long shipped runs: the seed's scaling
 /// stages (scenarios/stage-*.toml: 5M and 50M rps for an hour) and the
 /// 24-hour day-in-the-life.toml, all at the flow fidelity, seconds a run in
-/// a release build. The fuzzer, which runs hundreds of mutated files with
+/// a release build, and the year of year-of-operations.toml (about 50 s in
+/// a release build). The fuzzer, which runs hundreds of mutated files with
 /// the test build under a per-command time limit, leaves them out.
-pub fn is_stage_scenario(path: &Path) -> bool {
-    path.file_name().and_then(OsStr::to_str).is_some_and(|n| n.starts_with("stage-") || n == "day-in-the-life.toml")
+pub fn is_long_scenario(path: &Path) -> bool {
+    path.file_name()
+        .and_then(OsStr::to_str)
+        .is_some_and(|n| n.starts_with("stage-") || n == "day-in-the-life.toml" || n == YEAR_SCENARIO)
 }
+
+/// The year-long shipped scenario: too long for the test build (CI checks
+/// it with the release build, `edgesim check scenarios/`).
+pub const YEAR_SCENARIO: &str = "year-of-operations.toml";
 
 /// An empty folder for one test: named by the calling test file, the
 /// process and `tag`, so tests running side by side never share one (a

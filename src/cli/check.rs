@@ -15,6 +15,8 @@ use edgesim::engine::SimDuration;
 use edgesim::report::outputs::{self, Committed, OutputsPlan, ResultsSet};
 use edgesim::report::{self, files::write_atomic};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 #[derive(clap::Args)]
 /// The flags of `edgesim check`.
@@ -55,6 +57,12 @@ pub struct CheckArgs {
     /// The work budget.
     #[command(flatten)]
     budget: super::BudgetFlags,
+    /// Scenarios run at once, the longest (by the work budget's estimate)
+    /// first; each block is printed in file order once it and those before
+    /// it are done [default: one per core; 1: one after another, with a
+    /// progress bar].
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 fn parse_tolerance_abs(s: &str) -> Result<f64, String> {
@@ -104,6 +112,9 @@ fn check_plan(a: &CheckArgs, loaded: &[Loaded]) -> Result<(), Failure> {
 
 /// Runs `edgesim check`; the exit code is the report's (1 when a scenario fails).
 pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
+    if a.threads == Some(0) {
+        return Err(input_error("--threads 0: expected at least 1 (leave it out for one per core)"));
+    }
     let loaded = load_checked(&a)?;
     let baselines = match &a.baseline {
         Some(dir) => Some(load_baselines(dir, &loaded)?),
@@ -114,12 +125,7 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
         let seed = a.overrides.seed.map_or("each file's seed".to_string(), |s| format!("seed {s}"));
         outln!("edgesim check: {} ({seed}), results in {}/<name>/\n", plural(n, "scenario"), a.out.display());
     }
-    let mut verdicts = Vec::new();
-    for (i, l) in loaded.iter().enumerate() {
-        let v = check_one(&a, l, (i, n), baselines.as_ref().map(|b| &b[i]))?;
-        print_scenario(&v, a.allow_inconclusive, a.quiet);
-        verdicts.push(v);
-    }
+    let verdicts = run_all(&a, &loaded, baselines.as_deref())?;
     let report = CheckReport::new(verdicts, a.allow_inconclusive);
     let unwritten = write_verdicts(&a, &report)?;
     print_total(&report);
@@ -134,6 +140,61 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
         return Err(interrupted("after the last scenario; every result and verdict file is complete"));
     }
     Ok(report.exit_code)
+}
+
+/// Runs every scenario on `--threads` threads, the longest first, and
+/// prints each one's block in file order as soon as it and those before it
+/// are done; the verdicts in file order, or the first failure in file order
+/// (after those running have finished; no new one starts).
+fn run_all(
+    a: &CheckArgs,
+    loaded: &[Loaded],
+    baselines: Option<&[(PathBuf, baseline::Record)]>,
+) -> Result<Vec<ScenarioVerdict>, Failure> {
+    let n = loaded.len();
+    let threads =
+        a.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get())).clamp(1, n.max(1));
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(edgesim::budget::estimate(&loaded[i].prepared).events));
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let done: Mutex<(Vec<Option<Result<ScenarioVerdict, Failure>>>, usize)> =
+        Mutex::new(((0..n).map(|_| None).collect(), 0));
+    let work = || {
+        while !stop.load(Ordering::SeqCst) {
+            let Some(&i) = order.get(next.fetch_add(1, Ordering::SeqCst)) else { break };
+            let r = check_one(a, &loaded[i], (i, n), threads > 1, baselines.map(|b| &b[i]));
+            stop.fetch_or(r.is_err(), Ordering::SeqCst);
+            let mut guard = done.lock().unwrap_or_else(|e| e.into_inner());
+            let (results, printed) = &mut *guard;
+            results[i] = Some(r);
+            while let Some(Some(Ok(v))) = results.get(*printed) {
+                print_scenario(v, a.allow_inconclusive, a.quiet);
+                *printed += 1;
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let (results, _) = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut verdicts = Vec::with_capacity(n);
+    let mut first_failure = None;
+    for r in results.into_iter().flatten() {
+        match r {
+            Ok(v) => verdicts.push(v),
+            Err(e) => {
+                first_failure.get_or_insert(e);
+            }
+        }
+    }
+    match first_failure {
+        Some(e) => Err(e),
+        None => Ok(verdicts),
+    }
 }
 
 /// Loads every scenario and checks every path before any runs: the work
@@ -158,21 +219,27 @@ fn load_checked(a: &CheckArgs) -> Result<Vec<Loaded>, Failure> {
 }
 
 /// Runs scenario `i` of `n`, writes its results folder and judges it
-/// (against its stored baseline, if given).
+/// (against its stored baseline, if given); `parallel`: others run beside
+/// it (no progress bar).
 fn check_one(
     a: &CheckArgs,
     l: &Loaded,
     (i, n): (usize, usize),
+    parallel: bool,
     stored: Option<&(PathBuf, baseline::Record)>,
 ) -> Result<ScenarioVerdict, Failure> {
     let name = l.name();
     let dir = a.out.join(name);
-    let earlier = format!("{i} of {n} scenarios ran before it and their results are complete");
+    let earlier = if parallel {
+        "the scenarios that finished have complete results".to_string()
+    } else {
+        format!("{i} of {n} scenarios ran before it and their results are complete")
+    };
     if was_interrupted() {
         return Err(interrupted(format!("before {name}: {earlier}; no JUnit or JSON verdict was written")));
     }
     let set = ResultsSet::begin("--out", &dir, "check", name, &|_| false)?;
-    let (outcome, wall_s) = match simulate(&l.prepared, None, &format!("[{}/{n}] {name}", i + 1), a.quiet) {
+    let (outcome, wall_s) = match simulate(&l.prepared, None, &format!("[{}/{n}] {name}", i + 1), a.quiet || parallel) {
         Ok(done) => done,
         Err(RunStop::Interrupted(at)) => {
             return Err(interrupted(format!(
