@@ -142,6 +142,9 @@ pub fn execute(a: CheckArgs) -> Result<u8, Failure> {
     Ok(report.exit_code)
 }
 
+/// One scenario's verdict, or why the check stops.
+type Checked = Result<ScenarioVerdict, Failure>;
+
 /// Runs every scenario on `--threads` threads, the longest first, and
 /// prints each one's block in file order as soon as it and those before it
 /// are done; the verdicts in file order, or the first failure in file order
@@ -158,8 +161,7 @@ fn run_all(
     order.sort_by_key(|&i| std::cmp::Reverse(edgesim::budget::estimate(&loaded[i].prepared).events));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let done: Mutex<(Vec<Option<Result<ScenarioVerdict, Failure>>>, usize)> =
-        Mutex::new(((0..n).map(|_| None).collect(), 0));
+    let done: Mutex<(Vec<Option<Checked>>, usize)> = Mutex::new(((0..n).map(|_| None).collect(), 0));
     let work = || {
         while !stop.load(Ordering::SeqCst) {
             let Some(&i) = order.get(next.fetch_add(1, Ordering::SeqCst)) else { break };
