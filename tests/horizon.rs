@@ -180,34 +180,9 @@ fn a_short_run_without_failure_processes_has_no_horizon_section() {
 
 /// Four PoPs with random PoP failures over two days.
 fn with_failures(expect: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "horizon-failures"
-seed = 5
-duration = "2d"
-fidelity = "flow"
-[topology]
-pops = ["IAD", "ORD", "DFW", "ATL"]
-[traffic]
-rps = 2_000
-classes = {{ p1 = 1.0 }}
-[pops.default]
-servers = 20
-service = {{ dist = "exponential", mean = "2ms" }}
-[overload]
-tick = "10s"
-[metrics]
-bucket = "1h"
-[[failure]]
-kind = "pop-down"
-pops = "all"
-mtbf = "8h"
-mttr = "30m"
-human = {{ share = 0.3, mttr = "2h" }}
-{expect}
-"#
-    )
+    let failures = "[[failure]]\nkind = \"pop-down\"\npops = \"all\"\nmtbf = \"8h\"\nmttr = \"30m\"\n\
+                    human = { share = 0.3, mttr = \"2h\" }\n";
+    crate::util::four_pops_two_days("horizon-failures", 5, 2_000, 20, &format!("{failures}{expect}"))
 }
 
 /// PoP downtime per cause from the listed incidents, by hand: per PoP, the

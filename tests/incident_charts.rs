@@ -13,25 +13,13 @@ const STEMS: [&str; 3] = ["availability-by-day", "incident-rto", "downtime-by-ca
 
 /// Four NA PoPs for two days: PoP failures, regional events, a state
 /// region going down (all four PoPs) and the origin (no PoP).
-const FAILURES: &str = r#"
-[scenario]
-name = "incident-charts"
-seed = 2
-duration = "2d"
-fidelity = "flow"
-[topology]
-pops = ["IAD", "ORD", "DFW", "ATL"]
-[traffic]
-rps = 10_000
-classes = { p1 = 1.0 }
-[pops.default]
-servers = 40
-service = { dist = "exponential", mean = "2ms" }
-[overload]
-tick = "10s"
-[metrics]
-bucket = "1h"
-[[failure]]
+fn failures() -> String {
+    crate::util::four_pops_two_days(
+        "incident-charts",
+        2,
+        10_000,
+        40,
+        r#"[[failure]]
 kind = "pop-down"
 pops = "all"
 mtbf = "8h"
@@ -52,7 +40,9 @@ mttr = "20m"
 kind = "origin-down"
 mtbf = "1d"
 mttr = "10m"
-"#;
+"#,
+    )
+}
 
 fn run(scenario: &Path, tag: &str) -> PathBuf {
     let out = temp_dir(tag);
@@ -68,7 +58,7 @@ fn chart_files() -> Vec<String> {
 #[test]
 fn a_run_with_failures_draws_the_incident_charts_and_a_section() {
     let dir = temp_dir("incident-charts-scenario");
-    let scenario = write_scenario(&dir, "failures", FAILURES);
+    let scenario = write_scenario(&dir, "failures", &failures());
     let out = run(&scenario, "incident-charts");
     for f in chart_files().iter().chain([&"incidents.csv".to_string()]) {
         assert!(out.join(f).is_file(), "{f} written");

@@ -7,28 +7,7 @@ use crate::util::{run_scenario, summary_json};
 use serde_json::Value;
 
 fn scenario(seed: u64, failures: &str) -> String {
-    format!(
-        r#"
-[scenario]
-name = "failures"
-seed = {seed}
-duration = "2d"
-fidelity = "flow"
-[topology]
-pops = ["IAD", "ORD", "DFW", "ATL"]
-[traffic]
-rps = 10_000
-classes = {{ p1 = 1.0 }}
-[pops.default]
-servers = 40
-service = {{ dist = "exponential", mean = "2ms" }}
-[overload]
-tick = "10s"
-[metrics]
-bucket = "1h"
-{failures}
-"#
-    )
+    crate::util::four_pops_two_days("failures", seed, 10_000, 40, failures)
 }
 
 /// Per target: the union of its incidents' intervals (start, start + duration), s.

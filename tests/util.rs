@@ -230,3 +230,17 @@ pub fn shape(local_h: f64, peak: f64, trough: f64, ratio: f64) -> f64 {
     let x = if since <= rise { since / rise } else { 1.0 - (since - rise) / (24.0 - rise) };
     low + (high - low) * (1.0 - (std::f64::consts::PI * x).cos()) / 2.0
 }
+
+/// Four NA PoPs (IAD, ORD, DFW, ATL) for two days at the flow fidelity:
+/// one class at `rps`, `servers` exponential 2 ms servers per PoP, 10 s
+/// control periods, 1 h buckets; `tail` adds tables (`[[failure]]`,
+/// `[[fault]]`, `[[expect]]`). The failure-process tests' common base.
+pub fn four_pops_two_days(name: &str, seed: u64, rps: u32, servers: u32, tail: &str) -> String {
+    format!(
+        "[scenario]\nname = \"{name}\"\nseed = {seed}\nduration = \"2d\"\nfidelity = \"flow\"\n\
+         [topology]\npops = [\"IAD\", \"ORD\", \"DFW\", \"ATL\"]\n\
+         [traffic]\nrps = {rps}\nclasses = {{ p1 = 1.0 }}\n\
+         [pops.default]\nservers = {servers}\nservice = {{ dist = \"exponential\", mean = \"2ms\" }}\n\
+         [overload]\ntick = \"10s\"\n[metrics]\nbucket = \"1h\"\n{tail}\n"
+    )
+}
