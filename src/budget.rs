@@ -139,6 +139,7 @@ fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
             (1.0 - per_request) * FLOW_PERIOD_EVENTS * (networks + pops) * per_tick(cfg.tick),
         ),
     ];
+    parts.push(("failure-process incidents", incident_events(p, d, networks)));
     if let Some(o) = &cfg.durable_objects {
         parts.push(("durable object requests", o.requests_per_s * d));
         parts.push(("durable object snapshots", o.model.objects as f64 * per_tick(o.model.snapshot_interval)));
@@ -155,6 +156,38 @@ fn event_parts(p: &Prepared) -> Vec<(&'static str, f64)> {
         parts.push(("deployments", per_s * d));
     }
     parts
+}
+
+/// Events of the failure processes' incidents over `d` seconds: per unit,
+/// d / (mean time to failure + mean repair) incidents (the alternating
+/// renewal's rate); per regional event process, d / mean time between
+/// events, each taking its PoPs. A PoP going down costs what a scripted
+/// pop-down does: two route changes learnt by every network, the probes
+/// while it is down; other units a few events each.
+fn incident_events(p: &Prepared, d: f64, networks: f64) -> f64 {
+    let plan = &p.config.failures;
+    let interval = secs(p.config.health.interval).max(1e-9);
+    let per_pop = |down_s: f64| 2.0 * (networks + 1.0) + down_s / interval + 8.0;
+    let mut events = 0.0;
+    for u in &plan.units {
+        let human = u.repair.human.map_or(0.0, |h| h.share * (h.ttr.mean_secs() - u.repair.ttr.mean_secs()));
+        let repair = u.repair.ttr.mean_secs() + human;
+        let incidents = u.targets.len() as f64 * d / (u.ttf.mean_secs() + repair).max(1e-9);
+        let pops_each = match u.kind {
+            crate::scenario::schema::FaultKind::PopDown => 1.0,
+            crate::scenario::schema::FaultKind::RegionDown => p.world.pops.len() as f64 / 3.0,
+            _ => 0.0,
+        };
+        events += incidents * (8.0 + pops_each * per_pop(repair));
+    }
+    for e in &plan.events {
+        let taken = match e.take {
+            crate::failures::Take::Share(share) => share * e.pops.len() as f64,
+            crate::failures::Take::Count(n) => n as f64,
+        };
+        events += d / e.ttf.mean_secs().max(1e-9) * taken * per_pop(e.ttr.mean_secs());
+    }
+    events
 }
 
 /// Probes of PoPs under faults: each fault's PoPs from its start until

@@ -219,3 +219,29 @@ fn a_year_in_flow_fidelity_fits_the_default_budget_and_in_request_fidelity_is_re
     let err = budget::check(&prepared(&request), Limits::from_flags(None, None)).expect_err("refused");
     assert!(err.contains("client requests") && err.contains("--max-events"), "{err}");
 }
+
+/// The failure processes' incidents are in the estimate: in a request-level
+/// run of four PoPs whose incidents dominate (2 rps; PoPs failing every
+/// 10 s of mean up time, repaired in 5 s), the estimate is within a factor of two
+/// of the events handled; a year of the catalog with PoPs failing every
+/// minute is refused before it runs, naming the incidents.
+#[test]
+fn failure_process_incidents_are_estimated_and_a_storm_of_them_is_refused() {
+    let dir = temp_dir("incidents");
+    let failures = "[[failure]]\nkind = \"pop-down\"\npops = \"all\"\nmtbf = \"10s\"\nmttr = \"5s\"\n";
+    let text = crate::util::four_pops_two_days("storm", 3, 2, 4, failures)
+        .replace("duration = \"2d\"", "duration = \"2h\"")
+        .replace("fidelity = \"flow\"", "fidelity = \"request\"");
+    let p = prepared(&write_scenario(&dir, "storm", &text));
+    let e = budget::estimate(&p);
+    let part = e.event_parts.iter().find(|(n, _)| *n == "failure-process incidents").map_or(0, |x| x.1);
+    assert!(part as f64 > 0.5 * e.events as f64, "incidents dominate: {:?}", e.event_parts);
+    let actual = simulate(&p).result.events_handled;
+    assert!(within_factor(e.events, actual, 2.0), "estimated {} events, handled {actual}", e.events);
+    let year = std::fs::read_to_string(scenario_path("year-of-operations.toml")).expect("shipped");
+    assert!(year.contains("mtbf = \"30d\""), "the year's PoP MTBF");
+    let storm = write_scenario(&dir, "year-storm", &year.replace("mtbf = \"30d\"", "mtbf = \"1m\""));
+    let (code, err) = edgesim(["run", s(&storm), "--out", s(&dir.join("out")), "--quiet"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("failure-process incidents") && err.contains("--max-events"), "{err}");
+}
