@@ -120,14 +120,7 @@ impl Chart for AvailabilityChart<'_> {
         let (lo, hi) = self.range();
         let strip = lo - TICK_STRIP;
         let x_end = (self.days.len() as f64).max(1.0);
-        let mut chart = ChartBuilder::on(root)
-            .margin_top(HEADER_H as u32 + 8)
-            .margin_left(MARGIN)
-            .margin_right(LEGEND_W)
-            .margin_bottom(8)
-            .x_label_area_size(X_AREA)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0.0..x_end, strip..hi)?;
+        let mut chart = framed(root, LEGEND_W, 90).build_cartesian_2d(0.0..x_end, strip..hi)?;
         let marks = day_marks(self.rows);
         for m in marks.iter().filter(|m| m.span) {
             let (a, b) = (chart.backend_coord(&(m.from, hi)), chart.backend_coord(&(m.to, strip)));
@@ -248,14 +241,7 @@ impl Chart for RtoChart<'_> {
         let all = || curves.iter().flat_map(|c| c.1.points.iter().map(|p| p.0)).filter(|v| *v > 0.0);
         let lo = all().fold(POP_RTO_TARGET_S, f64::min).log10().floor();
         let hi = all().fold(window, f64::max).log10().ceil();
-        let mut chart = ChartBuilder::on(root)
-            .margin_top(HEADER_H as u32 + 8)
-            .margin_left(MARGIN)
-            .margin_right(LEGEND_W + 40)
-            .margin_bottom(8)
-            .x_label_area_size(X_AREA)
-            .y_label_area_size(70)
-            .build_cartesian_2d(lo..hi, 0.0..1.05)?;
+        let mut chart = framed(root, LEGEND_W + 40, 70).build_cartesian_2d(lo..hi, 0.0..1.05)?;
         chart
             .configure_mesh()
             .x_desc("RTO (s, log scale)")
@@ -320,14 +306,8 @@ impl Chart for DowntimeChart<'_> {
         );
         draw_header(root, "PoP downtime by cause", &subtitle)?;
         let top = CAUSES.iter().map(|c| down.of_cause(c) / 60.0).fold(0.0, f64::max);
-        let mut chart = ChartBuilder::on(root)
-            .margin_top(HEADER_H as u32 + 8)
-            .margin_left(MARGIN)
-            .margin_right(LEGEND_W)
-            .margin_bottom(8)
-            .x_label_area_size(X_AREA)
-            .y_label_area_size(90)
-            .build_cartesian_2d(0.0..CAUSES.len() as f64, 0.0..(top * 1.15).max(1.0))?;
+        let mut chart =
+            framed(root, LEGEND_W, 90).build_cartesian_2d(0.0..CAUSES.len() as f64, 0.0..(top * 1.15).max(1.0))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -364,4 +344,21 @@ impl Chart for DowntimeChart<'_> {
         let (x, y) = chart.plotting_area().get_pixel_range();
         draw_legend(root, x.end + 16, y.start, &legend)
     }
+}
+
+/// The plot area of an incident chart: under the header, the legend's room
+/// `right` on the right and `y_labels` for the y axis's labels, px.
+fn framed<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    right: u32,
+    y_labels: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut b = ChartBuilder::on(root);
+    b.margin_top(HEADER_H as u32 + 8)
+        .margin_left(MARGIN)
+        .margin_right(right)
+        .margin_bottom(8)
+        .x_label_area_size(X_AREA)
+        .y_label_area_size(y_labels);
+    b
 }
