@@ -37,6 +37,9 @@ pub struct IncidentRecord {
     pub kind: FaultKind,
     /// What failed: a PoP code, a state region, `origin`, `control-plane`.
     pub target: String,
+    /// The PoPs it takes down, indices into the world's PoPs: its PoP, a
+    /// region-down's region's PoPs, none for the other kinds.
+    pub pops: Vec<u32>,
     /// Random, human repair or regional event.
     pub cause: Cause,
     /// The `[[failure]]` it came from (0 for the file's first).
@@ -212,6 +215,7 @@ impl Sim<'_> {
                 end: i.end,
                 kind: i.kind,
                 target,
+                pops: fault.pops.iter().map(|&p| p as u32).collect(),
                 cause: i.cause,
                 process: i.process,
                 already_down: i.already_down,

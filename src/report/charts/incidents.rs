@@ -12,7 +12,6 @@ use crate::failures::Cause;
 use crate::report::CsvText;
 use crate::scenario::schema::FaultKind;
 use crate::sim::{IncidentRecord, IncidentResult, RunResult};
-use crate::world::catalog::Region;
 use crate::world::World;
 use std::path::Path;
 
@@ -83,15 +82,11 @@ fn ns_secs(ns: u64) -> String {
     format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
 }
 
-/// The PoPs an incident takes down, as the run strikes them: a
+/// The codes of the PoPs an incident takes down (its record's PoPs): a
 /// `region-down` of a state region takes every PoP of its catalog region;
 /// an incident whose target is a PoP takes that PoP; others take none.
 pub fn pops_taken(r: &IncidentRecord, world: &World) -> Vec<String> {
-    if r.kind == FaultKind::RegionDown {
-        let wanted = Region::parse(&r.target);
-        return world.pops.iter().filter(|p| Some(p.region) == wanted).map(|p| p.code.clone()).collect();
-    }
-    world.pops.iter().filter(|p| p.code == r.target).map(|p| p.code.clone()).collect()
+    r.pops.iter().filter_map(|&p| world.pops.get(p as usize)).map(|p| p.code.clone()).collect()
 }
 
 /// One row of incidents.csv.

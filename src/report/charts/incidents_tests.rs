@@ -19,6 +19,7 @@ fn record(start: u64, end: u64, pop: &str, cause: Cause, rto_ms: Option<u64>) ->
         end: at(end),
         kind: FaultKind::PopDown,
         target: pop.to_string(),
+        pops: Vec::new(),
         cause,
         process: 0,
         already_down: false,

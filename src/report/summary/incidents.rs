@@ -13,9 +13,7 @@
 use super::Quantiles;
 use crate::check::horizon::{incident_rtos_s, pop_time};
 use crate::engine::SimTime;
-use crate::scenario::schema::FaultKind;
 use crate::sim::{IncidentRecord, RunResult};
-use crate::world::catalog::Region;
 use crate::world::World;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -153,17 +151,6 @@ pub(super) fn incidents_summary(world: &World, r: &RunResult) -> Option<Incident
     })
 }
 
-/// The PoPs an incident took down: its PoP, or its region's.
-fn pops_of(world: &World, i: &IncidentRecord) -> Vec<usize> {
-    if let Some(p) = world.pop_index(&i.target) {
-        return vec![p];
-    }
-    match (i.kind, Region::parse(&i.target)) {
-        (FaultKind::RegionDown, Some(g)) => (0..world.pops.len()).filter(|&p| world.pops[p].region == g).collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// PoP downtime per cause, minutes: overlaps on a PoP go to the earlier
 /// incident (`records` are in order of their start).
 pub fn downtime_by_cause(world: &World, records: &[IncidentRecord], end: SimTime) -> BTreeMap<String, f64> {
@@ -171,7 +158,7 @@ pub fn downtime_by_cause(world: &World, records: &[IncidentRecord], end: SimTime
     let mut out: BTreeMap<String, f64> = BTreeMap::new();
     for i in records {
         let stop = i.end.min(end);
-        for p in pops_of(world, i) {
+        for p in i.pops.iter().map(|&p| p as usize) {
             let from = i.start.max(covered[p]);
             if stop > from {
                 *out.entry(i.cause.as_str().to_string()).or_insert(0.0) += (stop - from).as_secs_f64() / 60.0;

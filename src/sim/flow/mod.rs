@@ -180,6 +180,10 @@ pub(super) struct FlowPlane {
     /// Each PoP's requests started in the last control period (for the
     /// isolate model).
     started: Vec<f64>,
+    /// The shortest time from an attempt that timed out to its retry: the
+    /// client's timeout plus the shortest listed wait (`None`: no retry, or
+    /// zero); a span routed to a dead PoP goes in steps of it.
+    retry_quantum: Option<SimDuration>,
 }
 
 impl FlowPlane {
@@ -240,6 +244,7 @@ impl FlowPlane {
             late: Vec::new(),
             groups: Vec::new(),
             started: Vec::new(),
+            retry_quantum: retry_quantum(&sim.cfg.retry, sim.cfg.client_timeout),
             cpu_noise: sim
                 .world
                 .pops
@@ -264,6 +269,14 @@ impl FlowPlane {
             self.retries[net as usize].push(f);
         }
     }
+}
+
+/// The shortest time from an attempt that timed out to its retry under
+/// `retry` with the client's `timeout`: the timeout plus the shortest listed
+/// wait (`None` if zero or no retries).
+fn retry_quantum(retry: &crate::resilience::retry::RetryPolicy, timeout: SimDuration) -> Option<SimDuration> {
+    let wait = (1..=retry.max_retries()).filter_map(|k| retry.wait_after(k)).min()?;
+    Some(timeout + wait).filter(|q| *q > SimDuration::ZERO)
 }
 
 /// The busy share of `servers` a request-level run would measure over a
@@ -486,9 +499,9 @@ impl Sim<'_> {
         // start in a later one and meet the route and PoPs of their own time
         // (a dead PoP again, until the route moves), not the next control
         // period's.
-        let dead = plane.route[n].iter().any(|&p| p != NO_POP && !self.pops[p as usize].alive);
-        let step = match self.retry_quantum() {
-            Some(q) if dead => q,
+        let dead = || plane.route[n].iter().any(|&p| p != NO_POP && !self.pops[p as usize].alive);
+        let step = match plane.retry_quantum {
+            Some(q) if dead() => q,
             _ => now - from,
         };
         let mut a = from;
@@ -497,15 +510,6 @@ impl Sim<'_> {
             self.advance_step(plane, net, a, b);
             a = b;
         }
-    }
-
-    /// The shortest time from an attempt that timed out to its retry: the
-    /// client's timeout plus the shortest listed wait (`None` if zero or no
-    /// retries).
-    fn retry_quantum(&self) -> Option<SimDuration> {
-        let retry = &self.cfg.retry;
-        let wait = (1..=retry.max_retries()).filter_map(|k| retry.wait_after(k)).min()?;
-        Some(self.cfg.client_timeout + wait).filter(|q| *q > SimDuration::ZERO)
     }
 
     /// Delivers network `net`'s flows over `[from, to)`: its first attempts
